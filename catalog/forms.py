@@ -1,0 +1,134 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import MONTHS, Category, Certification, Product
+from cooperatives.models import Cooperative, Producer
+from market.images import PhotoField
+from market.models import Department
+
+
+class CatalogFilterForm(forms.Form):
+    """The public catalogue's filters. Unknown values are ignored, never a 500."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False, to_field_name="slug"
+    )
+    cooperative = forms.ModelChoiceField(
+        label=_("Cooperative"),
+        queryset=Cooperative.objects.none(),
+        required=False,
+        to_field_name="slug",
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), required=False
+    )
+    certification = forms.ModelChoiceField(
+        label=_("Certification"),
+        queryset=Certification.objects.none(),
+        required=False,
+        to_field_name="code",
+    )
+
+    def __init__(self, data, *, choices: dict):
+        super().__init__(data)
+        # Choices were read once by the selector; the fields validate against them.
+        self.fields["category"].queryset = Category.objects.all()
+        self.fields["category"].choices = [("", _("All"))] + [
+            (c.slug, c.name) for c in choices["categories"]
+        ]
+        self.fields["cooperative"].queryset = Cooperative.objects.verified()
+        self.fields["cooperative"].choices = [("", _("All"))] + [
+            (c.slug, c.name) for c in choices["cooperatives"]
+        ]
+        self.fields["department"].queryset = Department.objects.all()
+        self.fields["department"].choices = [("", _("All"))] + [
+            (d.code, d.name) for d in choices["departments"]
+        ]
+        self.fields["certification"].queryset = Certification.objects.all()
+        self.fields["certification"].choices = [("", _("All"))] + [
+            (c.code, c.name) for c in choices["certifications"]
+        ]
+        self._choices = choices
+
+    def _pick(self, name, key, attr):
+        value = self.data.get(name) or ""
+        return next((obj for obj in self._choices[key] if str(getattr(obj, attr)) == value), None)
+
+    def filters(self) -> dict:
+        """The chosen filters, resolved from the already-loaded choices (no queries)."""
+        return {
+            "text": (self.data.get("q") or "")[:100],
+            "category": self._pick("category", "categories", "slug"),
+            "cooperative": self._pick("cooperative", "cooperatives", "slug"),
+            "department": self._pick("department", "departments", "code"),
+            "certification": self._pick("certification", "certifications", "code"),
+        }
+
+
+class ProductForm(forms.ModelForm):
+    harvest = forms.TypedMultipleChoiceField(
+        label=_("Harvest months"),
+        choices=MONTHS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "name",
+            "category",
+            "description",
+            "unit",
+            "price_cop",
+            "min_quantity",
+            "quantity_step",
+            "stock",
+            "is_available",
+            "certifications",
+            "producers",
+        ]
+        widgets = {
+            "certifications": forms.CheckboxSelectMultiple,
+            "producers": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, cooperative: Cooperative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["producers"].queryset = Producer.objects.filter(
+            cooperative=cooperative, is_active=True
+        )
+        self.fields["certifications"].queryset = Certification.objects.all()
+        self.fields["category"].queryset = Category.objects.all()
+        self.fields["price_cop"].widget.attrs.update({"inputmode": "numeric", "min": 1})
+        for name in ("min_quantity", "quantity_step", "stock"):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.001"})
+        if self.instance.pk:
+            self.fields["harvest"].initial = self.instance.harvest_month_numbers()
+
+    def clean(self):
+        data = super().clean()
+        minimum, step = data.get("min_quantity"), data.get("quantity_step")
+        if minimum is not None and minimum <= 0:
+            self.add_error("min_quantity", _("The minimum must be greater than zero."))
+        if step is not None and step <= 0:
+            self.add_error("quantity_step", _("The step must be greater than zero."))
+        stock = data.get("stock")
+        if stock is not None and stock < 0:
+            self.add_error("stock", _("Stock cannot be negative."))
+        price = data.get("price_cop")
+        if price is not None and price <= 0:
+            self.add_error("price_cop", _("The price must be greater than zero."))
+        return data
+
+    def save(self, commit=True):
+        product = super().save(commit=False)
+        product.harvest_months = sum(1 << (m - 1) for m in self.cleaned_data.get("harvest") or [])
+        return product
+
+
+class PhotoUploadForm(forms.Form):
+    photo = PhotoField(label=_("Photo"))

@@ -1,0 +1,81 @@
+"""Writes on the catalogue: products and their photos."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from wagtail.images import get_image_model
+
+from catalog.exceptions import PhotoLimitError
+from catalog.models import Product, ProductPhoto
+from market.images import PHOTO_SPECS
+from market.text import fold
+
+MAX_PHOTOS_PER_PRODUCT = 6
+
+
+def _unique_slug(product: Product) -> str:
+    base = slugify(product.name)[:120] or "producto"
+    slug, n = base, 2
+    siblings = Product.objects.filter(cooperative_id=product.cooperative_id).exclude(pk=product.pk)
+    while siblings.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def product_save(*, product: Product, certifications=None, producers=None) -> Product:
+    """Validate and save a product, keeping its slug unique and its search text fresh."""
+    with transaction.atomic():
+        if not product.slug:
+            product.slug = _unique_slug(product)
+        product.search_text = fold(
+            " ".join(
+                [
+                    product.name,
+                    product.description,
+                    product.category.name if product.category_id else "",
+                    product.cooperative.name,
+                    product.cooperative.known_for,
+                ]
+            )
+        )
+        product.updated_at = timezone.now()
+        product.full_clean()
+        product.save()
+        if certifications is not None:
+            product.certifications.set(certifications)
+        if producers is not None:
+            product.producers.set(
+                [p for p in producers if p.cooperative_id == product.cooperative_id]
+            )
+    return product
+
+
+def product_set_hidden(*, product: Product, hidden: bool) -> Product:
+    Product.objects.filter(pk=product.pk).update(is_hidden=hidden, updated_at=timezone.now())
+    product.is_hidden = hidden
+    return product
+
+
+def product_photo_add(*, product: Product, file, uploaded_by=None) -> ProductPhoto:
+    """Store an already-cleaned upload (see market.images) as a Wagtail image.
+
+    The renditions pages use are made now, so that no page render writes.
+    """
+    Image = get_image_model()
+    with transaction.atomic():
+        count = product.photos.count()
+        if count >= MAX_PHOTOS_PER_PRODUCT:
+            raise PhotoLimitError
+        image = Image(title=product.name[:255], file=file, uploaded_by_user=uploaded_by)
+        image._set_image_file_metadata()
+        image.save()
+        image.get_renditions(*PHOTO_SPECS)
+        return ProductPhoto.objects.create(product=product, image=image, position=count)
+
+
+def product_photo_delete(*, photo: ProductPhoto) -> None:
+    with transaction.atomic():
+        image = photo.image
+        photo.delete()
+        if not image.product_photos.exists():
+            image.delete()
