@@ -34,9 +34,7 @@ class CatalogFilterForm(forms.Form):
         super().__init__(data)
         # Choices were read once by the selector; the fields validate against them.
         self.fields["category"].queryset = Category.objects.all()
-        self.fields["category"].choices = [("", _("All"))] + [
-            (c.slug, c.name) for c in choices["categories"]
-        ]
+        self.fields["category"].choices = [("", _("All"))] + [(c.slug, c.name) for c in choices["categories"]]
         self.fields["cooperative"].queryset = Cooperative.objects.verified()
         self.fields["cooperative"].choices = [("", _("All"))] + [
             (c.slug, c.name) for c in choices["cooperatives"]
@@ -98,9 +96,7 @@ class ProductForm(forms.ModelForm):
 
     def __init__(self, *args, cooperative: Cooperative, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["producers"].queryset = Producer.objects.filter(
-            cooperative=cooperative, is_active=True
-        )
+        self.fields["producers"].queryset = Producer.objects.filter(cooperative=cooperative, is_active=True)
         self.fields["certifications"].queryset = Certification.objects.all()
         self.fields["category"].queryset = Category.objects.all()
         self.fields["price_cop"].widget.attrs.update({"inputmode": "numeric", "min": 1})

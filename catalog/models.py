@@ -74,15 +74,15 @@ class ProductQuerySet(models.QuerySet):
 
     def available(self):
         """Public products that can be ordered now (in stock or made to order)."""
-        return self.public().filter(is_available=True).filter(
-            models.Q(stock__isnull=True) | models.Q(stock__gt=0)
+        return (
+            self.public()
+            .filter(is_available=True)
+            .filter(models.Q(stock__isnull=True) | models.Q(stock__gt=0))
         )
 
 
 class Product(models.Model):
-    cooperative = models.ForeignKey(
-        Cooperative, on_delete=models.CASCADE, related_name="products"
-    )
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="products")
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=140)
     description = models.TextField(_("description"), blank=True)
@@ -139,9 +139,7 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=models.Q(min_quantity__gt=0), name="product_min_quantity_positive"
             ),
-            models.CheckConstraint(
-                condition=models.Q(quantity_step__gt=0), name="product_step_positive"
-            ),
+            models.CheckConstraint(condition=models.Q(quantity_step__gt=0), name="product_step_positive"),
             models.CheckConstraint(
                 condition=models.Q(stock__isnull=True) | models.Q(stock__gte=0),
                 name="product_stock_not_negative",
@@ -163,10 +161,7 @@ class Product(models.Model):
 
     def can_be_ordered(self) -> bool:
         return (
-            self.is_available
-            and not self.is_hidden
-            and self.is_in_stock()
-            and self.cooperative.is_verified()
+            self.is_available and not self.is_hidden and self.is_in_stock() and self.cooperative.is_verified()
         )
 
     def harvest_month_numbers(self) -> list[int]:
@@ -179,9 +174,7 @@ class Product(models.Model):
 
 class ProductPhoto(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="photos")
-    image = models.ForeignKey(
-        "wagtailimages.Image", on_delete=models.CASCADE, related_name="product_photos"
-    )
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="product_photos")
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

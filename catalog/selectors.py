@@ -19,9 +19,9 @@ def _photos_prefetch() -> Prefetch:
 def product_cards(qs: QuerySet | None = None) -> QuerySet:
     """Products ready for a card: cooperative, place, category and photos in fixed queries."""
     qs = qs if qs is not None else Product.objects.public()
-    return qs.select_related(
-        "cooperative__municipality__department", "category"
-    ).prefetch_related(_photos_prefetch())
+    return qs.select_related("cooperative__municipality__department", "category").prefetch_related(
+        _photos_prefetch()
+    )
 
 
 def product_search(
@@ -64,9 +64,7 @@ def filter_choices() -> dict:
         "categories": list(Category.objects.filter(parent__isnull=True)),
         "cooperatives": list(Cooperative.objects.verified().only("id", "name", "slug")),
         "departments": list(
-            Department.objects.filter(
-                municipalities__cooperatives__verification_status="verified"
-            ).distinct()
+            Department.objects.filter(municipalities__cooperatives__verification_status="verified").distinct()
         ),
         "certifications": list(Certification.objects.all()),
     }

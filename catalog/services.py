@@ -44,9 +44,7 @@ def product_save(*, product: Product, certifications=None, producers=None) -> Pr
         if certifications is not None:
             product.certifications.set(certifications)
         if producers is not None:
-            product.producers.set(
-                [p for p in producers if p.cooperative_id == product.cooperative_id]
-            )
+            product.producers.set([p for p in producers if p.cooperative_id == product.cooperative_id])
     return product
 
 

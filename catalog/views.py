@@ -37,9 +37,7 @@ def catalog_list(request):
 
 
 def product_detail(request, cooperative_slug, product_slug):
-    product = selectors.product_detail(
-        cooperative_slug=cooperative_slug, product_slug=product_slug
-    )
+    product = selectors.product_detail(cooperative_slug=cooperative_slug, product_slug=product_slug)
     if product is None:
         raise Http404
     return render(request, "catalog/product_detail.html", {"product": product})
@@ -50,9 +48,7 @@ def cooperative_detail(request, slug):
     if cooperative is None:
         raise Http404
     page = _page(request, selectors.product_search(cooperative=cooperative))
-    return render(
-        request, "catalog/cooperative_detail.html", {"cooperative": cooperative, "page": page}
-    )
+    return render(request, "catalog/cooperative_detail.html", {"cooperative": cooperative, "page": page})
 
 
 # --- Workspace ---------------------------------------------------------------------------
@@ -75,9 +71,7 @@ def product_edit(request, slug, pk=None):
     membership = workspace_membership(request.user, slug, manage=True)
     cooperative = membership.cooperative
     product = (
-        get_object_or_404(Product, pk=pk, cooperative=cooperative)
-        if pk
-        else Product(cooperative=cooperative)
+        get_object_or_404(Product, pk=pk, cooperative=cooperative) if pk else Product(cooperative=cooperative)
     )
     form = ProductForm(request.POST or None, instance=product, cooperative=cooperative)
     if request.method == "POST" and form.is_valid():

@@ -17,7 +17,9 @@ class HomePage(Page):
         blank=True,
         default=_("Buy directly from the peasant cooperatives of Colombia."),
     )
-    how_it_works = RichTextField(_("how it works"), blank=True, features=["bold", "italic", "ol", "ul", "link"])
+    how_it_works = RichTextField(
+        _("how it works"), blank=True, features=["bold", "italic", "ol", "ul", "link"]
+    )
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("how_it_works")]
 

@@ -66,9 +66,7 @@ class Cooperative(models.Model):
         verbose_name=_("logo"),
     )
     phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[validate_e164])
-    whatsapp = models.CharField(
-        _("WhatsApp"), max_length=16, blank=True, validators=[validate_e164]
-    )
+    whatsapp = models.CharField(_("WhatsApp"), max_length=16, blank=True, validators=[validate_e164])
     email = models.EmailField(_("e-mail"), blank=True)
     verification_status = models.CharField(
         _("verification"),
@@ -115,12 +113,8 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     """A user's role in one cooperative. One user may belong to several."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    cooperative = models.ForeignKey(
-        Cooperative, on_delete=models.CASCADE, related_name="memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(
         _("role"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER
     )
@@ -151,9 +145,7 @@ class InvitationQuerySet(models.QuerySet):
 class Invitation(models.Model):
     """An e-mailed link to join a cooperative. Expires, and can be used once."""
 
-    cooperative = models.ForeignKey(
-        Cooperative, on_delete=models.CASCADE, related_name="invitations"
-    )
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("e-mail"))
     role = models.CharField(
         _("role"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER
@@ -208,9 +200,7 @@ class Producer(models.Model):
     when `consents_to_aggregate` is set.
     """
 
-    cooperative = models.ForeignKey(
-        Cooperative, on_delete=models.CASCADE, related_name="producers"
-    )
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="producers")
     name = models.CharField(_("name"), max_length=150)
     village = models.CharField(_("village (vereda)"), max_length=120, blank=True)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)

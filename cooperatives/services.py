@@ -15,9 +15,7 @@ from cooperatives.exceptions import InvitationError
 from cooperatives.models import Cooperative, Invitation, Membership, MembershipRole, Producer
 
 
-def invitation_create(
-    *, cooperative: Cooperative, email: str, role: str, invited_by
-) -> Invitation:
+def invitation_create(*, cooperative: Cooperative, email: str, role: str, invited_by) -> Invitation:
     """Create an invitation and e-mail its link once the transaction commits."""
     now = timezone.now()
     with transaction.atomic():
@@ -38,9 +36,7 @@ def invitation_create(
 
 
 def invitation_send(*, invitation: Invitation) -> None:
-    url = settings.SITE_URL.rstrip("/") + reverse(
-        "cooperatives:invitation_accept", args=[invitation.token]
-    )
+    url = settings.SITE_URL.rstrip("/") + reverse("cooperatives:invitation_accept", args=[invitation.token])
     context = {"invitation": invitation, "url": url, "cooperative": invitation.cooperative}
     subject = _("Invitation to join %(name)s on Minga") % {"name": invitation.cooperative.name}
     message = EmailMultiAlternatives(
@@ -48,16 +44,12 @@ def invitation_send(*, invitation: Invitation) -> None:
         body=render_to_string("cooperatives/email/invitation.txt", context),
         to=[invitation.email],
     )
-    message.attach_alternative(
-        render_to_string("cooperatives/email/invitation.html", context), "text/html"
-    )
+    message.attach_alternative(render_to_string("cooperatives/email/invitation.html", context), "text/html")
     message.send()
 
 
 def invitation_revoke(*, invitation: Invitation) -> None:
-    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
 
 
 def invitation_accept(*, token: str, user) -> Membership:

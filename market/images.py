@@ -38,13 +38,9 @@ def strip_metadata(uploaded) -> SimpleUploadedFile:
             source = PILImage.open(uploaded)
             source.load()
         except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
-            raise ValidationError(
-                _("This image has too many pixels."), code="file_too_many_pixels"
-            ) from None
+            raise ValidationError(_("This image has too many pixels."), code="file_too_many_pixels") from None
         except Exception as exc:  # Pillow raises many types for corrupt files.
-            raise ValidationError(
-                _("This file is not a valid image."), code="invalid_image"
-            ) from exc
+            raise ValidationError(_("This file is not a valid image."), code="invalid_image") from exc
     fmt = source.format or "JPEG"
     if fmt not in _SAVE_FORMATS:
         raise ValidationError(_("This file is not a valid image."), code="invalid_image")

@@ -88,9 +88,7 @@ class Municipality(models.Model):
 
     code = models.CharField(_("DANE code"), max_length=5, primary_key=True)
     name = models.CharField(_("name"), max_length=80)
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="municipalities"
-    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="municipalities")
 
     class Meta:
         ordering = ["department__name", "name"]

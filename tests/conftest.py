@@ -1,0 +1,40 @@
+import pytest
+from django.db import connection
+
+from tests.factories import CooperativeFactory, MembershipFactory, UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need real row locks: they run only against PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def cooperative(db):
+    return CooperativeFactory()
+
+
+@pytest.fixture
+def manager(cooperative):
+    return MembershipFactory(cooperative=cooperative, role="manager").user
+
+
+@pytest.fixture
+def member(cooperative):
+    return MembershipFactory(cooperative=cooperative, role="member").user
+
+
+@pytest.fixture
+def outsider(db):
+    """A manager of another cooperative: must see nothing of `cooperative`."""
+    return MembershipFactory(role="manager").user
+
+
+@pytest.fixture
+def buyer(db):
+    return UserFactory()
