@@ -23,3 +23,4 @@ TASKS = {
 }
 SITE_URL = "http://testserver"
 MINGA_ALLOW_DEMO_DATA = True
+STATIC_ROOT = tempfile.mkdtemp(prefix="minga-test-static-")
