@@ -1,6 +1,7 @@
 """Producer cooperatives, who belongs to them, and the families who grow the goods."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +69,21 @@ class Cooperative(models.Model):
     phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[validate_e164])
     whatsapp = models.CharField(_("WhatsApp"), max_length=16, blank=True, validators=[validate_e164])
     email = models.EmailField(_("e-mail"), blank=True)
+    # How buyers receive goods from this cooperative, and what it asks of an order.
+    offers_pickup = models.BooleanField(_("offers pickup"), default=True)
+    pickup_address = models.CharField(_("pickup address"), max_length=255, blank=True)
+    offers_delivery = models.BooleanField(_("offers delivery"), default=False)
+    delivery_area = models.CharField(_("delivery area"), max_length=255, blank=True)
+    delivery_fee_cop = models.PositiveIntegerField(_("delivery fee (COP)"), default=0)
+    free_delivery_from_cop = models.PositiveIntegerField(
+        _("free delivery from (COP)"),
+        null=True,
+        blank=True,
+        help_text=_("Orders from this amount pay no delivery fee. Empty: always pay the fee."),
+    )
+    min_order_cop = models.PositiveIntegerField(
+        _("minimum order (COP)"), default=0, help_text=_("0 means no minimum.")
+    )
     verification_status = models.CharField(
         _("verification"),
         max_length=10,
@@ -94,6 +110,12 @@ class Cooperative(models.Model):
 
     def is_verified(self) -> bool:
         return self.verification_status == VerificationStatus.VERIFIED
+
+    def delivery_fee_for(self, subtotal_cop: int) -> int:
+        """The delivery fee rule: a flat fee, waived from a threshold when one is set."""
+        if self.free_delivery_from_cop is not None and subtotal_cop >= self.free_delivery_from_cop:
+            return 0
+        return self.delivery_fee_cop
 
     @property
     def whatsapp_url(self) -> str:
@@ -227,3 +249,11 @@ class Producer(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # The privacy rule lives here so that every path (workspace, Wagtail admin, services) keeps it.
+        if self.gender and not self.consents_to_aggregate:
+            raise ValidationError(
+                {"gender": _("Record gender only with the producer's consent to aggregate reports.")},
+                code="gender_without_consent",
+            )

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from market.nit import validate_nit
 from market.phones import validate_e164
 
 MARKET_BUILDERS_GROUP = "Market builders"
@@ -97,3 +98,112 @@ class Municipality(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class OrganizationKind(models.TextChoices):
+    HOTEL = "hotel", _("Hotel")
+    RESTAURANT = "restaurant", _("Restaurant")
+    SUPPLY_CENTRE = "supply_centre", _("Supply centre")
+    SCHOOL = "school", _("School or public programme")
+    SHOP = "shop", _("Shop")
+    OTHER = "other", _("Other")
+
+
+class OrganizationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class CreditDays(models.IntegerChoices):
+    NONE = 0, _("No credit")
+    WEEK = 7, _("7 days")
+    FORTNIGHT = 15, _("15 days")
+    MONTH = 30, _("30 days")
+
+
+class BuyerOrganizationQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=OrganizationStatus.APPROVED)
+
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(members__user=user, members__can_order=True)
+
+
+class BuyerOrganization(models.Model):
+    """An institutional buyer (hotel, restaurant, supply centre...). Staff approve it and
+    may grant credit terms and a credit limit."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices)
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    nit = models.CharField(_("NIT"), max_length=20, validators=[validate_nit], unique=True)
+    billing_address = models.CharField(_("billing address"), max_length=255)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    email = models.EmailField(_("billing e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[validate_e164])
+    status = models.CharField(
+        _("status"), max_length=10, choices=OrganizationStatus.choices, default=OrganizationStatus.PENDING
+    )
+    credit_days = models.PositiveSmallIntegerField(
+        _("credit terms"), choices=CreditDays.choices, default=CreditDays.NONE
+    )
+    credit_limit_cop = models.PositiveBigIntegerField(_("credit limit (COP)"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = BuyerOrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["legal_name"]
+        verbose_name = _("buyer organisation")
+        verbose_name_plural = _("buyer organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(credit_days__in=[0, 7, 15, 30]), name="organization_credit_days_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.legal_name
+
+    def is_approved(self) -> bool:
+        return self.status == OrganizationStatus.APPROVED
+
+    def has_credit(self) -> bool:
+        return self.is_approved() and self.credit_days > 0 and self.credit_limit_cop > 0
+
+
+class OrganizationMember(models.Model):
+    organization = models.ForeignKey(BuyerOrganization, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organization_memberships")
+    can_order = models.BooleanField(_("may order"), default=True)
+
+    class Meta:
+        verbose_name = _("organisation member")
+        verbose_name_plural = _("organisation members")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="organization_member_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organization}"
+
+
+class DeliveryAddress(models.Model):
+    organization = models.ForeignKey(
+        BuyerOrganization, on_delete=models.CASCADE, related_name="delivery_addresses"
+    )
+    label = models.CharField(_("label"), max_length=80, help_text=_("e.g. Main kitchen"))
+    address = models.CharField(_("address"), max_length=255)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    instructions = models.CharField(_("instructions"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery address")
+        verbose_name_plural = _("delivery addresses")
+
+    def __str__(self):
+        return f"{self.label}: {self.address}"

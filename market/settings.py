@@ -5,6 +5,7 @@ local disk, e-mail printed to the console, background jobs run inline. Productio
 switched on by variables (see `.env.example` and the README's "Production" section).
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -269,8 +270,25 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+# --- Payments -------------------------------------------------------------------------
+# Card payments (Stripe Checkout) appear only when a secret key is set.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Tests point the real stripe library at a local stub server.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Stripe charges COP in cents: at most 999,999.99 per charge; minimum about USD 0.50.
+MINGA_CARD_MAX_COP = 999_999
+MINGA_CARD_MIN_COP = env.int("MINGA_CARD_MIN_COP", default=2_500)
+MINGA_CARD_PAYMENT_MINUTES = 30
+# Bank account buyers transfer to (shown with the order's unique reference).
+MINGA_BANK_ACCOUNT = env.str(
+    "MINGA_BANK_ACCOUNT", default="Bancolombia · Ahorros 000-000000-00 · Minga SAS · NIT 901.000.000-1"
+)
+
 # --- Minga ----------------------------------------------------------------------------
 MINGA_CATALOG_PAGE_SIZE = 24
 MINGA_INVITATION_DAYS = 14
+# A delivered weight may differ from the ordered one, within this ratio.
+MINGA_MAX_DELIVERED_RATIO = Decimal("1.5")
 # Demo data (documented passwords) may only be loaded where this is true.
 MINGA_ALLOW_DEMO_DATA = env.bool("MINGA_ALLOW_DEMO_DATA", default=DEBUG)

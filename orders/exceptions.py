@@ -1,0 +1,38 @@
+"""Domain errors of ordering. Views turn them into form errors or messages."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+class OrderError(Exception):
+    def __init__(self, message: str = ""):
+        super().__init__(message)
+        self.message = message
+
+
+class CartError(OrderError):
+    """A cart change that breaks a product's rules (minimum, step, availability, stock)."""
+
+
+@dataclass(frozen=True)
+class ShortLine:
+    product_id: int
+    product_name: str
+    requested: Decimal
+    available: Decimal
+
+
+class InsufficientStockError(OrderError):
+    """Some lines cannot be reserved. Nothing was reserved; each short line is named."""
+
+    def __init__(self, short_lines: list[ShortLine]):
+        super().__init__("insufficient stock")
+        self.short_lines = short_lines
+
+
+class CheckoutError(OrderError):
+    """Checkout refused for a reason the buyer can fix (minimum order, credit, method)."""
+
+
+class TransitionError(OrderError):
+    """A status move that the state machine does not allow."""

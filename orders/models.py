@@ -1,0 +1,299 @@
+"""Carts, orders, per-cooperative fulfilments, their status logs and payments.
+
+Statuses change only through `orders.services.order_transition` and
+`orders.services.fulfilment_transition`, which check the move and write a log row.
+"""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Product
+from cooperatives.models import Cooperative
+from market.models import BuyerOrganization
+from market.units import Unit
+
+_NUMBER_ALPHABET = "ACDEFHJKLMNPQRTUVWXY34679"
+
+
+def new_order_number() -> str:
+    """Short, unambiguous, unguessable: `MG-7K3P9QXA`."""
+    return "MG-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
+
+
+class Cart(models.Model):
+    """A basket: one per signed-in user, or one per anonymous session."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
+    )
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cart")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(user__isnull=True, session_key=""), name="cart_has_owner"
+            ),
+        ]
+
+    def __str__(self):
+        return f"cart {self.pk}"
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    quantity = models.DecimalField(max_digits=10, decimal_places=3)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="cart_line_unique"),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="cart_line_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id} × {self.quantity}"
+
+
+class Channel(models.TextChoices):
+    CATALOG = "catalog", _("Catalogue")
+    MARKET = "market", _("Peasant market")
+
+
+class OrderStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+    PLACED = "placed", _("Placed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    READY = "ready", _("Ready")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+class FulfilmentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the cooperative")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+    READY = "ready", _("Ready")
+    HANDED_OVER = "handed_over", _("Handed over")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class DeliveryMethod(models.TextChoices):
+    PICKUP = "pickup", _("Pickup")
+    DELIVERY = "delivery", _("Delivery")
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash on delivery or pickup")
+    TRANSFER = "transfer", _("Bank transfer")
+    INVOICE = "invoice", _("Invoice on credit")
+    CARD = "card", _("Card")
+
+
+class PaymentStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Unpaid")
+    AUTHORISED = "authorised", _("Authorised")
+    PAID = "paid", _("Paid")
+    REFUNDED = "refunded", _("Refunded")
+    FAILED = "failed", _("Failed")
+
+
+class OrderQuerySet(models.QuerySet):
+    def for_buyer(self, user):
+        """Orders a user may see as a buyer: her own. Anything else is a 404."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(buyer=user)
+
+
+class Order(models.Model):
+    number = models.CharField(_("number"), max_length=16, unique=True, default=new_order_number)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders", verbose_name=_("buyer")
+    )
+    organization = models.ForeignKey(
+        BuyerOrganization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("organisation"),
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.CATALOG)
+    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices)
+    delivery_method = models.CharField(_("delivery"), max_length=10, choices=DeliveryMethod.choices)
+    delivery_address = models.CharField(_("delivery address"), max_length=300, blank=True)
+    purchase_order_number = models.CharField(_("purchase order number"), max_length=50, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    payment_method = models.CharField(_("payment method"), max_length=10, choices=PaymentMethod.choices)
+    payment_status = models.CharField(
+        _("payment"), max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+    )
+    subtotal_cop = models.PositiveBigIntegerField(_("subtotal"), default=0)
+    delivery_fee_cop = models.PositiveBigIntegerField(_("delivery fees"), default=0)
+    total_cop = models.PositiveBigIntegerField(_("total"), default=0)
+    # What the card was authorised for at checkout; capture never exceeds it.
+    authorised_cop = models.PositiveBigIntegerField(default=0)
+    paid_cop = models.PositiveBigIntegerField(default=0)
+    refunded_cop = models.PositiveBigIntegerField(default=0)
+    transfer_reference = models.CharField(max_length=20, blank=True)
+    due_on = models.DateField(_("due date"), null=True, blank=True)
+    stripe_session_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    payment_expires_at = models.DateTimeField(null=True, blank=True)
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total_cop=models.F("subtotal_cop") + models.F("delivery_fee_cop")),
+                name="order_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(paid_cop__lte=models.F("authorised_cop"))
+                | ~models.Q(payment_method="card"),
+                name="order_capture_not_above_authorised",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def is_cancellable_by_buyer(self) -> bool:
+        """Before any cooperative confirms, the buyer may cancel."""
+        if self.status not in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PLACED):
+            return False
+        return not any(f.status != FulfilmentStatus.PENDING for f in self.fulfilments.all())
+
+
+class Fulfilment(models.Model):
+    """One cooperative's part of an order. The cooperative sees this and nothing else."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfilments")
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="fulfilments")
+    status = models.CharField(
+        _("status"), max_length=12, choices=FulfilmentStatus.choices, default=FulfilmentStatus.PENDING
+    )
+    subtotal_cop = models.PositiveBigIntegerField(default=0)
+    delivery_fee_cop = models.PositiveBigIntegerField(default=0)
+    total_cop = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "cooperative__name"]
+        verbose_name = _("fulfilment")
+        verbose_name_plural = _("fulfilments")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "cooperative"], name="fulfilment_unique"),
+            models.CheckConstraint(
+                condition=models.Q(total_cop=models.F("subtotal_cop") + models.F("delivery_fee_cop")),
+                name="fulfilment_total_adds_up",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order.number} · {self.cooperative}"
+
+
+class LineStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class OrderLine(models.Model):
+    """What was ordered, with name, unit and price copied at the time of ordering."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    fulfilment = models.ForeignKey(Fulfilment, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    product_name = models.CharField(max_length=120)
+    unit = models.CharField(max_length=10, choices=Unit.choices)
+    unit_price_cop = models.PositiveIntegerField()
+    quantity = models.DecimalField(_("ordered"), max_digits=10, decimal_places=3)
+    delivered_quantity = models.DecimalField(
+        _("delivered"), max_digits=10, decimal_places=3, null=True, blank=True
+    )
+    total_cop = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=LineStatus.choices, default=LineStatus.PENDING)
+    # Set once when the reserved stock goes back (cancel, reject, expire): never twice.
+    stock_returned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["fulfilment_id", "product_name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(delivered_quantity__isnull=True) | models.Q(delivered_quantity__gte=0),
+                name="order_line_delivered_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product_name} × {self.quantity}"
+
+    @property
+    def billed_quantity(self) -> Decimal:
+        if self.status == LineStatus.REJECTED:
+            return Decimal("0")
+        return self.delivered_quantity if self.delivered_quantity is not None else self.quantity
+
+
+class OrderEvent(models.Model):
+    """The status log: who moved what, when, from where to where, and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    fulfilment = models.ForeignKey(
+        Fulfilment, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.from_status} → {self.to_status}"
+
+
+class PaymentProof(models.Model):
+    """A buyer's proof of a bank transfer (image or PDF), checked by a manager or staff."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payment_proofs")
+    file = models.FileField(upload_to="payment-proofs/%Y/%m/")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+
+    def __str__(self):
+        return self.file.name
+
+
+class StripeEvent(models.Model):
+    """Each webhook event id is stored once; a replay finds it and changes nothing."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.event_id

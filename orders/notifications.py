@@ -1,0 +1,111 @@
+"""E-mails about orders, as background tasks (Django's Tasks API, backend "jobs").
+
+They are enqueued with `transaction.on_commit`, so a rolled-back order sends nothing.
+Each task reloads the order, so it works the same inline or in `db_worker`.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_tasks import task
+
+from cooperatives.models import Membership, MembershipRole
+
+
+def _send(*, template: str, subject: str, to: list[str], context: dict) -> None:
+    if not to:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+        message = EmailMultiAlternatives(
+            subject=f"[Minga] {subject}",
+            body=render_to_string(f"orders/email/{template}.txt", context),
+            to=to,
+        )
+        message.attach_alternative(render_to_string(f"orders/email/{template}.html", context), "text/html")
+        message.send()
+
+
+def _order(order_id: int):
+    from orders.models import Order
+
+    return (
+        Order.objects.select_related("buyer", "organization")
+        .prefetch_related("fulfilments__cooperative", "fulfilments__lines")
+        .get(pk=order_id)
+    )
+
+
+def _buyer_context(order) -> dict:
+    return {
+        "order": order,
+        "url": settings.SITE_URL.rstrip("/") + reverse("orders:detail", args=[order.number]),
+    }
+
+
+def _managers_emails(cooperative_id: int) -> list[str]:
+    return list(
+        Membership.objects.filter(cooperative_id=cooperative_id, role=MembershipRole.MANAGER).values_list(
+            "user__email", flat=True
+        )
+    )
+
+
+@task(backend="jobs")
+def order_placed(order_id: int) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        order = _order(order_id)
+        _send(
+            template="order_placed",
+            subject=_("We received your order %(number)s") % {"number": order.number},
+            to=[order.buyer.email],
+            context=_buyer_context(order),
+        )
+        for fulfilment in order.fulfilments.all():
+            _send(
+                template="fulfilment_new",
+                subject=_("New order %(number)s for %(name)s")
+                % {"number": order.number, "name": fulfilment.cooperative.name},
+                to=_managers_emails(fulfilment.cooperative_id),
+                context={
+                    "order": order,
+                    "fulfilment": fulfilment,
+                    "url": settings.SITE_URL.rstrip("/")
+                    + reverse("orders:fulfilment_detail", args=[fulfilment.cooperative.slug, fulfilment.pk]),
+                },
+            )
+
+
+def _buyer_notice(order_id: int, template: str, subject) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        order = _order(order_id)
+        _send(
+            template=template,
+            subject=str(subject) % {"number": order.number},
+            to=[order.buyer.email],
+            context=_buyer_context(order),
+        )
+
+
+@task(backend="jobs")
+def order_confirmed(order_id: int) -> None:
+    _buyer_notice(order_id, "order_confirmed", gettext_lazy("Your order %(number)s is confirmed"))
+
+
+@task(backend="jobs")
+def order_changed(order_id: int) -> None:
+    _buyer_notice(order_id, "order_changed", gettext_lazy("Your order %(number)s changed"))
+
+
+@task(backend="jobs")
+def order_ready(order_id: int) -> None:
+    _buyer_notice(order_id, "order_ready", gettext_lazy("Your order %(number)s is ready"))
+
+
+@task(backend="jobs")
+def order_cancelled(order_id: int) -> None:
+    _buyer_notice(order_id, "order_cancelled", gettext_lazy("Your order %(number)s was cancelled"))

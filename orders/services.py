@@ -1,0 +1,587 @@
+"""Writes on carts and orders: stock reservation, placement and the two state machines.
+
+Locking rule: stock is taken with one conditional UPDATE per product, in primary-key
+order, inside the caller's transaction, so two checkouts can never oversell and never
+deadlock. Nothing holds a lock while talking to a payment provider.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Product
+from market.models import BuyerOrganization
+from market.money import line_total_cop
+from market.units import QuantityError, check_step, format_quantity, parse_quantity
+from orders import notifications
+from orders.exceptions import (
+    CartError,
+    CheckoutError,
+    InsufficientStockError,
+    ShortLine,
+    TransitionError,
+)
+from orders.models import (
+    Cart,
+    CartLine,
+    DeliveryMethod,
+    Fulfilment,
+    FulfilmentStatus,
+    LineStatus,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
+
+# --- Stock -------------------------------------------------------------------------------
+
+
+def stock_reserve(*, wanted: dict[int, Decimal]) -> None:
+    """Take `wanted[product_id]` units of stock for every product, all or nothing.
+
+    The caller must hold a transaction: on a short line this raises
+    InsufficientStockError naming every short line, and the caller's rollback undoes
+    the units already taken. Made-to-order products (stock empty) need no stock.
+    """
+    short: list[ShortLine] = []
+    for product_id in sorted(wanted):
+        quantity = wanted[product_id]
+        taken = Product.objects.filter(pk=product_id, stock__isnull=False, stock__gte=quantity).update(
+            stock=F("stock") - quantity
+        )
+        if taken:
+            continue
+        row = Product.objects.filter(pk=product_id).values("name", "stock").first()
+        if row is not None and row["stock"] is None:
+            continue
+        short.append(
+            ShortLine(
+                product_id=product_id,
+                product_name=row["name"] if row else "",
+                requested=quantity,
+                available=(row["stock"] if row else Decimal("0")) or Decimal("0"),
+            )
+        )
+    if short:
+        raise InsufficientStockError(short)
+
+
+def stock_return(*, lines) -> None:
+    """Give back the stock of `lines`, each exactly once (cancel, reject, expire).
+
+    The conditional UPDATE on the line is the guard: a second call, even a concurrent
+    one, finds `stock_returned_at` set and returns nothing.
+    """
+    now = timezone.now()
+    for line in sorted(lines, key=lambda item: item.product_id):
+        claimed = OrderLine.objects.filter(pk=line.pk, stock_returned_at__isnull=True).update(
+            stock_returned_at=now
+        )
+        if claimed:
+            Product.objects.filter(pk=line.product_id, stock__isnull=False).update(
+                stock=F("stock") + line.quantity
+            )
+
+
+# --- Cart --------------------------------------------------------------------------------
+
+
+def _check_orderable(product: Product, quantity: Decimal) -> None:
+    if not product.can_be_ordered():
+        raise CartError(_("%(name)s is not available now.") % {"name": product.name})
+    try:
+        check_step(quantity, minimum=product.min_quantity, step=product.quantity_step)
+    except QuantityError as error:
+        raise CartError(f"{product.name}: {error.message}") from None
+    if product.stock is not None and quantity > product.stock:
+        raise CartError(
+            _("Only %(available)s %(unit)s of %(name)s left.")
+            % {
+                "available": format_quantity(product.stock),
+                "unit": product.get_unit_display(),
+                "name": product.name,
+            }
+        )
+
+
+def cart_get(*, user=None, session=None, create: bool = False) -> Cart | None:
+    """The user's cart, or the session's for an anonymous visitor."""
+    if user is not None and user.is_authenticated:
+        cart = Cart.objects.filter(user=user).first()
+        if cart is None and create:
+            cart, _created = Cart.objects.get_or_create(user=user)
+        return cart
+    if session is None:
+        return None
+    if not session.session_key:
+        if not create:
+            return None
+        session.save()
+    cart = Cart.objects.filter(user__isnull=True, session_key=session.session_key).first()
+    if cart is None and create:
+        cart = Cart.objects.create(session_key=session.session_key)
+    return cart
+
+
+def cart_set_quantity(*, cart: Cart, product_id: int, raw_quantity, add: bool = False) -> CartLine | None:
+    """Set (or with `add`, increase) a line's quantity; validated against the product's rules.
+
+    Raises CartError with a message for the buyer; the cart is unchanged then.
+    """
+    product = (
+        Product.objects.select_related("cooperative").filter(pk=product_id).first()
+        if str(product_id).isdigit()
+        else None
+    )
+    if product is None or product.is_hidden or not product.cooperative.is_verified():
+        raise CartError(_("This product does not exist or is no longer offered."))
+    try:
+        quantity = parse_quantity(raw_quantity)
+    except QuantityError as error:
+        raise CartError(error.message) from None
+    with transaction.atomic():
+        line = CartLine.objects.filter(cart=cart, product=product).first()
+        if add and line is not None:
+            quantity = line.quantity + quantity
+        _check_orderable(product, quantity)
+        if line is None:
+            line = CartLine.objects.create(cart=cart, product=product, quantity=quantity)
+        else:
+            line.quantity = quantity
+            line.save(update_fields=["quantity"])
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return line
+
+
+def cart_remove(*, cart: Cart, product_id: int) -> None:
+    CartLine.objects.filter(cart=cart, product_id=product_id).delete()
+
+
+def cart_merge_on_login(*, session_key: str, user) -> None:
+    """Move an anonymous cart's lines into the user's cart when she signs in."""
+    if not session_key:
+        return
+    with transaction.atomic():
+        anonymous = Cart.objects.filter(user__isnull=True, session_key=session_key).first()
+        if anonymous is None:
+            return
+        cart, _created = Cart.objects.get_or_create(user=user)
+        for line in anonymous.lines.all():
+            existing = CartLine.objects.filter(cart=cart, product_id=line.product_id).first()
+            if existing is None:
+                CartLine.objects.create(cart=cart, product_id=line.product_id, quantity=line.quantity)
+            else:
+                existing.quantity = max(existing.quantity, line.quantity)
+                existing.save(update_fields=["quantity"])
+        anonymous.delete()
+
+
+def cart_refill_from_order(*, cart: Cart, order: Order) -> list[str]:
+    """ "Order again": put a past order's products back in the cart. Returns problems."""
+    problems = []
+    for line in order.lines.all():
+        try:
+            cart_set_quantity(cart=cart, product_id=line.product_id, raw_quantity=line.quantity)
+        except CartError as error:
+            problems.append(error.message)
+    return problems
+
+
+# --- Checkout ----------------------------------------------------------------------------
+
+
+@dataclass
+class CheckoutChoice:
+    delivery_method: str
+    payment_method: str
+    organization: BuyerOrganization | None = None
+    delivery_address: str = ""
+    purchase_order_number: str = ""
+    notes: str = ""
+
+
+def card_payments_enabled() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+def organization_credit_used(organization: BuyerOrganization) -> int:
+    """Pesos of unpaid invoices not cancelled: what counts against the credit limit."""
+    total = (
+        Order.objects.filter(
+            organization=organization,
+            payment_method=PaymentMethod.INVOICE,
+            payment_status=PaymentStatus.UNPAID,
+        )
+        .exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.EXPIRED])
+        .aggregate(total=Sum("total_cop"))["total"]
+    )
+    return total or 0
+
+
+def _check_payment_method(choice: CheckoutChoice, total_cop: int) -> None:
+    method = choice.payment_method
+    if method == PaymentMethod.INVOICE:
+        org = choice.organization
+        if org is None or not org.has_credit():
+            raise CheckoutError(_("Invoice on credit is only for approved organisations with credit terms."))
+        used = organization_credit_used(org)
+        if used + total_cop > org.credit_limit_cop:
+            raise CheckoutError(
+                _(
+                    "This order would pass %(name)s's credit limit of %(limit)s "
+                    "(%(used)s already on credit). Pay by transfer or ask us to raise the limit."
+                )
+                % {
+                    "name": org.legal_name,
+                    "limit": _cop(org.credit_limit_cop),
+                    "used": _cop(used),
+                }
+            )
+    elif method == PaymentMethod.CARD:
+        if not card_payments_enabled():
+            raise CheckoutError(_("Card payments are not available."))
+        if total_cop > settings.MINGA_CARD_MAX_COP:
+            raise CheckoutError(
+                _("Card payments are limited to %(max)s per order. Pay by transfer or cash.")
+                % {"max": _cop(settings.MINGA_CARD_MAX_COP)}
+            )
+        if total_cop < settings.MINGA_CARD_MIN_COP:
+            raise CheckoutError(
+                _("Card payments start at %(min)s.") % {"min": _cop(settings.MINGA_CARD_MIN_COP)}
+            )
+    elif method not in PaymentMethod.values:
+        raise CheckoutError(_("Choose a payment method."))
+
+
+def _cop(value: int) -> str:
+    from market.money import format_cop
+
+    return format_cop(value)
+
+
+def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
+    """Create the order, one fulfilment per cooperative, and reserve stock: all or nothing.
+
+    Prices, availability and stock are read from the database here, never from a form.
+    Raises CheckoutError or InsufficientStockError; then nothing was written.
+    """
+    if (
+        choice.organization is not None
+        and not BuyerOrganization.objects.for_user(buyer).filter(pk=choice.organization.pk).exists()
+    ):
+        raise CheckoutError(_("You cannot order for this organisation."))
+    if choice.delivery_method not in DeliveryMethod.values:
+        raise CheckoutError(_("Choose pickup or delivery."))
+    if choice.delivery_method == DeliveryMethod.DELIVERY and not choice.delivery_address.strip():
+        raise CheckoutError(_("Enter the delivery address."))
+
+    with transaction.atomic():
+        lines = list(cart.lines.select_related("product__cooperative").order_by("product_id"))
+        if not lines:
+            raise CheckoutError(_("Your cart is empty."))
+        by_cooperative = defaultdict(list)
+        for line in lines:
+            product = line.product
+            try:
+                _check_orderable_without_stock(product, line.quantity)
+            except CartError as error:
+                raise CheckoutError(error.message) from None
+            by_cooperative[product.cooperative].append(line)
+
+        fees, subtotals = {}, {}
+        for cooperative, coop_lines in by_cooperative.items():
+            subtotal = sum(line_total_cop(cl.product.price_cop, cl.quantity) for cl in coop_lines)
+            if cooperative.min_order_cop and subtotal < cooperative.min_order_cop:
+                raise CheckoutError(
+                    _("%(name)s asks for a minimum order of %(min)s.")
+                    % {"name": cooperative.name, "min": _cop(cooperative.min_order_cop)}
+                )
+            if choice.delivery_method == DeliveryMethod.DELIVERY:
+                if not cooperative.offers_delivery:
+                    raise CheckoutError(
+                        _("%(name)s does not deliver; choose pickup.") % {"name": cooperative.name}
+                    )
+                fees[cooperative.pk] = cooperative.delivery_fee_for(subtotal)
+            else:
+                if not cooperative.offers_pickup:
+                    raise CheckoutError(
+                        _("%(name)s only delivers; choose delivery.") % {"name": cooperative.name}
+                    )
+                fees[cooperative.pk] = 0
+            subtotals[cooperative.pk] = subtotal
+
+        subtotal_cop = sum(subtotals.values())
+        fee_cop = sum(fees.values())
+        total_cop = subtotal_cop + fee_cop
+        _check_payment_method(choice, total_cop)
+
+        stock_reserve(wanted={line.product_id: line.quantity for line in lines})
+
+        now = timezone.now()
+        is_card = choice.payment_method == PaymentMethod.CARD
+        order = Order.objects.create(
+            buyer=buyer,
+            organization=choice.organization,
+            status=OrderStatus.AWAITING_PAYMENT if is_card else OrderStatus.PLACED,
+            delivery_method=choice.delivery_method,
+            delivery_address=choice.delivery_address.strip(),
+            purchase_order_number=choice.purchase_order_number.strip(),
+            notes=choice.notes.strip(),
+            payment_method=choice.payment_method,
+            subtotal_cop=subtotal_cop,
+            delivery_fee_cop=fee_cop,
+            total_cop=total_cop,
+            placed_at=now,
+            payment_expires_at=now + timedelta(minutes=settings.MINGA_CARD_PAYMENT_MINUTES)
+            if is_card
+            else None,
+            due_on=(
+                timezone.localdate(now) + timedelta(days=choice.organization.credit_days)
+                if choice.payment_method == PaymentMethod.INVOICE
+                else None
+            ),
+        )
+        if choice.payment_method == PaymentMethod.TRANSFER:
+            order.transfer_reference = order.number.replace("-", "")
+            order.save(update_fields=["transfer_reference"])
+        for cooperative, coop_lines in by_cooperative.items():
+            fulfilment = Fulfilment.objects.create(
+                order=order,
+                cooperative=cooperative,
+                subtotal_cop=subtotals[cooperative.pk],
+                delivery_fee_cop=fees[cooperative.pk],
+                total_cop=subtotals[cooperative.pk] + fees[cooperative.pk],
+            )
+            OrderLine.objects.bulk_create(
+                [
+                    OrderLine(
+                        order=order,
+                        fulfilment=fulfilment,
+                        product=cl.product,
+                        product_name=cl.product.name,
+                        unit=cl.product.unit,
+                        unit_price_cop=cl.product.price_cop,
+                        quantity=cl.quantity,
+                        total_cop=line_total_cop(cl.product.price_cop, cl.quantity),
+                    )
+                    for cl in coop_lines
+                ]
+            )
+        OrderEvent.objects.create(order=order, actor=buyer, at=now, to_status=order.status)
+        cart.lines.all().delete()
+        if not is_card:
+            transaction.on_commit(lambda: notifications.order_placed.enqueue(order.pk))
+    return order
+
+
+def _check_orderable_without_stock(product: Product, quantity: Decimal) -> None:
+    """Availability and step rules at checkout; stock itself is taken by stock_reserve."""
+    if not product.can_be_ordered() and not (product.stock is not None and product.stock <= 0):
+        raise CartError(_("%(name)s is not available now.") % {"name": product.name})
+    if not product.is_available or product.is_hidden:
+        raise CartError(_("%(name)s is not available now.") % {"name": product.name})
+    try:
+        check_step(quantity, minimum=product.min_quantity, step=product.quantity_step)
+    except QuantityError as error:
+        raise CartError(f"{product.name}: {error.message}") from None
+
+
+# --- State machines ----------------------------------------------------------------------
+
+ORDER_TRANSITIONS = {
+    OrderStatus.AWAITING_PAYMENT: {OrderStatus.PLACED, OrderStatus.CANCELLED, OrderStatus.EXPIRED},
+    OrderStatus.PLACED: {OrderStatus.CONFIRMED, OrderStatus.CANCELLED},
+    OrderStatus.CONFIRMED: {OrderStatus.READY, OrderStatus.CANCELLED},
+    OrderStatus.READY: {OrderStatus.DELIVERED},
+    OrderStatus.DELIVERED: {OrderStatus.COMPLETED},
+}
+
+FULFILMENT_TRANSITIONS = {
+    FulfilmentStatus.PENDING: {
+        FulfilmentStatus.CONFIRMED,
+        FulfilmentStatus.REJECTED,
+        FulfilmentStatus.CANCELLED,
+    },
+    FulfilmentStatus.CONFIRMED: {FulfilmentStatus.READY, FulfilmentStatus.CANCELLED},
+    FulfilmentStatus.READY: {FulfilmentStatus.HANDED_OVER},
+}
+
+_ENDED = {OrderStatus.CANCELLED, OrderStatus.EXPIRED}
+
+
+def order_transition(*, order: Order, to: str, actor=None, reason: str = "") -> Order:
+    """The one way to change an order's status: checks the move, saves, logs.
+
+    Cancelling or expiring returns the stock of every line (once) and cancels the open
+    fulfilments. The conditional UPDATE on the old status makes a concurrent second
+    move fail instead of applying twice.
+    """
+    with transaction.atomic():
+        current = Order.objects.select_for_update().get(pk=order.pk)
+        if to not in ORDER_TRANSITIONS.get(current.status, set()):
+            raise TransitionError(
+                _("An order cannot go from %(from)s to %(to)s.")
+                % {"from": OrderStatus(current.status).label, "to": OrderStatus(to).label}
+            )
+        moved = Order.objects.filter(pk=current.pk, status=current.status).update(status=to)
+        if not moved:
+            raise TransitionError(_("The order changed meanwhile. Reload the page."))
+        OrderEvent.objects.create(
+            order=current, actor=actor, from_status=current.status, to_status=to, reason=reason[:255]
+        )
+        if to in _ENDED:
+            stock_return(lines=list(current.lines.all()))
+            for fulfilment in current.fulfilments.exclude(
+                status__in=[
+                    FulfilmentStatus.REJECTED,
+                    FulfilmentStatus.CANCELLED,
+                    FulfilmentStatus.HANDED_OVER,
+                ]
+            ):
+                _fulfilment_move(fulfilment, FulfilmentStatus.CANCELLED, actor, reason)
+            if current.status != OrderStatus.AWAITING_PAYMENT:
+                transaction.on_commit(lambda: notifications.order_cancelled.enqueue(current.pk))
+        elif to == OrderStatus.READY:
+            transaction.on_commit(lambda: notifications.order_ready.enqueue(current.pk))
+        order.status = to
+    return order
+
+
+def _fulfilment_move(fulfilment: Fulfilment, to: str, actor, reason: str) -> None:
+    if to not in FULFILMENT_TRANSITIONS.get(fulfilment.status, set()):
+        raise TransitionError(
+            _("This part of the order cannot go from %(from)s to %(to)s.")
+            % {"from": FulfilmentStatus(fulfilment.status).label, "to": FulfilmentStatus(to).label}
+        )
+    moved = Fulfilment.objects.filter(pk=fulfilment.pk, status=fulfilment.status).update(status=to)
+    if not moved:
+        raise TransitionError(_("The order changed meanwhile. Reload the page."))
+    OrderEvent.objects.create(
+        order_id=fulfilment.order_id,
+        fulfilment=fulfilment,
+        actor=actor,
+        from_status=fulfilment.status,
+        to_status=to,
+        reason=reason[:255],
+    )
+    fulfilment.status = to
+
+
+def fulfilment_transition(*, fulfilment: Fulfilment, to: str, actor=None, reason: str = "") -> Fulfilment:
+    """The one way to change a fulfilment's status; the order follows its fulfilments."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=fulfilment.order_id)
+        fulfilment = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
+        if order.status in _ENDED:
+            raise TransitionError(_("This order was cancelled."))
+        _fulfilment_move(fulfilment, to, actor, reason)
+        if to == FulfilmentStatus.REJECTED:
+            lines = list(fulfilment.lines.all())
+            OrderLine.objects.filter(fulfilment=fulfilment).update(status=LineStatus.REJECTED)
+            stock_return(lines=lines)
+            order_recompute_totals(order=order)
+        elif to == FulfilmentStatus.CONFIRMED:
+            fulfilment.lines.filter(status=LineStatus.PENDING).update(status=LineStatus.CONFIRMED)
+        _order_follow_fulfilments(order, actor)
+    return fulfilment
+
+
+def _order_follow_fulfilments(order: Order, actor) -> None:
+    statuses = set(order.fulfilments.values_list("status", flat=True))
+    live = statuses - {FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED}
+    if not live:
+        order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, reason="all parts rejected")
+        return
+    if order.status == OrderStatus.PLACED and FulfilmentStatus.PENDING not in live:
+        order_transition(order=order, to=OrderStatus.CONFIRMED, actor=actor)
+        transaction.on_commit(lambda: notifications.order_confirmed.enqueue(order.pk))
+        order.status = OrderStatus.CONFIRMED
+    if order.status == OrderStatus.CONFIRMED and live <= {
+        FulfilmentStatus.READY,
+        FulfilmentStatus.HANDED_OVER,
+    }:
+        order_transition(order=order, to=OrderStatus.READY, actor=actor)
+        order.status = OrderStatus.READY
+    if order.status == OrderStatus.READY and live == {FulfilmentStatus.HANDED_OVER}:
+        order_transition(order=order, to=OrderStatus.DELIVERED, actor=actor)
+
+
+def order_recompute_totals(*, order: Order) -> Order:
+    """Totals follow delivered weights and rejected lines. The one place totals are summed."""
+    fulfilments = list(order.fulfilments.prefetch_related("lines").select_related("cooperative"))
+    order_subtotal = order_fees = 0
+    for fulfilment in fulfilments:
+        subtotal = 0
+        for line in fulfilment.lines.all():
+            total = line_total_cop(line.unit_price_cop, line.billed_quantity)
+            if total != line.total_cop:
+                OrderLine.objects.filter(pk=line.pk).update(total_cop=total)
+            subtotal += total
+        live = fulfilment.status not in (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED)
+        fee = (
+            fulfilment.cooperative.delivery_fee_for(subtotal)
+            if live and order.delivery_method == DeliveryMethod.DELIVERY
+            else 0
+        )
+        Fulfilment.objects.filter(pk=fulfilment.pk).update(
+            subtotal_cop=subtotal, delivery_fee_cop=fee, total_cop=subtotal + fee
+        )
+        order_subtotal += subtotal
+        order_fees += fee
+    Order.objects.filter(pk=order.pk).update(
+        subtotal_cop=order_subtotal, delivery_fee_cop=order_fees, total_cop=order_subtotal + order_fees
+    )
+    order.subtotal_cop, order.delivery_fee_cop = order_subtotal, order_fees
+    order.total_cop = order_subtotal + order_fees
+    return order
+
+
+def line_record_delivery(*, line: OrderLine, delivered_quantity, actor=None) -> OrderLine:
+    """Record the weight actually delivered; the bill follows and the buyer is told."""
+    try:
+        delivered = (
+            parse_quantity(delivered_quantity)
+            if str(delivered_quantity).strip() not in ("0", "0.0")
+            else Decimal("0")
+        )
+    except QuantityError as error:
+        raise CheckoutError(error.message) from None
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=line.order_id)
+        fulfilment = Fulfilment.objects.get(pk=line.fulfilment_id)
+        if fulfilment.status not in (FulfilmentStatus.CONFIRMED, FulfilmentStatus.READY):
+            raise TransitionError(_("Confirm the order before recording delivered quantities."))
+        if delivered > line.quantity * settings.MINGA_MAX_DELIVERED_RATIO:
+            raise CheckoutError(
+                _("The delivered quantity cannot be more than %(pct)s%% of what was ordered.")
+                % {"pct": int(settings.MINGA_MAX_DELIVERED_RATIO * 100)}
+            )
+        OrderLine.objects.filter(pk=line.pk).update(delivered_quantity=delivered)
+        line.delivered_quantity = delivered
+        OrderEvent.objects.create(
+            order=order,
+            fulfilment=fulfilment,
+            actor=actor,
+            from_status=fulfilment.status,
+            to_status=fulfilment.status,
+            reason=f"{line.product_name}: {format_quantity(line.quantity)} → {format_quantity(delivered)}",
+        )
+        order_recompute_totals(order=order)
+        transaction.on_commit(lambda: notifications.order_changed.enqueue(order.pk))
+    return line
+
+
+def order_cancel_by_buyer(*, order: Order, buyer) -> Order:
+    if order.buyer_id != buyer.pk or not order.is_cancellable_by_buyer():
+        raise TransitionError(_("This order can no longer be cancelled. Write to the cooperative."))
+    return order_transition(order=order, to=OrderStatus.CANCELLED, actor=buyer, reason="cancelled by buyer")
