@@ -17,6 +17,7 @@ urlpatterns += i18n_patterns(
     path("cuenta/", include("allauth.urls")),
     path("", include("cooperatives.urls")),
     path("", include("catalog.urls")),
+    path("", include("orders.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

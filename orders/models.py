@@ -275,6 +275,18 @@ class OrderEvent(models.Model):
     def __str__(self):
         return f"{self.order_id}: {self.from_status} → {self.to_status}"
 
+    @staticmethod
+    def _label(code: str) -> str:
+        labels = dict(FulfilmentStatus.choices)
+        labels.update(dict(OrderStatus.choices))
+        return str(labels.get(code, code))
+
+    def from_label(self) -> str:
+        return self._label(self.from_status) if self.from_status else ""
+
+    def to_label(self) -> str:
+        return self._label(self.to_status)
+
 
 class PaymentProof(models.Model):
     """A buyer's proof of a bank transfer (image or PDF), checked by a manager or staff."""

@@ -5,6 +5,7 @@ order, inside the caller's transaction, so two checkouts can never oversell and 
 deadlock. Nothing holds a lock while talking to a payment provider.
 """
 
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -114,8 +115,15 @@ def _check_orderable(product: Product, quantity: Decimal) -> None:
         )
 
 
+CART_SESSION_KEY = "minga_cart"
+
+
 def cart_get(*, user=None, session=None, create: bool = False) -> Cart | None:
-    """The user's cart, or the session's for an anonymous visitor."""
+    """The user's cart, or for an anonymous visitor the cart whose token her session holds.
+
+    The token lives in the session's data, not in its key, so it survives the key change
+    at sign-in and the cart can follow her (see `cart_merge_on_login`).
+    """
     if user is not None and user.is_authenticated:
         cart = Cart.objects.filter(user=user).first()
         if cart is None and create:
@@ -123,13 +131,11 @@ def cart_get(*, user=None, session=None, create: bool = False) -> Cart | None:
         return cart
     if session is None:
         return None
-    if not session.session_key:
-        if not create:
-            return None
-        session.save()
-    cart = Cart.objects.filter(user__isnull=True, session_key=session.session_key).first()
+    token = session.get(CART_SESSION_KEY)
+    cart = Cart.objects.filter(user__isnull=True, session_key=token).first() if token else None
     if cart is None and create:
-        cart = Cart.objects.create(session_key=session.session_key)
+        cart = Cart.objects.create(session_key=secrets.token_urlsafe(24))
+        session[CART_SESSION_KEY] = cart.session_key
     return cart
 
 
@@ -167,8 +173,9 @@ def cart_remove(*, cart: Cart, product_id: int) -> None:
     CartLine.objects.filter(cart=cart, product_id=product_id).delete()
 
 
-def cart_merge_on_login(*, session_key: str, user) -> None:
+def cart_merge_on_login(*, session, user) -> None:
     """Move an anonymous cart's lines into the user's cart when she signs in."""
+    session_key = session.pop(CART_SESSION_KEY, None)
     if not session_key:
         return
     with transaction.atomic():

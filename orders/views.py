@@ -1,0 +1,158 @@
+"""Buyer pages: cart, checkout, order history and detail. Views stay thin: a form
+validates, a service acts, the view redirects or renders."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from market.models import BuyerOrganization
+from market.units import format_quantity
+from orders import selectors, services
+from orders.exceptions import CartError, CheckoutError, InsufficientStockError, TransitionError
+from orders.forms import CartLineForm, CheckoutForm
+from orders.models import Order, PaymentMethod
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = fallback
+    return redirect(target)
+
+
+def cart_view(request):
+    cart = services.cart_get(user=request.user, session=request.session)
+    return render(request, "orders/cart.html", {"summary": selectors.cart_summary(cart)})
+
+
+@require_POST
+def cart_add(request):
+    return _cart_change(request, add=True)
+
+
+@require_POST
+def cart_update(request):
+    return _cart_change(request, add=False)
+
+
+def _cart_change(request, *, add: bool):
+    form = CartLineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a quantity."))
+        return _back(request, reverse("orders:cart"))
+    cart = services.cart_get(user=request.user, session=request.session, create=True)
+    try:
+        line = services.cart_set_quantity(
+            cart=cart,
+            product_id=form.cleaned_data["product"],
+            raw_quantity=form.cleaned_data["quantity"],
+            add=add,
+        )
+    except CartError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s: %(quantity)s %(unit)s in your cart.")
+            % {
+                "name": line.product.name,
+                "quantity": format_quantity(line.quantity),
+                "unit": line.product.get_unit_display(),
+            },
+        )
+    return _back(request, reverse("orders:cart"))
+
+
+@require_POST
+def cart_remove(request):
+    cart = services.cart_get(user=request.user, session=request.session)
+    if cart is not None:
+        services.cart_remove(cart=cart, product_id=request.POST.get("product", "0"))
+    return redirect("orders:cart")
+
+
+@login_required
+def checkout(request):
+    cart = services.cart_get(user=request.user, session=request.session)
+    summary = selectors.cart_summary(cart)
+    if not summary["count"]:
+        messages.info(request, _("Your cart is empty."))
+        return redirect("orders:cart")
+    organizations = list(BuyerOrganization.objects.for_user(request.user).approved())
+    form = CheckoutForm(
+        request.POST or None, organizations=organizations, card_enabled=services.card_payments_enabled()
+    )
+    short_lines = []
+    if request.method == "POST" and form.is_valid():
+        choice = services.CheckoutChoice(
+            organization=form.organization,
+            delivery_method=form.cleaned_data["delivery_method"],
+            delivery_address=form.cleaned_data["delivery_address"],
+            payment_method=form.cleaned_data["payment_method"],
+            purchase_order_number=form.cleaned_data["purchase_order_number"],
+            notes=form.cleaned_data["notes"],
+        )
+        try:
+            order = services.order_place(buyer=request.user, cart=cart, choice=choice)
+        except InsufficientStockError as error:
+            short_lines = error.short_lines
+            form.add_error(None, _("Some products do not have enough stock. Nothing was reserved."))
+        except CheckoutError as error:
+            form.add_error(None, error.message)
+        else:
+            if order.payment_method == PaymentMethod.CARD:
+                return redirect("orders:pay_card", order.number)
+            messages.success(request, _("Thank you! Your order %(number)s was placed.") % {"number": order.number})
+            return redirect("orders:detail", order.number)
+    return render(
+        request,
+        "orders/checkout.html",
+        {"form": form, "summary": summary, "short_lines": short_lines},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def order_list(request):
+    return render(request, "orders/order_list.html", {"orders": selectors.orders_for_buyer(user=request.user)})
+
+
+def _buyer_order(request, number) -> Order:
+    order = selectors.order_for_buyer(user=request.user, number=number)
+    if order is None:
+        raise Http404
+    return order
+
+
+@login_required
+def order_detail(request, number):
+    order = _buyer_order(request, number)
+    return render(request, "orders/order_detail.html", {"order": order})
+
+
+@login_required
+@require_POST
+def order_cancel(request, number):
+    order = _buyer_order(request, number)
+    try:
+        services.order_cancel_by_buyer(order=order, buyer=request.user)
+    except TransitionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your order was cancelled."))
+    return redirect("orders:detail", number)
+
+
+@login_required
+@require_POST
+def order_again(request, number):
+    order = _buyer_order(request, number)
+    cart = services.cart_get(user=request.user, session=request.session, create=True)
+    for problem in services.cart_refill_from_order(cart=cart, order=order):
+        messages.warning(request, problem)
+    return redirect("orders:cart")
