@@ -277,7 +277,8 @@ class OrderEvent(models.Model):
 
     @staticmethod
     def _label(code: str) -> str:
-        labels = dict(FulfilmentStatus.choices)
+        labels = dict(PaymentStatus.choices)
+        labels.update(dict(FulfilmentStatus.choices))
         labels.update(dict(OrderStatus.choices))
         return str(labels.get(code, code))
 
