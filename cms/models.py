@@ -7,6 +7,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from catalog import selectors as catalog_selectors
+from catalog.models import Product
 from cooperatives.models import Cooperative
 
 
@@ -33,6 +34,6 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["cooperatives"] = list(Cooperative.objects.verified().with_place()[:6])
         context["products"] = list(
-            catalog_selectors.product_search().filter(is_available=True).order_by("-created_at")[:8]
+            catalog_selectors.product_cards(Product.objects.available()).order_by("-created_at")[:8]
         )
         return context

@@ -27,7 +27,10 @@ class CheckoutForm(forms.Form):
         label=_("Purchase order number (organisations)"), max_length=50, required=False
     )
     notes = forms.CharField(
-        label=_("Notes for the cooperatives"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Notes for the cooperatives"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, organizations, card_enabled: bool, **kwargs):
@@ -37,7 +40,10 @@ class CheckoutForm(forms.Form):
             (str(org.pk), org.legal_name) for org in organizations
         ]
         self.fields["buyer"].initial = "self"
-        methods = [(PaymentMethod.CASH, PaymentMethod.CASH.label), (PaymentMethod.TRANSFER, PaymentMethod.TRANSFER.label)]
+        methods = [
+            (PaymentMethod.CASH, PaymentMethod.CASH.label),
+            (PaymentMethod.TRANSFER, PaymentMethod.TRANSFER.label),
+        ]
         if any(org.has_credit() for org in organizations):
             methods.append((PaymentMethod.INVOICE, PaymentMethod.INVOICE.label))
         if card_enabled:

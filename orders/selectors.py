@@ -2,8 +2,8 @@
 
 from django.db.models import Prefetch
 
-from catalog.selectors import product_cards
 from catalog.models import Product
+from catalog.selectors import product_cards
 from market.money import line_total_cop
 from orders.models import Cart, CartLine, Fulfilment, Order, OrderLine
 

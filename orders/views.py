@@ -107,7 +107,9 @@ def checkout(request):
         else:
             if order.payment_method == PaymentMethod.CARD:
                 return redirect("orders:pay_card", order.number)
-            messages.success(request, _("Thank you! Your order %(number)s was placed.") % {"number": order.number})
+            messages.success(
+                request, _("Thank you! Your order %(number)s was placed.") % {"number": order.number}
+            )
             return redirect("orders:detail", order.number)
     return render(
         request,
@@ -119,7 +121,9 @@ def checkout(request):
 
 @login_required
 def order_list(request):
-    return render(request, "orders/order_list.html", {"orders": selectors.orders_for_buyer(user=request.user)})
+    return render(
+        request, "orders/order_list.html", {"orders": selectors.orders_for_buyer(user=request.user)}
+    )
 
 
 def _buyer_order(request, number) -> Order:

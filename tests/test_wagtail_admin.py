@@ -21,7 +21,7 @@ def _form_data(response):
     """The edit form's current values, as a browser would post them back."""
     form = response.context["form"]
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None or value is False:
             continue

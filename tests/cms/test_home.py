@@ -18,7 +18,9 @@ def test_home_is_the_wagtail_home_page_in_spanish(client):
 @pytest.mark.django_db
 def test_home_shows_verified_cooperatives_and_their_products_only(client):
     verified = CooperativeFactory(name="ASOYUPGUZ")
-    pending = CooperativeFactory(name="Cooperativa Sin Revisar", verification_status=VerificationStatus.PENDING)
+    pending = CooperativeFactory(
+        name="Cooperativa Sin Revisar", verification_status=VerificationStatus.PENDING
+    )
     make_product(verified, name="Yuca fresca")
     make_product(pending, name="Producto Oculto")
     html = client.get("/").content.decode()

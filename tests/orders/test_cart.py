@@ -11,8 +11,13 @@ from tests.factories import CooperativeFactory, make_product
 
 @pytest.fixture
 def yuca(db):
-    return make_product(name="Yuca fresca", price_cop=2500, min_quantity=Decimal("1"),
-                        quantity_step=Decimal("0.5"), stock=Decimal("20"))
+    return make_product(
+        name="Yuca fresca",
+        price_cop=2500,
+        min_quantity=Decimal("1"),
+        quantity_step=Decimal("0.5"),
+        stock=Decimal("20"),
+    )
 
 
 def _add(client, product, quantity, url="orders:cart_add", **extra):

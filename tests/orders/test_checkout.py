@@ -17,11 +17,18 @@ from tests.factories import CooperativeFactory, UserFactory, make_product
 @pytest.fixture
 def two_coops(db):
     a = CooperativeFactory(name="ASOYUPGUZ", offers_delivery=True, delivery_fee_cop=8000)
-    b = CooperativeFactory(name="COOMULSEPAZ", offers_delivery=True, delivery_fee_cop=5000,
-                           free_delivery_from_cop=50000)
+    b = CooperativeFactory(
+        name="COOMULSEPAZ", offers_delivery=True, delivery_fee_cop=5000, free_delivery_from_cop=50000
+    )
     yuca = make_product(a, name="Yuca", price_cop=2500, stock=Decimal("100"), quantity_step=Decimal("0.5"))
-    abono = make_product(b, name="Abono orgánico", price_cop=45000, unit="bulto", stock=Decimal("3"),
-                         quantity_step=Decimal("1"))
+    abono = make_product(
+        b,
+        name="Abono orgánico",
+        price_cop=45000,
+        unit="bulto",
+        stock=Decimal("3"),
+        quantity_step=Decimal("1"),
+    )
     return a, b, yuca, abono
 
 
@@ -123,9 +130,14 @@ def test_checkout_needs_sign_in(client, two_coops):
 @pytest.fixture
 def hotel(db, buyer):
     org = BuyerOrganization.objects.create(
-        kind="hotel", legal_name="Hotel Dann Carlton Cali", nit="890301880-6",
-        billing_address="Av. Colombia 1-60", municipality=Municipality.objects.get(code="76001"),
-        status="approved", credit_days=30, credit_limit_cop=200000,
+        kind="hotel",
+        legal_name="Hotel Dann Carlton Cali",
+        nit="890301880-6",
+        billing_address="Av. Colombia 1-60",
+        municipality=Municipality.objects.get(code="76001"),
+        status="approved",
+        credit_days=30,
+        credit_limit_cop=200000,
     )
     OrganizationMember.objects.create(organization=org, user=buyer)
     return org
@@ -136,8 +148,9 @@ def test_invoice_on_credit_sets_due_date_from_terms(client, buyer, hotel, two_co
     _cart(buyer, (yuca, "10"))
     client.force_login(buyer)
     with time_machine.travel("2026-11-20 10:00 -05:00", tick=False):
-        response = _post_checkout(client, buyer=str(hotel.pk), payment_method="invoice",
-                                  purchase_order_number="OC-7781")
+        response = _post_checkout(
+            client, buyer=str(hotel.pk), payment_method="invoice", purchase_order_number="OC-7781"
+        )
     assert response.status_code == 302
     order = Order.objects.get()
     assert order.organization == hotel
@@ -202,8 +215,11 @@ def test_another_buyers_order_number_is_a_404_everywhere(client, buyer, two_coop
     _a, _b, yuca, _abono = two_coops
     owner = UserFactory()
     _cart(owner, (yuca, "1"))
-    order = services.order_place(buyer=owner, cart=services.cart_get(user=owner),
-                                 choice=services.CheckoutChoice(delivery_method="pickup", payment_method="cash"))
+    order = services.order_place(
+        buyer=owner,
+        cart=services.cart_get(user=owner),
+        choice=services.CheckoutChoice(delivery_method="pickup", payment_method="cash"),
+    )
     client.force_login(buyer)
     assert client.get(reverse("orders:detail", args=[order.number])).status_code == 404
     assert client.post(reverse("orders:cancel", args=[order.number])).status_code == 404
@@ -214,10 +230,14 @@ def test_another_buyers_order_number_is_a_404_everywhere(client, buyer, two_coop
 def test_order_again_refills_the_cart(client, buyer, two_coops):
     _a, _b, yuca, abono = two_coops
     _cart(buyer, (yuca, "2"), (abono, "1"))
-    order = services.order_place(buyer=buyer, cart=services.cart_get(user=buyer),
-                                 choice=services.CheckoutChoice(delivery_method="pickup", payment_method="cash"))
+    order = services.order_place(
+        buyer=buyer,
+        cart=services.cart_get(user=buyer),
+        choice=services.CheckoutChoice(delivery_method="pickup", payment_method="cash"),
+    )
     client.force_login(buyer)
     client.post(reverse("orders:again", args=[order.number]))
     assert {(line.product_id, line.quantity) for line in CartLine.objects.all()} == {
-        (yuca.pk, Decimal("2")), (abono.pk, Decimal("1"))
+        (yuca.pk, Decimal("2")),
+        (abono.pk, Decimal("1")),
     }
