@@ -8,15 +8,7 @@ class ProducerForm(forms.ModelForm):
     class Meta:
         model = Producer
         fields = ["name", "village", "gender", "consents_to_aggregate", "is_active"]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("gender") and not data.get("consents_to_aggregate"):
-            self.add_error(
-                "gender",
-                _("Record gender only with the producer's consent to aggregate reports."),
-            )
-        return data
+        # Gender needs consent: Producer.clean() refuses it, in this form and everywhere else.
 
 
 class InvitationForm(forms.Form):

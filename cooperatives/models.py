@@ -254,6 +254,10 @@ class Producer(models.Model):
         # The privacy rule lives here so that every path (workspace, Wagtail admin, services) keeps it.
         if self.gender and not self.consents_to_aggregate:
             raise ValidationError(
-                {"gender": _("Record gender only with the producer's consent to aggregate reports.")},
-                code="gender_without_consent",
+                {
+                    "gender": ValidationError(
+                        _("Record gender only with the producer's consent to aggregate reports."),
+                        code="gender_without_consent",
+                    )
+                }
             )

@@ -4,4 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 class MarketConfig(AppConfig):
     name = "market"
-    verbose_name = _("Market")
+    verbose_name = _("Platform")
+
+    def ready(self):
+        from django.conf import settings
+        from PIL import Image
+
+        # Pillow refuses to open images past twice this many pixels, before decoding them,
+        # so an upload cannot make the server decode a huge image to find it too large.
+        Image.MAX_IMAGE_PIXELS = settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS

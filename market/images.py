@@ -42,6 +42,8 @@ def strip_metadata(uploaded) -> SimpleUploadedFile:
         except Exception as exc:  # Pillow raises many types for corrupt files.
             raise ValidationError(_("This file is not a valid image."), code="invalid_image") from exc
     fmt = source.format or "JPEG"
+    if fmt == "MPO":  # Phones' JPEG with extra frames (preview, depth): keep the main picture.
+        fmt = "JPEG"
     if fmt not in _SAVE_FORMATS:
         raise ValidationError(_("This file is not a valid image."), code="invalid_image")
     image = ImageOps.exif_transpose(source)
@@ -61,6 +63,14 @@ def strip_metadata(uploaded) -> SimpleUploadedFile:
 class PhotoField(WagtailImageField):
     """Wagtail's validated image field whose cleaned value has no metadata."""
 
+    def to_python(self, data):
+        try:
+            return super().to_python(data)
+        except ValidationError:
+            raise
+        except Exception as exc:  # Wagtail decodes the file to count its pixels; a truncated one fails.
+            raise ValidationError(self.error_messages["invalid_image"], code="invalid_image") from exc
+
     def clean(self, data, initial=None):
         value = super().clean(data, initial)
         if value and value is not initial and hasattr(value, "read"):
@@ -69,10 +79,7 @@ class PhotoField(WagtailImageField):
 
 
 class CleanImageForm(BaseImageForm):
-    """Base of the Wagtail admin's image form (WAGTAILIMAGES_IMAGE_FORM_BASE)."""
+    """Base of the Wagtail admin's image form (WAGTAILIMAGES_IMAGE_FORM_BASE): its file field
+    is the workspace's PhotoField, so both places validate and clean uploads the same way."""
 
-    def clean_file(self):
-        value = self.cleaned_data.get("file")
-        if value and "file" in self.changed_data and hasattr(value, "read"):
-            return strip_metadata(value)
-        return value
+    file = PhotoField(label=_("File"), widget=BaseImageForm.Meta.widgets["file"])

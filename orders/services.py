@@ -460,6 +460,11 @@ def order_transition(*, order: Order, to: str, actor=None, reason: str = "") -> 
                 transaction.on_commit(lambda: notifications.order_cancelled.enqueue(current.pk))
         elif to == OrderStatus.READY:
             transaction.on_commit(lambda: notifications.order_ready.enqueue(current.pk))
+        if current.payment_method == PaymentMethod.CARD:
+            # Capture on delivery, release or refund on cancellation: after commit.
+            from orders import payments
+
+            payments.card_after_transition(order=current, to=to)
         order.status = to
     return order
 
@@ -589,6 +594,12 @@ def line_record_delivery(*, line: OrderLine, delivered_quantity, actor=None) -> 
 
 
 def order_cancel_by_buyer(*, order: Order, buyer) -> Order:
-    if order.buyer_id != buyer.pk or not order.is_cancellable_by_buyer():
-        raise TransitionError(_("This order can no longer be cancelled. Write to the cooperative."))
-    return order_transition(order=order, to=OrderStatus.CANCELLED, actor=buyer, reason="cancelled by buyer")
+    """Cancel before any cooperative confirms. The check runs under the order's row lock,
+    which `fulfilment_transition` also takes, so a confirmation cannot slip in between."""
+    with transaction.atomic():
+        current = Order.objects.select_for_update().get(pk=order.pk)
+        if current.buyer_id != buyer.pk or not current.is_cancellable_by_buyer():
+            raise TransitionError(_("This order can no longer be cancelled. Write to the cooperative."))
+        return order_transition(
+            order=order, to=OrderStatus.CANCELLED, actor=buyer, reason="cancelled by buyer"
+        )

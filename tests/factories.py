@@ -1,21 +1,26 @@
 """Factories for the whole suite. Products go through the catalogue service, as in the app."""
 
+import secrets
+from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image as PILImage
 
 from catalog import services as catalog_services
-from catalog.models import Category, Product
+from catalog.models import Category, Product, ProductPhoto
 from cooperatives.models import (
     Cooperative,
+    Invitation,
     Membership,
     MembershipRole,
     Producer,
     VerificationStatus,
 )
+from market.images import strip_metadata
 from market.models import Municipality, User
 
 DEMO_PASSWORD = "clave-de-prueba-123"
@@ -93,3 +98,24 @@ def image_bytes(fmt="JPEG", size=(64, 48), color=(200, 120, 40), **save_kwargs) 
 def image_upload(name="foto.jpg", fmt="JPEG", **kwargs) -> SimpleUploadedFile:
     content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}[fmt]
     return SimpleUploadedFile(name, image_bytes(fmt, **kwargs), content_type=content_type)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation. Created directly, so no e-mail is queued."""
+
+    class Meta:
+        model = Invitation
+
+    cooperative = factory.SubFactory(CooperativeFactory)
+    email = factory.Sequence(lambda n: f"invitada{n}@example.org")
+    role = MembershipRole.MEMBER
+    token = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
+    created_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.created_at + timedelta(days=14))
+
+
+def make_photo(product: Product, **image_kwargs) -> ProductPhoto:
+    """A product photo stored the way the app stores one: cleaned, then added by the service."""
+    return catalog_services.product_photo_add(
+        product=product, file=strip_metadata(image_upload(**image_kwargs))
+    )

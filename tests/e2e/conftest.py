@@ -33,6 +33,12 @@ TIMEOUT_MS = 10_000
 PAGE_FIXTURES = ("phone", "desktop")
 
 
+def pytest_configure(config):
+    # WhiteNoise looks for STATIC_ROOT (filled by collectstatic); the live server serves static
+    # files from the finders instead, so its absence is expected here.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
 def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
     for item in items:

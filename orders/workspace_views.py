@@ -1,0 +1,372 @@
+"""The cooperative's side of orders: its incoming fulfilments, their actions, a packing list
+and a CSV export.
+
+Every view starts with `workspace_membership` (404 to anyone outside the cooperative) and
+looks objects up through the member's cooperative, so another cooperative's fulfilment is
+a 404 as well. Members read; anything that is not a read is for managers only, and a
+member's POST is a 404 too. Views stay thin: the services act, and their errors
+(TransitionError, CheckoutError, PaymentError) become messages with nothing changed.
+
+A cooperative sees its own `Fulfilment`, its own lines and its own totals, never the
+order's total or another cooperative's lines.
+"""
+
+import csv
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cooperatives.models import Cooperative
+from cooperatives.permissions import workspace_membership
+from orders import payments, services
+from orders.exceptions import CheckoutError, TransitionError
+from orders.models import (
+    Fulfilment,
+    FulfilmentStatus,
+    LineStatus,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
+
+PAGE_SIZE = 50
+# A card order waiting for its payment (or whose payment never came) is not an order yet
+# for the cooperative: it is told on placement only once the payment is through.
+_NOT_YET_ORDERS = (OrderStatus.AWAITING_PAYMENT, OrderStatus.EXPIRED)
+_ENDED_FULFILMENTS = (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED)
+_ACTION_ERRORS = (TransitionError, CheckoutError, payments.PaymentError)
+
+
+# --- Reads -------------------------------------------------------------------------------
+
+
+def cooperative_fulfilments(cooperative: Cooperative, *, status: str = ""):
+    """This cooperative's fulfilments, newest order first, with order, buyer and organisation
+    joined: the list runs the same few queries for 5 orders or 500."""
+    fulfilments = (
+        Fulfilment.objects.filter(cooperative=cooperative)
+        .exclude(order__status__in=_NOT_YET_ORDERS)
+        .select_related("order__buyer", "order__organization")
+        .order_by("-order__placed_at", "-pk")
+    )
+    if status:
+        fulfilments = fulfilments.filter(status=status)
+    return fulfilments
+
+
+def cooperative_fulfilment(cooperative: Cooperative, pk: int) -> Fulfilment:
+    """One fulfilment of this cooperative with its own lines, or 404."""
+    return get_object_or_404(
+        cooperative_fulfilments(cooperative).prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("product_name", "pk"))
+        ),
+        pk=pk,
+    )
+
+
+def fulfilment_log(fulfilment: Fulfilment) -> list[OrderEvent]:
+    """This fulfilment's moves, and the order's own moves (placed, paid, cancelled).
+
+    Order-level rows are shown without their actor: the last confirmation may have been
+    made by another cooperative's manager.
+    """
+    events = list(
+        OrderEvent.objects.filter(
+            Q(fulfilment=fulfilment) | Q(order_id=fulfilment.order_id, fulfilment__isnull=True)
+        ).select_related("actor")
+    )
+    for event in events:
+        if event.fulfilment_id is None:
+            event.actor = None
+    return events
+
+
+def buyer_label(order: Order) -> str:
+    """The buyer as the cooperative knows her: an organisation's legal name and PO number,
+    or the person's name."""
+    if order.organization_id:
+        name = order.organization.legal_name
+        if order.purchase_order_number:
+            name += " · " + _("PO %(number)s") % {"number": order.purchase_order_number}
+        return name
+    return order.buyer.display_name
+
+
+def _status_filter(request) -> str:
+    status = request.GET.get("status", "")
+    return status if status in FulfilmentStatus.values else ""
+
+
+def _read_membership(request, slug):
+    """Every member reads; a request that is not a read is for managers only (404 otherwise)."""
+    return workspace_membership(request.user, slug, manage=request.method not in ("GET", "HEAD"))
+
+
+# --- Pages -------------------------------------------------------------------------------
+
+
+@login_required
+def fulfilment_list(request, slug):
+    membership = _read_membership(request, slug)
+    cooperative = membership.cooperative
+    status = _status_filter(request)
+    page = Paginator(cooperative_fulfilments(cooperative, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for fulfilment in page:
+        fulfilment.buyer_label = buyer_label(fulfilment.order)
+    return render(
+        request,
+        "orders/workspace_fulfilment_list.html",
+        {
+            "membership": membership,
+            "cooperative": cooperative,
+            "page": page,
+            "status": status,
+            "statuses": FulfilmentStatus.choices,
+            "query": f"status={status}" if status else "",
+        },
+    )
+
+
+@login_required
+def fulfilment_detail(request, slug, pk):
+    membership = _read_membership(request, slug)
+    cooperative = membership.cooperative
+    fulfilment = cooperative_fulfilment(cooperative, pk)
+    order = fulfilment.order
+    next_statuses = services.FULFILMENT_TRANSITIONS.get(fulfilment.status, set())
+    order_live = order.status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
+    return render(
+        request,
+        "orders/workspace_fulfilment_detail.html",
+        {
+            "membership": membership,
+            "cooperative": cooperative,
+            "fulfilment": fulfilment,
+            "order": order,
+            "events": fulfilment_log(fulfilment),
+            "can_confirm": order_live and FulfilmentStatus.CONFIRMED in next_statuses,
+            "can_reject": order_live and FulfilmentStatus.REJECTED in next_statuses,
+            "can_mark_ready": order_live and FulfilmentStatus.READY in next_statuses,
+            "can_hand_over": order_live and FulfilmentStatus.HANDED_OVER in next_statuses,
+            "can_record_delivery": order_live
+            and fulfilment.status in (FulfilmentStatus.CONFIRMED, FulfilmentStatus.READY),
+            "can_mark_paid": _may_mark_paid(fulfilment),
+        },
+    )
+
+
+@login_required
+def fulfilment_packing_list(request, slug, pk):
+    membership = _read_membership(request, slug)
+    cooperative = membership.cooperative
+    fulfilment = cooperative_fulfilment(cooperative, pk)
+    return render(
+        request,
+        "orders/workspace_packing_list.html",
+        {
+            "membership": membership,
+            "cooperative": cooperative,
+            "fulfilment": fulfilment,
+            "order": fulfilment.order,
+            "buyer_label": buyer_label(fulfilment.order),
+        },
+    )
+
+
+# --- Actions (POST, managers only) -------------------------------------------------------
+
+
+def _act(request, slug, pk, action: Callable[[Fulfilment], str]):
+    """Run `action` on this cooperative's fulfilment `pk` for a manager, then go back to it.
+
+    `action` returns the success message; a domain error becomes an error message, and the
+    service raising it has written nothing.
+    """
+    membership = workspace_membership(request.user, slug, manage=True)
+    fulfilment = get_object_or_404(cooperative_fulfilments(membership.cooperative), pk=pk)
+    try:
+        message = action(fulfilment)
+    except _ACTION_ERRORS as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, message)
+    return redirect("orders:fulfilment_detail", slug, pk)
+
+
+_MOVE_MESSAGES = {
+    FulfilmentStatus.CONFIRMED: gettext_lazy(
+        "Order confirmed. The buyer is told once every cooperative has."
+    ),
+    FulfilmentStatus.READY: gettext_lazy("Marked as ready."),
+    FulfilmentStatus.HANDED_OVER: gettext_lazy("Marked as handed over."),
+}
+
+
+@login_required
+@require_POST
+def fulfilment_move(request, slug, pk, to: str):
+    """Confirm, mark ready or mark handed over; `to` comes from the URL pattern, not the POST."""
+
+    def move(fulfilment):
+        services.fulfilment_transition(fulfilment=fulfilment, to=to, actor=request.user)
+        return str(_MOVE_MESSAGES[to])
+
+    return _act(request, slug, pk, move)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(max_length=255, strip=True)
+
+
+@login_required
+@require_POST
+def fulfilment_reject(request, slug, pk):
+    form = RejectForm(request.POST)
+
+    def reject(fulfilment):
+        if not form.is_valid():
+            raise TransitionError(_("Tell the buyer why you reject the order."))
+        services.fulfilment_transition(
+            fulfilment=fulfilment,
+            to=FulfilmentStatus.REJECTED,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        return _("Order rejected. Its stock is back in your products.")
+
+    return _act(request, slug, pk, reject)
+
+
+class DeliveryForm(forms.Form):
+    line = forms.IntegerField(min_value=1)
+    delivered_quantity = forms.CharField(max_length=20)
+
+
+@login_required
+@require_POST
+def fulfilment_record_delivery(request, slug, pk):
+    """The weight actually delivered for one line (variable weight); the bill follows."""
+    form = DeliveryForm(request.POST)
+
+    def record(fulfilment):
+        if not form.is_valid():
+            raise CheckoutError(_("Enter the delivered quantity."))
+        line = get_object_or_404(
+            OrderLine.objects.exclude(status=LineStatus.REJECTED),
+            pk=form.cleaned_data["line"],
+            fulfilment=fulfilment,
+        )
+        services.line_record_delivery(
+            line=line, delivered_quantity=form.cleaned_data["delivered_quantity"], actor=request.user
+        )
+        return _("Delivered quantity of %(name)s saved. The buyer is told the new total.") % {
+            "name": line.product_name
+        }
+
+    return _act(request, slug, pk, record)
+
+
+def _may_mark_paid(fulfilment: Fulfilment) -> bool:
+    """Offline payments only, unpaid, and only while this cooperative still has a part."""
+    order = fulfilment.order
+    return (
+        order.payment_method != PaymentMethod.CARD
+        and order.payment_status == PaymentStatus.UNPAID
+        and order.status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
+        and fulfilment.status not in _ENDED_FULFILMENTS
+    )
+
+
+@login_required
+@require_POST
+def fulfilment_mark_paid(request, slug, pk):
+    """A manager records that the cash, transfer or invoice payment arrived."""
+
+    def mark_paid(fulfilment):
+        if fulfilment.status in _ENDED_FULFILMENTS:
+            raise payments.PaymentError(_("Your cooperative no longer has a part in this order."))
+        payments.payment_mark_paid(order=fulfilment.order, actor=request.user)
+        return _("Payment recorded.")
+
+    return _act(request, slug, pk, mark_paid)
+
+
+# --- CSV export --------------------------------------------------------------------------
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(value: str) -> str:
+    """Text typed by people goes out inert: a spreadsheet must not run `=HYPERLINK(...)`."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+@login_required
+def fulfilment_csv(request, slug):
+    """This cooperative's order lines as CSV, for a spreadsheet.
+
+    UTF-8 with a byte-order mark, so Excel reads the accents right. Numbers keep a decimal
+    point (machine-readable), and the header says so. Dates are in the site's time zone
+    (America/Bogota), named in the header.
+    """
+    membership = _read_membership(request, slug)
+    cooperative = membership.cooperative
+    zone = timezone.get_default_timezone()
+    fulfilments = cooperative_fulfilments(cooperative, status=_status_filter(request))
+    lines = (
+        OrderLine.objects.filter(fulfilment__in=fulfilments)
+        .select_related("order__buyer", "order__organization", "fulfilment")
+        .order_by("-order__placed_at", "order_id", "product_name", "pk")
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime(timezone=zone).strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="pedidos-{cooperative.slug}-{stamp}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    point = _("decimal point")
+    writer.writerow(
+        [
+            _("Order"),
+            _("Date (%(zone)s)") % {"zone": zone.key},
+            _("Buyer"),
+            _("Product"),
+            _("Unit"),
+            f"{_('Ordered quantity')} ({point})",
+            f"{_('Delivered quantity')} ({point})",
+            _("Unit price (COP)"),
+            _("Line total (COP)"),
+            _("Status"),
+        ]
+    )
+    for line in lines.iterator(chunk_size=500):
+        order = line.order
+        writer.writerow(
+            [
+                order.number,
+                timezone.localtime(order.placed_at, zone).strftime("%Y-%m-%d %H:%M"),
+                _text_cell(buyer_label(order)),
+                _text_cell(line.product_name),
+                line.get_unit_display(),
+                f"{line.quantity.normalize():f}",
+                f"{line.delivered_quantity.normalize():f}" if line.delivered_quantity is not None else "",
+                line.unit_price_cop,
+                line.total_cop,
+                line.fulfilment.get_status_display(),
+            ]
+        )
+    return response
