@@ -1,14 +1,43 @@
-"""Wagtail pages. The home page lists what is on offer; markets come in a later issue."""
+"""Wagtail pages: home, content pages, and the virtual peasant markets.
 
+A market's trading window is `opens_at <= now < closes_at`, checked on the server at
+every cart change, at checkout and when a card payment is confirmed. Wagtail's
+`go_live_at`/`expire_at` only decide whether the page is visible.
+
+Offers and pickup slots are edited as inline panels, so they live in page revisions.
+What is sold and how many people booked a slot must never be overwritten by publishing
+an old revision, so those counters live in `MarketStock` and `SlotUsage`, which no
+revision touches.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.models import Orderable, Page, PageManager
+from wagtail.query import PageQuerySet
+from wagtail.search import index
 
 from catalog import selectors as catalog_selectors
 from catalog.models import Product
-from cooperatives.models import Cooperative
+from cooperatives.models import Cooperative, VerificationStatus
+from market.models import Municipality
+from orders.models import Order
+
+
+class BodyBlock(blocks.StreamBlock):
+    paragraph = blocks.RichTextBlock(features=["bold", "italic", "link", "ol", "ul", "h3"], label=_("Paragraph"))
+    image = ImageChooserBlock(label=_("Image"))
+    quote = blocks.BlockQuoteBlock(label=_("Quote"))
 
 
 class HomePage(Page):
@@ -32,8 +61,320 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["cooperatives"] = list(Cooperative.objects.verified().with_place()[:6])
+        now = timezone.now()
+        markets = MarketEventPage.objects.live().public().select_related("municipality__department")
+        context["open_markets"] = list(markets.open_at(now).order_by("closes_at")[:4])
+        context["upcoming_markets"] = list(markets.upcoming_at(now).order_by("opens_at")[:4])
+        context["cooperatives"] = list(Cooperative.objects.verified().with_place()[:8])
         context["products"] = list(
             catalog_selectors.product_cards(Product.objects.available()).order_by("-created_at")[:8]
         )
         return context
+
+
+class StandardPage(Page):
+    """A content page: about us, how it works, a cooperative's or a producer's story."""
+
+    intro = models.CharField(_("intro"), max_length=255, blank=True)
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
+    cooperative = models.ForeignKey(
+        Cooperative,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("about the cooperative"),
+        help_text=_("For stories: the cooperative this page tells about."),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("hero_image"),
+        FieldPanel("body"),
+        FieldPanel("cooperative"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+
+    class Meta:
+        verbose_name = _("content page")
+
+
+class MarketIndexPage(Page):
+    intro = models.CharField(_("intro"), max_length=255, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["cms.MarketEventPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("market index")
+
+    def get_context(self, request, *args, **kwargs):
+        """Open, upcoming and past markets, computed from the clock at request time."""
+        context = super().get_context(request, *args, **kwargs)
+        now = timezone.now()
+        markets = (
+            MarketEventPage.objects.child_of(self).live().public().select_related("municipality__department")
+        )
+        context["open_markets"] = list(markets.open_at(now).order_by("closes_at"))
+        context["upcoming_markets"] = list(markets.upcoming_at(now).order_by("opens_at"))
+        context["past_markets"] = list(markets.closed_at(now).order_by("-closes_at")[:20])
+        return context
+
+
+class MarketEventQuerySet(PageQuerySet):
+    def open_at(self, when):
+        return self.filter(opens_at__lte=when, closes_at__gt=when)
+
+    def upcoming_at(self, when):
+        return self.filter(opens_at__gt=when)
+
+    def closed_at(self, when):
+        return self.filter(closes_at__lte=when)
+
+
+MarketEventPageManager = PageManager.from_queryset(MarketEventQuerySet)
+
+
+class MarketState(models.TextChoices):
+    UPCOMING = "upcoming", _("Upcoming")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class MarketEventPage(Page):
+    """One virtual peasant market: a storefront open from `opens_at` to `closes_at`."""
+
+    intro = StreamField(BodyBlock(), blank=True, verbose_name=_("intro"))
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisers = models.CharField(_("organisers"), max_length=255, blank=True)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    market_day = models.DateField(_("market day"))
+    market_day_end = models.DateField(
+        _("last market day"), null=True, blank=True, help_text=_("When the market lasts several days.")
+    )
+    delivery_offered = models.BooleanField(_("delivery offered"), default=False)
+    delivery_area = models.CharField(_("delivery area"), max_length=255, blank=True)
+    delivery_fee_cop = models.PositiveIntegerField(_("delivery fee (COP)"), default=0)
+    delivery_min_order_cop = models.PositiveIntegerField(_("minimum order for delivery (COP)"), default=0)
+    cooperatives = ParentalManyToManyField(
+        Cooperative, blank=True, related_name="+", verbose_name=_("participating cooperatives")
+    )
+    closing_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = MarketEventPageManager()
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("hero_image"),
+        FieldPanel("organisers"),
+        FieldPanel("municipality"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+                FieldRowPanel([FieldPanel("market_day"), FieldPanel("market_day_end")]),
+            ],
+            heading=_("When"),
+        ),
+        FieldPanel("cooperatives", widget=forms.CheckboxSelectMultiple),
+        InlinePanel("offers", label=_("Offers"), heading=_("Offers")),
+        InlinePanel("slots", label=_("Pickup slots"), heading=_("Pickup points and slots")),
+        MultiFieldPanel(
+            [
+                FieldPanel("delivery_offered"),
+                FieldPanel("delivery_area"),
+                FieldRowPanel([FieldPanel("delivery_fee_cop"), FieldPanel("delivery_min_order_cop")]),
+            ],
+            heading=_("Delivery"),
+        ),
+    ]
+
+    parent_page_types = ["cms.MarketIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("peasant market")
+        verbose_name_plural = _("peasant markets")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="market_closes_after_opening"
+            ),
+        ]
+
+    def state_at(self, when) -> str:
+        if when < self.opens_at:
+            return MarketState.UPCOMING
+        if when < self.closes_at:
+            return MarketState.OPEN
+        return MarketState.CLOSED
+
+    def is_open(self, at=None) -> bool:
+        return self.state_at(at or timezone.now()) == MarketState.OPEN
+
+    def clean(self):
+        super().clean()
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("The market must close after it opens.")})
+
+    def get_context(self, request, *args, **kwargs):
+        from cms import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(selectors.storefront(event=self, request=request))
+        return context
+
+
+class MarketOffer(Orderable):
+    """A product offered in one market, at the market's price and quantity."""
+
+    page = ParentalKey(MarketEventPage, on_delete=models.CASCADE, related_name="offers")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product"))
+    price_cop = models.PositiveIntegerField(_("market price (COP)"))
+    quantity = models.DecimalField(_("quantity for this market"), max_digits=10, decimal_places=3)
+    max_per_buyer = models.DecimalField(
+        _("maximum per buyer"), max_digits=10, decimal_places=3, null=True, blank=True
+    )
+
+    panels = [
+        FieldPanel("product"),
+        FieldRowPanel([FieldPanel("price_cop"), FieldPanel("quantity"), FieldPanel("max_per_buyer")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price_cop__gt=0), name="offer_price_positive"),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="offer_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.product} @ {self.price_cop}"
+
+    def clean(self):
+        super().clean()
+        if self.max_per_buyer is not None and self.max_per_buyer <= 0:
+            raise ValidationError({"max_per_buyer": _("Leave it empty or enter a positive quantity.")})
+
+
+class PickupPoint(models.Model):
+    """A place where buyers collect their goods on market day (a snippet, reused across markets)."""
+
+    name = models.CharField(_("place"), max_length=120)
+    address = models.CharField(_("address"), max_length=255)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    instructions = models.CharField(_("instructions"), max_length=255, blank=True)
+
+    panels = [FieldPanel("name"), FieldPanel("address"), FieldPanel("municipality"), FieldPanel("instructions")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("pickup point")
+        verbose_name_plural = _("pickup points")
+
+    def __str__(self):
+        return self.name
+
+
+class PickupSlot(Orderable):
+    page = ParentalKey(MarketEventPage, on_delete=models.CASCADE, related_name="slots")
+    pickup_point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity"), help_text=_("How many buyers can come in this slot."))
+
+    panels = [
+        FieldPanel("pickup_point"),
+        FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at"), FieldPanel("capacity")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("pickup slot")
+        verbose_name_plural = _("pickup slots")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start"),
+            models.CheckConstraint(condition=models.Q(capacity__gt=0), name="slot_capacity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.pickup_point} {timezone.localtime(self.starts_at):%d/%m %H:%M}"
+
+
+class MarketStock(models.Model):
+    """What a market may still sell of a product, outside page revisions.
+
+    `planned` follows the published offer; a cooperative may lower it with `confirmed`;
+    `sold` only moves through `cms.services` (conditional updates: never oversold).
+    """
+
+    event = models.ForeignKey(MarketEventPage, on_delete=models.CASCADE, related_name="stock")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    planned = models.DecimalField(max_digits=10, decimal_places=3, default=Decimal("0"))
+    confirmed = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sold = models.DecimalField(max_digits=10, decimal_places=3, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "product"], name="market_stock_unique"),
+            models.CheckConstraint(condition=models.Q(sold__gte=0), name="market_stock_sold_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(confirmed__isnull=True) | models.Q(confirmed__gte=0),
+                name="market_stock_confirmed_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event_id}/{self.product_id}: {self.sold}/{self.capacity}"
+
+    @property
+    def capacity(self) -> Decimal:
+        return self.planned if self.confirmed is None else min(self.planned, self.confirmed)
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(self.capacity - self.sold, Decimal("0"))
+
+
+class SlotUsage(models.Model):
+    """How many orders took a pickup slot; kept outside page revisions."""
+
+    slot = models.OneToOneField(PickupSlot, on_delete=models.CASCADE, related_name="usage")
+    taken = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.slot_id}: {self.taken}"
+
+
+class MarketOrder(models.Model):
+    """Links an order to the market it was placed in, with the pickup slot or delivery."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="market_link")
+    event = models.ForeignKey(MarketEventPage, on_delete=models.PROTECT, related_name="market_orders")
+    slot = models.ForeignKey(PickupSlot, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    slot_label = models.CharField(max_length=255, blank=True)
+    slot_released_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    assisted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self):
+        return f"{self.order} @ {self.event_id}"
+
+
+def verified_participants(event: MarketEventPage):
+    return event.cooperatives.filter(verification_status=VerificationStatus.VERIFIED)

@@ -28,10 +28,12 @@ def new_order_number() -> str:
 class Cart(models.Model):
     """A basket: one per signed-in user, or one per anonymous session."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="carts"
     )
     session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    # "" for the catalogue; "market:<page id>" for a market's own cart (see orders.channels).
+    channel_key = models.CharField(max_length=40, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -41,6 +43,7 @@ class Cart(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(user__isnull=True, session_key=""), name="cart_has_owner"
             ),
+            models.UniqueConstraint(fields=["user", "channel_key"], name="cart_one_per_user_and_channel"),
         ]
 
     def __str__(self):
@@ -131,11 +134,15 @@ class Order(models.Model):
         verbose_name=_("organisation"),
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.CATALOG)
+    channel_key = models.CharField(max_length=40, blank=True, default="", db_index=True)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices)
     delivery_method = models.CharField(_("delivery"), max_length=10, choices=DeliveryMethod.choices)
     delivery_address = models.CharField(_("delivery address"), max_length=300, blank=True)
     purchase_order_number = models.CharField(_("purchase order number"), max_length=50, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Who collects the order, when it was taken by phone on someone's behalf.
+    contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     payment_method = models.CharField(_("payment method"), max_length=10, choices=PaymentMethod.choices)
     payment_status = models.CharField(
         _("payment"), max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID

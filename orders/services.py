@@ -13,20 +13,18 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from market.models import BuyerOrganization
-from market.money import line_total_cop
-from market.units import QuantityError, check_step, format_quantity, parse_quantity
-from orders import notifications
+from market.money import format_cop, line_total_cop
+from market.units import QuantityError, format_quantity, parse_quantity
+from orders import channels, notifications
 from orders.exceptions import (
     CartError,
     CheckoutError,
-    InsufficientStockError,
-    ShortLine,
     TransitionError,
 )
 from orders.models import (
@@ -47,34 +45,14 @@ from orders.models import (
 # --- Stock -------------------------------------------------------------------------------
 
 
-def stock_reserve(*, wanted: dict[int, Decimal]) -> None:
-    """Take `wanted[product_id]` units of stock for every product, all or nothing.
+def stock_reserve(*, wanted: dict[int, Decimal], channel_key: str = "") -> None:
+    """Take `wanted[product_id]` units for every product from the channel, all or nothing.
 
     The caller must hold a transaction: on a short line this raises
     InsufficientStockError naming every short line, and the caller's rollback undoes
-    the units already taken. Made-to-order products (stock empty) need no stock.
+    the units already taken (see CatalogChannel.reserve for the locking rule).
     """
-    short: list[ShortLine] = []
-    for product_id in sorted(wanted):
-        quantity = wanted[product_id]
-        taken = Product.objects.filter(pk=product_id, stock__isnull=False, stock__gte=quantity).update(
-            stock=F("stock") - quantity
-        )
-        if taken:
-            continue
-        row = Product.objects.filter(pk=product_id).values("name", "stock").first()
-        if row is not None and row["stock"] is None:
-            continue
-        short.append(
-            ShortLine(
-                product_id=product_id,
-                product_name=row["name"] if row else "",
-                requested=quantity,
-                available=(row["stock"] if row else Decimal("0")) or Decimal("0"),
-            )
-        )
-    if short:
-        raise InsufficientStockError(short)
+    channels.channel_for(channel_key).reserve(wanted=wanted)
 
 
 def stock_return(*, lines) -> None:
@@ -84,63 +62,53 @@ def stock_return(*, lines) -> None:
     one, finds `stock_returned_at` set and returns nothing.
     """
     now = timezone.now()
+    claimed = []
     for line in sorted(lines, key=lambda item: item.product_id):
-        claimed = OrderLine.objects.filter(pk=line.pk, stock_returned_at__isnull=True).update(
-            stock_returned_at=now
-        )
-        if claimed:
-            Product.objects.filter(pk=line.product_id, stock__isnull=False).update(
-                stock=F("stock") + line.quantity
-            )
+        if OrderLine.objects.filter(pk=line.pk, stock_returned_at__isnull=True).update(stock_returned_at=now):
+            claimed.append(line)
+    if not claimed:
+        return
+    keys = dict(
+        Order.objects.filter(pk__in={line.order_id for line in claimed}).values_list("pk", "channel_key")
+    )
+    by_key = defaultdict(list)
+    for line in claimed:
+        by_key[keys[line.order_id]].append(line)
+    for key, key_lines in by_key.items():
+        channels.channel_for(key).release(lines=key_lines)
 
 
 # --- Cart --------------------------------------------------------------------------------
 
-
-def _check_orderable(product: Product, quantity: Decimal) -> None:
-    if not product.can_be_ordered():
-        raise CartError(_("%(name)s is not available now.") % {"name": product.name})
-    try:
-        check_step(quantity, minimum=product.min_quantity, step=product.quantity_step)
-    except QuantityError as error:
-        raise CartError(f"{product.name}: {error.message}") from None
-    if product.stock is not None and quantity > product.stock:
-        raise CartError(
-            _("Only %(available)s %(unit)s of %(name)s left.")
-            % {
-                "available": format_quantity(product.stock),
-                "unit": product.get_unit_display(),
-                "name": product.name,
-            }
-        )
-
-
 CART_SESSION_KEY = "minga_cart"
 
 
-def cart_get(*, user=None, session=None, create: bool = False) -> Cart | None:
-    """The user's cart, or for an anonymous visitor the cart whose token her session holds.
+def cart_get(*, user=None, session=None, create: bool = False, channel_key: str = "") -> Cart | None:
+    """The user's cart for a channel (the catalogue, or one market), or for an anonymous
+    visitor the cart whose token her session holds.
 
     The token lives in the session's data, not in its key, so it survives the key change
     at sign-in and the cart can follow her (see `cart_merge_on_login`).
     """
     if user is not None and user.is_authenticated:
-        cart = Cart.objects.filter(user=user).first()
+        cart = Cart.objects.filter(user=user, channel_key=channel_key).first()
         if cart is None and create:
-            cart, _created = Cart.objects.get_or_create(user=user)
+            cart, _created = Cart.objects.get_or_create(user=user, channel_key=channel_key)
         return cart
     if session is None:
         return None
-    token = session.get(CART_SESSION_KEY)
+    session_field = f"{CART_SESSION_KEY}:{channel_key}"
+    token = session.get(session_field)
     cart = Cart.objects.filter(user__isnull=True, session_key=token).first() if token else None
     if cart is None and create:
-        cart = Cart.objects.create(session_key=secrets.token_urlsafe(24))
-        session[CART_SESSION_KEY] = cart.session_key
+        cart = Cart.objects.create(session_key=secrets.token_urlsafe(24), channel_key=channel_key)
+        session[session_field] = cart.session_key
     return cart
 
 
 def cart_set_quantity(*, cart: Cart, product_id: int, raw_quantity, add: bool = False) -> CartLine | None:
-    """Set (or with `add`, increase) a line's quantity; validated against the product's rules.
+    """Set (or with `add`, increase) a line's quantity; validated by the cart's channel
+    (availability, minimum, step, stock, a market's clock and limits).
 
     Raises CartError with a message for the buyer; the cart is unchanged then.
     """
@@ -149,8 +117,9 @@ def cart_set_quantity(*, cart: Cart, product_id: int, raw_quantity, add: bool = 
         if str(product_id).isdigit()
         else None
     )
-    if product is None or product.is_hidden or not product.cooperative.is_verified():
+    if product is None:
         raise CartError(_("This product does not exist or is no longer offered."))
+    channel = channels.channel_for(cart.channel_key)
     try:
         quantity = parse_quantity(raw_quantity)
     except QuantityError as error:
@@ -159,7 +128,7 @@ def cart_set_quantity(*, cart: Cart, product_id: int, raw_quantity, add: bool = 
         line = CartLine.objects.filter(cart=cart, product=product).first()
         if add and line is not None:
             quantity = line.quantity + quantity
-        _check_orderable(product, quantity)
+        channel.check_line(product, quantity, cart=cart)
         if line is None:
             line = CartLine.objects.create(cart=cart, product=product, quantity=quantity)
         else:
@@ -174,23 +143,22 @@ def cart_remove(*, cart: Cart, product_id: int) -> None:
 
 
 def cart_merge_on_login(*, session, user) -> None:
-    """Move an anonymous cart's lines into the user's cart when she signs in."""
-    session_key = session.pop(CART_SESSION_KEY, None)
-    if not session_key:
-        return
-    with transaction.atomic():
-        anonymous = Cart.objects.filter(user__isnull=True, session_key=session_key).first()
-        if anonymous is None:
-            return
-        cart, _created = Cart.objects.get_or_create(user=user)
-        for line in anonymous.lines.all():
-            existing = CartLine.objects.filter(cart=cart, product_id=line.product_id).first()
-            if existing is None:
-                CartLine.objects.create(cart=cart, product_id=line.product_id, quantity=line.quantity)
-            else:
-                existing.quantity = max(existing.quantity, line.quantity)
-                existing.save(update_fields=["quantity"])
-        anonymous.delete()
+    """Move anonymous carts' lines into the user's carts when she signs in."""
+    for field in [k for k in list(session.keys()) if k.startswith(CART_SESSION_KEY)]:
+        token = session.pop(field, None)
+        with transaction.atomic():
+            anonymous = Cart.objects.filter(user__isnull=True, session_key=token).first() if token else None
+            if anonymous is None:
+                continue
+            cart, _created = Cart.objects.get_or_create(user=user, channel_key=anonymous.channel_key)
+            for line in anonymous.lines.all():
+                existing = CartLine.objects.filter(cart=cart, product_id=line.product_id).first()
+                if existing is None:
+                    CartLine.objects.create(cart=cart, product_id=line.product_id, quantity=line.quantity)
+                else:
+                    existing.quantity = max(existing.quantity, line.quantity)
+                    existing.save(update_fields=["quantity"])
+            anonymous.delete()
 
 
 def cart_refill_from_order(*, cart: Cart, order: Order) -> list[str]:
@@ -215,6 +183,11 @@ class CheckoutChoice:
     delivery_address: str = ""
     purchase_order_number: str = ""
     notes: str = ""
+    # A market's pickup slot (read by the market channel), and who collects an order
+    # taken by phone on someone's behalf.
+    slot_id: int | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
 
 
 def card_payments_enabled() -> bool:
@@ -250,8 +223,8 @@ def _check_payment_method(choice: CheckoutChoice, total_cop: int) -> None:
                 )
                 % {
                     "name": org.legal_name,
-                    "limit": _cop(org.credit_limit_cop),
-                    "used": _cop(used),
+                    "limit": format_cop(org.credit_limit_cop),
+                    "used": format_cop(used),
                 }
             )
     elif method == PaymentMethod.CARD:
@@ -260,27 +233,22 @@ def _check_payment_method(choice: CheckoutChoice, total_cop: int) -> None:
         if total_cop > settings.MINGA_CARD_MAX_COP:
             raise CheckoutError(
                 _("Card payments are limited to %(max)s per order. Pay by transfer or cash.")
-                % {"max": _cop(settings.MINGA_CARD_MAX_COP)}
+                % {"max": format_cop(settings.MINGA_CARD_MAX_COP)}
             )
         if total_cop < settings.MINGA_CARD_MIN_COP:
             raise CheckoutError(
-                _("Card payments start at %(min)s.") % {"min": _cop(settings.MINGA_CARD_MIN_COP)}
+                _("Card payments start at %(min)s.") % {"min": format_cop(settings.MINGA_CARD_MIN_COP)}
             )
     elif method not in PaymentMethod.values:
         raise CheckoutError(_("Choose a payment method."))
 
 
-def _cop(value: int) -> str:
-    from market.money import format_cop
-
-    return format_cop(value)
-
-
 def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
     """Create the order, one fulfilment per cooperative, and reserve stock: all or nothing.
 
-    Prices, availability and stock are read from the database here, never from a form.
-    Raises CheckoutError or InsufficientStockError; then nothing was written.
+    Prices, availability and stock are read from the database (through the cart's
+    channel) here, never from a form. Raises CheckoutError or InsufficientStockError;
+    then nothing was written.
     """
     if (
         choice.organization is not None
@@ -293,57 +261,54 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
         raise CheckoutError(_("Enter the delivery address."))
 
     with transaction.atomic():
+        try:
+            channel = channels.channel_for(cart.channel_key)
+        except CartError as error:
+            raise CheckoutError(error.message) from None
         lines = list(cart.lines.select_related("product__cooperative").order_by("product_id"))
         if not lines:
             raise CheckoutError(_("Your cart is empty."))
+        prices = {line.product_id: channel.unit_price_cop(line.product) for line in lines}
         by_cooperative = defaultdict(list)
         for line in lines:
-            product = line.product
             try:
-                _check_orderable_without_stock(product, line.quantity)
+                channel.check_checkout_line(line.product, line.quantity)
             except CartError as error:
                 raise CheckoutError(error.message) from None
-            by_cooperative[product.cooperative].append(line)
+            by_cooperative[line.product.cooperative].append(line)
 
-        fees, subtotals = {}, {}
-        for cooperative, coop_lines in by_cooperative.items():
-            subtotal = sum(line_total_cop(cl.product.price_cop, cl.quantity) for cl in coop_lines)
-            if cooperative.min_order_cop and subtotal < cooperative.min_order_cop:
-                raise CheckoutError(
-                    _("%(name)s asks for a minimum order of %(min)s.")
-                    % {"name": cooperative.name, "min": _cop(cooperative.min_order_cop)}
-                )
-            if choice.delivery_method == DeliveryMethod.DELIVERY:
-                if not cooperative.offers_delivery:
-                    raise CheckoutError(
-                        _("%(name)s does not deliver; choose pickup.") % {"name": cooperative.name}
-                    )
-                fees[cooperative.pk] = cooperative.delivery_fee_for(subtotal)
-            else:
-                if not cooperative.offers_pickup:
-                    raise CheckoutError(
-                        _("%(name)s only delivers; choose delivery.") % {"name": cooperative.name}
-                    )
-                fees[cooperative.pk] = 0
-            subtotals[cooperative.pk] = subtotal
-
+        subtotals = {
+            cooperative: sum(line_total_cop(prices[cl.product_id], cl.quantity) for cl in coop_lines)
+            for cooperative, coop_lines in by_cooperative.items()
+        }
         subtotal_cop = sum(subtotals.values())
-        fee_cop = sum(fees.values())
+        try:
+            fees, order_fee = channel.delivery_fees(
+                delivery_method=choice.delivery_method, subtotals=subtotals
+            )
+            channel.check_checkout(buyer=buyer, choice=choice, subtotal_cop=subtotal_cop)
+        except CartError as error:
+            raise CheckoutError(error.message) from None
+        fee_cop = sum(fees.values()) + order_fee
         total_cop = subtotal_cop + fee_cop
         _check_payment_method(choice, total_cop)
 
-        stock_reserve(wanted={line.product_id: line.quantity for line in lines})
+        channel.reserve(wanted={line.product_id: line.quantity for line in lines})
 
         now = timezone.now()
         is_card = choice.payment_method == PaymentMethod.CARD
         order = Order.objects.create(
             buyer=buyer,
             organization=choice.organization,
+            channel=channel.kind,
+            channel_key=channel.key,
             status=OrderStatus.AWAITING_PAYMENT if is_card else OrderStatus.PLACED,
             delivery_method=choice.delivery_method,
             delivery_address=choice.delivery_address.strip(),
             purchase_order_number=choice.purchase_order_number.strip(),
             notes=choice.notes.strip(),
+            contact_name=choice.contact_name.strip(),
+            contact_phone=choice.contact_phone.strip(),
             payment_method=choice.payment_method,
             subtotal_cop=subtotal_cop,
             delivery_fee_cop=fee_cop,
@@ -365,9 +330,9 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
             fulfilment = Fulfilment.objects.create(
                 order=order,
                 cooperative=cooperative,
-                subtotal_cop=subtotals[cooperative.pk],
+                subtotal_cop=subtotals[cooperative],
                 delivery_fee_cop=fees[cooperative.pk],
-                total_cop=subtotals[cooperative.pk] + fees[cooperative.pk],
+                total_cop=subtotals[cooperative] + fees[cooperative.pk],
             )
             OrderLine.objects.bulk_create(
                 [
@@ -377,30 +342,22 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
                         product=cl.product,
                         product_name=cl.product.name,
                         unit=cl.product.unit,
-                        unit_price_cop=cl.product.price_cop,
+                        unit_price_cop=prices[cl.product_id],
                         quantity=cl.quantity,
-                        total_cop=line_total_cop(cl.product.price_cop, cl.quantity),
+                        total_cop=line_total_cop(prices[cl.product_id], cl.quantity),
                     )
                     for cl in coop_lines
                 ]
             )
         OrderEvent.objects.create(order=order, actor=buyer, at=now, to_status=order.status)
+        try:
+            channel.after_place(order=order, choice=choice)
+        except CartError as error:
+            raise CheckoutError(error.message) from None
         cart.lines.all().delete()
         if not is_card:
             transaction.on_commit(lambda: notifications.order_placed.enqueue(order.pk))
     return order
-
-
-def _check_orderable_without_stock(product: Product, quantity: Decimal) -> None:
-    """Availability and step rules at checkout; stock itself is taken by stock_reserve."""
-    if not product.can_be_ordered() and not (product.stock is not None and product.stock <= 0):
-        raise CartError(_("%(name)s is not available now.") % {"name": product.name})
-    if not product.is_available or product.is_hidden:
-        raise CartError(_("%(name)s is not available now.") % {"name": product.name})
-    try:
-        check_step(quantity, minimum=product.min_quantity, step=product.quantity_step)
-    except QuantityError as error:
-        raise CartError(f"{product.name}: {error.message}") from None
 
 
 # --- State machines ----------------------------------------------------------------------
@@ -419,9 +376,16 @@ FULFILMENT_TRANSITIONS = {
         FulfilmentStatus.REJECTED,
         FulfilmentStatus.CANCELLED,
     },
-    FulfilmentStatus.CONFIRMED: {FulfilmentStatus.READY, FulfilmentStatus.CANCELLED},
+    # CONFIRMED -> REJECTED: a confirmed part whose every line is rejected after all (line_reject).
+    FulfilmentStatus.CONFIRMED: {
+        FulfilmentStatus.READY,
+        FulfilmentStatus.REJECTED,
+        FulfilmentStatus.CANCELLED,
+    },
     FulfilmentStatus.READY: {FulfilmentStatus.HANDED_OVER},
 }
+# While its fulfilment is in one of these, a line may still be rejected on its own.
+LINE_REJECTABLE = (FulfilmentStatus.PENDING, FulfilmentStatus.CONFIRMED)
 
 _ENDED = {OrderStatus.CANCELLED, OrderStatus.EXPIRED}
 
@@ -448,6 +412,7 @@ def order_transition(*, order: Order, to: str, actor=None, reason: str = "") -> 
         )
         if to in _ENDED:
             stock_return(lines=list(current.lines.all()))
+            channels.channel_for(current.channel_key).after_end(order=current)
             for fulfilment in current.fulfilments.exclude(
                 status__in=[
                     FulfilmentStatus.REJECTED,
@@ -489,13 +454,28 @@ def _fulfilment_move(fulfilment: Fulfilment, to: str, actor, reason: str) -> Non
     fulfilment.status = to
 
 
+def _check_order_open_to_cooperatives(order: Order) -> None:
+    """A cooperative acts only on a placed order that has not ended: a card order waiting
+    for its payment is not an order yet. The caller holds the order's row lock."""
+    if order.status in _ENDED:
+        raise TransitionError(_("This order was cancelled."))
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        raise TransitionError(
+            _("This order is waiting for its card payment. Nothing can change until it is authorised.")
+        )
+
+
 def fulfilment_transition(*, fulfilment: Fulfilment, to: str, actor=None, reason: str = "") -> Fulfilment:
-    """The one way to change a fulfilment's status; the order follows its fulfilments."""
+    """The one way to change a fulfilment's status; the order follows its fulfilments.
+
+    A rejection tells the buyer at once: by the order's own notice when the order moved
+    with it (confirmed, ready, cancelled), else by the "changed" notice.
+    """
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=fulfilment.order_id)
         fulfilment = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
-        if order.status in _ENDED:
-            raise TransitionError(_("This order was cancelled."))
+        _check_order_open_to_cooperatives(order)
+        order_status_before = order.status
         _fulfilment_move(fulfilment, to, actor, reason)
         if to == FulfilmentStatus.REJECTED:
             lines = list(fulfilment.lines.all())
@@ -505,7 +485,54 @@ def fulfilment_transition(*, fulfilment: Fulfilment, to: str, actor=None, reason
         elif to == FulfilmentStatus.CONFIRMED:
             fulfilment.lines.filter(status=LineStatus.PENDING).update(status=LineStatus.CONFIRMED)
         _order_follow_fulfilments(order, actor)
+        if to == FulfilmentStatus.REJECTED and order.status == order_status_before:
+            transaction.on_commit(lambda: notifications.order_changed.enqueue(order.pk))
     return fulfilment
+
+
+def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
+    """Reject one line while its fulfilment is pending or confirmed: the cooperative cannot
+    supply that product. Its stock goes back (once), the totals follow and the buyer is told.
+
+    When no line of the fulfilment is left, the fulfilment itself is rejected through
+    `fulfilment_transition` (and the order follows: all parts rejected -> cancelled), which
+    then tells the buyer; otherwise the "changed" notice goes out. Raises TransitionError
+    with nothing written.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=line.order_id)
+        fulfilment = Fulfilment.objects.select_for_update().get(pk=line.fulfilment_id)
+        _check_order_open_to_cooperatives(order)
+        if fulfilment.status not in LINE_REJECTABLE:
+            raise TransitionError(_("This line can no longer be rejected."))
+        rejected = (
+            OrderLine.objects.filter(pk=line.pk, fulfilment=fulfilment)
+            .exclude(status=LineStatus.REJECTED)
+            .update(status=LineStatus.REJECTED)
+        )
+        if not rejected:
+            raise TransitionError(_("%(product)s was already rejected.") % {"product": line.product_name})
+        line.status = LineStatus.REJECTED
+        stock_return(lines=[line])
+        note = _("Line rejected: %(product)s") % {"product": line.product_name}
+        if reason.strip():
+            note = f"{note} · {reason.strip()}"
+        OrderEvent.objects.create(
+            order=order,
+            fulfilment=fulfilment,
+            actor=actor,
+            from_status=fulfilment.status,
+            to_status=fulfilment.status,
+            reason=note[:255],
+        )
+        if fulfilment.lines.exclude(status=LineStatus.REJECTED).exists():
+            order_recompute_totals(order=order)
+            transaction.on_commit(lambda: notifications.order_changed.enqueue(order.pk))
+        else:
+            fulfilment_transition(
+                fulfilment=fulfilment, to=FulfilmentStatus.REJECTED, actor=actor, reason=note
+            )
+    return line
 
 
 def _order_follow_fulfilments(order: Order, actor) -> None:
@@ -531,7 +558,7 @@ def _order_follow_fulfilments(order: Order, actor) -> None:
 def order_recompute_totals(*, order: Order) -> Order:
     """Totals follow delivered weights and rejected lines. The one place totals are summed."""
     fulfilments = list(order.fulfilments.prefetch_related("lines").select_related("cooperative"))
-    order_subtotal = order_fees = 0
+    subtotals, live = {}, {}
     for fulfilment in fulfilments:
         subtotal = 0
         for line in fulfilment.lines.all():
@@ -539,17 +566,19 @@ def order_recompute_totals(*, order: Order) -> Order:
             if total != line.total_cop:
                 OrderLine.objects.filter(pk=line.pk).update(total_cop=total)
             subtotal += total
-        live = fulfilment.status not in (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED)
-        fee = (
-            fulfilment.cooperative.delivery_fee_for(subtotal)
-            if live and order.delivery_method == DeliveryMethod.DELIVERY
-            else 0
-        )
+        subtotals[fulfilment] = subtotal
+        if fulfilment.status not in (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED):
+            live[fulfilment.cooperative] = subtotal
+    fees, order_fee = channels.channel_for(order.channel_key).fees_after_change(
+        delivery_method=order.delivery_method, subtotals=live
+    )
+    for fulfilment, subtotal in subtotals.items():
+        fee = fees.get(fulfilment.cooperative_id, 0)
         Fulfilment.objects.filter(pk=fulfilment.pk).update(
             subtotal_cop=subtotal, delivery_fee_cop=fee, total_cop=subtotal + fee
         )
-        order_subtotal += subtotal
-        order_fees += fee
+    order_subtotal = sum(subtotals.values())
+    order_fees = sum(fees.values()) + order_fee
     Order.objects.filter(pk=order.pk).update(
         subtotal_cop=order_subtotal, delivery_fee_cop=order_fees, total_cop=order_subtotal + order_fees
     )
@@ -561,11 +590,7 @@ def order_recompute_totals(*, order: Order) -> Order:
 def line_record_delivery(*, line: OrderLine, delivered_quantity, actor=None) -> OrderLine:
     """Record the weight actually delivered; the bill follows and the buyer is told."""
     try:
-        delivered = (
-            parse_quantity(delivered_quantity)
-            if str(delivered_quantity).strip() not in ("0", "0.0")
-            else Decimal("0")
-        )
+        delivered = parse_quantity(delivered_quantity, allow_zero=True)
     except QuantityError as error:
         raise CheckoutError(error.message) from None
     with transaction.atomic():

@@ -24,7 +24,8 @@ def pdf_text(data: bytes) -> str:
     for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
         raw = match.group(1)
         with contextlib.suppress(zlib.error):
-            raw = zlib.decompress(raw)
+            # decompressobj tolerates a stream whose last byte the regex took as "\r".
+            raw = zlib.decompressobj().decompress(raw)
         chunks.append(raw.decode("latin-1"))
     text = "\n".join(chunks)
     text = text.replace("\\(", "(").replace("\\)", ")").replace("\\\\", "\\")
