@@ -9,9 +9,10 @@ from market.models import Department
 from market.text import fold
 
 
-def _photos_prefetch() -> Prefetch:
+def photos_prefetch(lookup: str = "photos") -> Prefetch:
+    """A product's photos with their images and renditions, in two queries for any number."""
     return Prefetch(
-        "photos",
+        lookup,
         queryset=ProductPhoto.objects.select_related("image").prefetch_related("image__renditions"),
     )
 
@@ -20,7 +21,7 @@ def product_cards(qs: QuerySet | None = None) -> QuerySet:
     """Products ready for a card: cooperative, place, category and photos in fixed queries."""
     qs = qs if qs is not None else Product.objects.public()
     return qs.select_related("cooperative__municipality__department", "category").prefetch_related(
-        _photos_prefetch()
+        photos_prefetch()
     )
 
 

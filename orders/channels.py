@@ -126,6 +126,9 @@ class CatalogChannel:
                 stock=F("stock") + line.quantity
             )
 
+    def check_payment_confirmation(self, *, order, at) -> None:
+        """When a card payment is confirmed: raise CartError to refuse it (then it is released)."""
+
     def after_place(self, *, order, choice) -> None:
         """Inside the placing transaction, once the order and its lines exist."""
 

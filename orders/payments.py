@@ -51,8 +51,8 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from market.money import STRIPE_COP_FACTOR, format_cop, to_stripe_amount
-from orders import notifications, services
-from orders.exceptions import OrderError, TransitionError
+from orders import channels, notifications, services
+from orders.exceptions import CartError, OrderError, TransitionError
 from orders.models import Order, OrderEvent, OrderStatus, PaymentMethod, PaymentStatus, StripeEvent
 
 log = logging.getLogger(__name__)
@@ -326,6 +326,14 @@ def _card_authorise(*, order: Order, session: dict) -> str:
     if not recorded:
         return "already recorded"
     if current.status == OrderStatus.AWAITING_PAYMENT:
+        try:
+            channel = channels.channel_for(current.channel_key)
+            channel.check_payment_confirmation(order=current, at=timezone.now())
+        except CartError as error:
+            # Too late for its market: the order expires (stock back) and the hold is released.
+            services.order_transition(order=current, to=OrderStatus.EXPIRED, reason=error.message[:255])
+            transaction.on_commit(lambda: card_settle_task.enqueue(current.pk), robust=True)
+            return "authorised too late for its market: releasing"
         services.order_transition(order=current, to=OrderStatus.PLACED, reason="card payment authorised")
         transaction.on_commit(lambda: notifications.order_placed.enqueue(current.pk), robust=True)
         return "placed"

@@ -1,17 +1,30 @@
 """Reads for order pages; each owns its joins so pages run a fixed number of queries."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from catalog.selectors import product_cards
+from cooperatives.models import Cooperative
 from market.money import line_total_cop
-from orders.models import Cart, CartLine, Fulfilment, Order, OrderLine
+from orders import channels
+from orders.exceptions import CartError
+from orders.models import Cart, CartLine, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
+
+# A card order waiting for its payment (or whose payment never came) is not an order yet
+# for the cooperative: it is told on placement only once the payment is through.
+_NOT_YET_ORDERS = (OrderStatus.AWAITING_PAYMENT, OrderStatus.EXPIRED)
 
 
-def cart_summary(cart: Cart | None) -> dict:
-    """Lines grouped by cooperative, with totals computed from current prices."""
+def cart_summary(cart: Cart | None, channel=None) -> dict:
+    """Lines grouped by cooperative, with totals computed from the channel's current prices.
+
+    A line whose product the channel no longer sells is listed with `problem` set and
+    no price, so the buyer sees it and can remove it.
+    """
     if cart is None:
         return {"groups": [], "total_cop": 0, "count": 0}
+    channel = channel or channels.channel_for(cart.channel_key)
     lines = list(
         cart.lines.prefetch_related(
             Prefetch("product", queryset=product_cards(Product.objects.all()))
@@ -20,7 +33,11 @@ def cart_summary(cart: Cart | None) -> dict:
     groups: dict[int, dict] = {}
     total = 0
     for line in lines:
-        line.total_cop = line_total_cop(line.product.price_cop, line.quantity)
+        try:
+            line.unit_price_cop = channel.unit_price_cop(line.product)
+        except CartError as error:
+            line.unit_price_cop, line.problem = 0, error.message
+        line.total_cop = line_total_cop(line.unit_price_cop, line.quantity)
         total += line.total_cop
         coop = line.product.cooperative
         group = groups.setdefault(coop.pk, {"cooperative": coop, "lines": [], "subtotal_cop": 0})
@@ -52,3 +69,67 @@ def orders_for_buyer(*, user):
     return Order.objects.for_buyer(user).prefetch_related(
         Prefetch("fulfilments", queryset=Fulfilment.objects.select_related("cooperative"))
     )
+
+
+# --- The cooperative's workspace ---------------------------------------------------------
+
+
+def cooperative_fulfilments(*, cooperative: Cooperative, status: str = "") -> QuerySet[Fulfilment]:
+    """This cooperative's fulfilments, newest order first, with order, buyer and organisation
+    joined: the list runs the same few queries for 5 orders or 500."""
+    fulfilments = (
+        Fulfilment.objects.filter(cooperative=cooperative)
+        .exclude(order__status__in=_NOT_YET_ORDERS)
+        .select_related("order__buyer", "order__organization")
+        .order_by("-order__placed_at", "-pk")
+    )
+    if status:
+        fulfilments = fulfilments.filter(status=status)
+    return fulfilments
+
+
+def cooperative_fulfilment(*, cooperative: Cooperative, pk: int) -> Fulfilment | None:
+    """One fulfilment of this cooperative with its own lines, or None."""
+    return (
+        cooperative_fulfilments(cooperative=cooperative)
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("product_name", "pk")))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def fulfilment_log(fulfilment: Fulfilment) -> list[OrderEvent]:
+    """This fulfilment's moves, and the order's own moves (placed, paid, cancelled).
+
+    Order-level rows are shown without their actor: the last confirmation may have been
+    made by another cooperative's manager.
+    """
+    events = list(
+        OrderEvent.objects.filter(
+            Q(fulfilment=fulfilment) | Q(order_id=fulfilment.order_id, fulfilment__isnull=True)
+        ).select_related("actor")
+    )
+    for event in events:
+        if event.fulfilment_id is None:
+            event.actor = None
+    return events
+
+
+def cooperative_order_lines(*, fulfilments: QuerySet[Fulfilment]) -> QuerySet[OrderLine]:
+    """The lines of `fulfilments` (one cooperative's), with what the CSV export prints joined."""
+    return (
+        OrderLine.objects.filter(fulfilment__in=fulfilments)
+        .select_related("order__buyer", "order__organization", "fulfilment")
+        .order_by("-order__placed_at", "order_id", "product_name", "pk")
+    )
+
+
+def buyer_label(order: Order) -> str:
+    """The buyer as the cooperative knows her: an organisation's legal name and PO number,
+    or the person's name. Reads `order.buyer` and `order.organization`: join them first."""
+    if order.organization_id:
+        name = order.organization.legal_name
+        if order.purchase_order_number:
+            name += " · " + _("PO %(number)s") % {"number": order.purchase_order_number}
+        return name
+    return order.buyer.display_name

@@ -11,6 +11,8 @@ live server.
 - Uploaded media are served through `tests/e2e/urls.py` (DEBUG is off in tests).
 - After every test, pass or fail, each page's last state is saved as a full-page screenshot in
   `test-artifacts/e2e/`.
+- `other_phone("name")` opens further people (a browser context each, with its own cookies)
+  in the same journey, e.g. a buyer and two cooperative managers.
 """
 
 import os
@@ -69,16 +71,16 @@ def e2e_server(live_server, django_db_serialized_rollback, settings):
     return live_server.url
 
 
-def _screenshot_path(request, name: str) -> Path:
+def _screenshot_path(request, name: str, *, always_suffix: bool = False) -> Path:
     folder = Path(request.config.rootpath) / "test-artifacts" / "e2e"
     folder.mkdir(parents=True, exist_ok=True)
     used = [f for f in PAGE_FIXTURES if f in request.fixturenames]
-    suffix = f"-{name}" if len(used) > 1 else ""
+    suffix = f"-{name}" if always_suffix or len(used) > 1 else ""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.name)
     return folder / f"{safe}{suffix}.png"
 
 
-def _page(request, browser, base_url: str, name: str, **context_options):
+def _page(request, browser, base_url: str, name: str, *, always_suffix: bool = False, **context_options):
     context = browser.new_context(base_url=base_url, **context_options)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
@@ -87,25 +89,49 @@ def _page(request, browser, base_url: str, name: str, **context_options):
         yield page
     finally:
         try:
-            page.screenshot(path=str(_screenshot_path(request, name)), full_page=True)
+            path = _screenshot_path(request, name, always_suffix=always_suffix)
+            page.screenshot(path=str(path), full_page=True)
         finally:
             context.close()
+
+
+PHONE_OPTIONS = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "es-CO",
+    "timezone_id": "America/Bogota",
+}
 
 
 @pytest.fixture
 def phone(request, browser, e2e_server):
     """A phone on a slow-ish Colombian day: small screen, touch, Spanish, Bogotá time."""
-    yield from _page(
-        request,
-        browser,
-        e2e_server,
-        "phone",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        locale="es-CO",
-        timezone_id="America/Bogota",
-    )
+    yield from _page(request, browser, e2e_server, "phone", **PHONE_OPTIONS)
+
+
+@pytest.fixture
+def other_phone(request, browser, e2e_server):
+    """Opens more phones on demand, each its own browser context (its own cookies: another
+    person): `other_phone("manager-north")`. Each one's last state is saved as
+    `<test>-<name>.png`."""
+    opened = []
+
+    def open_phone(name: str):
+        pages = _page(request, browser, e2e_server, name, always_suffix=True, **PHONE_OPTIONS)
+        page = next(pages)
+        opened.append(pages)
+        return page
+
+    yield open_phone
+    errors = []
+    for pages in reversed(opened):
+        try:
+            pages.close()  # runs `_page`'s `finally`: screenshot, then close the context
+        except Exception as error:  # close every context even when one screenshot fails
+            errors.append(error)
+    if errors:
+        raise errors[0]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ def _text(s: str) -> str:
 
 
 def _no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
 def test_visitor_finds_product_by_search_on_a_phone(phone):
