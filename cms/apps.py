@@ -4,4 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 class CmsConfig(AppConfig):
     name = "cms"
-    verbose_name = _("Cms")
+    verbose_name = _("Pages and markets")
+
+    def ready(self):
+        from wagtail.signals import page_published
+
+        from cms import channels, receivers
+        from orders import channels as order_channels
+
+        order_channels.register("market", channels.resolve)
+        page_published.connect(receivers.market_published, dispatch_uid="cms_market_published")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Orderable, Page, PageManager
@@ -29,13 +30,16 @@ from wagtail.search import index
 
 from catalog import selectors as catalog_selectors
 from catalog.models import Product
+from cms.forms import MarketEventPageForm
 from cooperatives.models import Cooperative, VerificationStatus
 from market.models import Municipality
 from orders.models import Order
 
 
 class BodyBlock(blocks.StreamBlock):
-    paragraph = blocks.RichTextBlock(features=["bold", "italic", "link", "ol", "ul", "h3"], label=_("Paragraph"))
+    paragraph = blocks.RichTextBlock(
+        features=["bold", "italic", "link", "ol", "ul", "h3"], label=_("Paragraph")
+    )
     image = ImageChooserBlock(label=_("Image"))
     quote = blocks.BlockQuoteBlock(label=_("Quote"))
 
@@ -145,7 +149,7 @@ class MarketState(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class MarketEventPage(Page):
+class MarketEventPage(RoutablePageMixin, Page):
     """One virtual peasant market: a storefront open from `opens_at` to `closes_at`."""
 
     intro = StreamField(BodyBlock(), blank=True, verbose_name=_("intro"))
@@ -169,7 +173,6 @@ class MarketEventPage(Page):
     cooperatives = ParentalManyToManyField(
         Cooperative, blank=True, related_name="+", verbose_name=_("participating cooperatives")
     )
-    closing_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = MarketEventPageManager()
 
@@ -200,6 +203,7 @@ class MarketEventPage(Page):
 
     parent_page_types = ["cms.MarketIndexPage"]
     subpage_types = []
+    base_form_class = MarketEventPageForm
 
     class Meta:
         verbose_name = _("peasant market")
@@ -232,12 +236,32 @@ class MarketEventPage(Page):
         context.update(selectors.storefront(event=self, request=request))
         return context
 
+    @path("cesta/", name="cart")
+    def cart_view(self, request):
+        from cms.views import market_cart
+
+        return market_cart(request, self)
+
+    @path("pedido/", name="checkout")
+    def checkout_view(self, request):
+        from cms.views import market_checkout
+
+        return market_checkout(request, self)
+
+    @path("calendario.ics", name="calendar")
+    def calendar_view(self, request):
+        from cms.views import market_calendar
+
+        return market_calendar(request, self)
+
 
 class MarketOffer(Orderable):
     """A product offered in one market, at the market's price and quantity."""
 
     page = ParentalKey(MarketEventPage, on_delete=models.CASCADE, related_name="offers")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
     price_cop = models.PositiveIntegerField(_("market price (COP)"))
     quantity = models.DecimalField(_("quantity for this market"), max_digits=10, decimal_places=3)
     max_per_buyer = models.DecimalField(
@@ -274,7 +298,12 @@ class PickupPoint(models.Model):
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
     instructions = models.CharField(_("instructions"), max_length=255, blank=True)
 
-    panels = [FieldPanel("name"), FieldPanel("address"), FieldPanel("municipality"), FieldPanel("instructions")]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("address"),
+        FieldPanel("municipality"),
+        FieldPanel("instructions"),
+    ]
 
     class Meta:
         ordering = ["name"]
@@ -290,7 +319,9 @@ class PickupSlot(Orderable):
     pickup_point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="+")
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
-    capacity = models.PositiveIntegerField(_("capacity"), help_text=_("How many buyers can come in this slot."))
+    capacity = models.PositiveIntegerField(
+        _("capacity"), help_text=_("How many buyers can come in this slot.")
+    )
 
     panels = [
         FieldPanel("pickup_point"),
@@ -301,7 +332,9 @@ class PickupSlot(Orderable):
         verbose_name = _("pickup slot")
         verbose_name_plural = _("pickup slots")
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start"
+            ),
             models.CheckConstraint(condition=models.Q(capacity__gt=0), name="slot_capacity_positive"),
         ]
 
@@ -356,6 +389,17 @@ class SlotUsage(models.Model):
 
     def __str__(self):
         return f"{self.slot_id}: {self.taken}"
+
+
+class MarketClosing(models.Model):
+    """One row per market whose closing notifications went out: the row is the claim, so
+    the closing job sends them once even when it runs twice at the same time."""
+
+    event = models.OneToOneField(MarketEventPage, on_delete=models.CASCADE, related_name="closing")
+    notified_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.event_id} closed {self.notified_at}"
 
 
 class MarketOrder(models.Model):

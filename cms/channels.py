@@ -1,0 +1,247 @@
+"""A market as a sales channel of `orders`: its clock, its prices, its quantities, its slots.
+
+Registered in `cms.apps` under the key prefix "market" (cart and order keys look like
+"market:<page id>").
+
+The trading window (`opens_at <= now < closes_at`) is checked at every cart change, at
+checkout, and when a card payment is confirmed.
+
+Card payments begun before the close and finished after it: the stock and the pickup
+slot were reserved when the order was placed, which had to happen before `closes_at`.
+The payment is then accepted if it is confirmed before `closes_at` plus the card payment
+window (`MINGA_CARD_PAYMENT_MINUTES`); later, the order expires, its stock and slot go
+back, and the card hold is released. See `check_payment_confirmation`.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import F, Sum
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Product
+from market.money import format_cop
+from market.units import QuantityError, check_step, format_quantity
+from orders.channels import CatalogChannel
+from orders.exceptions import CartError, InsufficientStockError, ShortLine
+from orders.models import Channel, DeliveryMethod, OrderLine, OrderStatus
+
+
+class MarketChannel(CatalogChannel):
+    kind = Channel.MARKET
+
+    def __init__(self, event):
+        self.event = event
+        self.key = market_key(event)
+        self._offers = None
+
+    # --- rules -------------------------------------------------------------------------
+
+    def check_open(self, at=None) -> None:
+        at = at or timezone.now()
+        event = self.event
+        if at < event.opens_at:
+            raise CartError(
+                _("This market opens on %(when)s. Come back then!") % {"when": _when(event.opens_at)}
+            )
+        if at >= event.closes_at:
+            raise CartError(
+                _("This market closed on %(when)s. Look for the next one.") % {"when": _when(event.closes_at)}
+            )
+
+    def offers(self) -> dict:
+        if self._offers is None:
+            self._offers = {offer.product_id: offer for offer in self.event.offers.all()}
+        return self._offers
+
+    def _offer(self, product: Product):
+        offer = self.offers().get(product.pk)
+        if offer is None or not product.cooperative.is_verified():
+            raise CartError(_("%(name)s is not offered in this market.") % {"name": product.name})
+        return offer
+
+    def unit_price_cop(self, product: Product) -> int:
+        return self._offer(product).price_cop
+
+    def check_checkout_line(self, product: Product, quantity: Decimal) -> None:
+        self.check_open()
+        offer = self._offer(product)
+        try:
+            check_step(quantity, minimum=product.min_quantity, step=product.quantity_step)
+        except QuantityError as error:
+            raise CartError(f"{product.name}: {error.message}") from None
+        if offer.max_per_buyer is not None and quantity > offer.max_per_buyer:
+            raise CartError(
+                _("At most %(max)s %(unit)s of %(name)s per buyer in this market.")
+                % {
+                    "max": format_quantity(offer.max_per_buyer),
+                    "unit": product.get_unit_display(),
+                    "name": product.name,
+                }
+            )
+
+    def check_line(self, product: Product, quantity: Decimal, *, cart) -> None:
+        self.check_checkout_line(product, quantity)
+        from cms.models import MarketStock
+
+        stock = MarketStock.objects.filter(event=self.event, product=product).first()
+        remaining = stock.remaining if stock else Decimal("0")
+        if quantity > remaining:
+            raise CartError(
+                _("Only %(available)s %(unit)s of %(name)s left in this market.")
+                % {
+                    "available": format_quantity(remaining),
+                    "unit": product.get_unit_display(),
+                    "name": product.name,
+                }
+            )
+
+    def check_checkout(self, *, buyer, choice, subtotal_cop: int) -> None:
+        self.check_open()
+        has_slot = bool(choice.slot_id) and self.event.slots.filter(pk=choice.slot_id).exists()
+        if choice.delivery_method == DeliveryMethod.PICKUP and not has_slot:
+            raise CartError(_("Choose a pickup slot."))
+
+    def check_payment_confirmation(self, *, order, at) -> None:
+        grace = timedelta(minutes=settings.MINGA_CARD_PAYMENT_MINUTES)
+        if order.placed_at >= self.event.closes_at or at >= self.event.closes_at + grace:
+            raise CartError(_("The payment arrived after the market closed."))
+
+    # --- fees ----------------------------------------------------------------------------
+
+    def delivery_fees(self, *, delivery_method: str, subtotals: dict) -> tuple[dict[int, int], int]:
+        event = self.event
+        fees = {cooperative.pk: 0 for cooperative in subtotals}
+        if delivery_method != DeliveryMethod.DELIVERY:
+            return fees, 0
+        if not event.delivery_offered:
+            raise CartError(_("This market has no delivery; choose a pickup slot."))
+        subtotal = sum(subtotals.values())
+        if subtotal < event.delivery_min_order_cop:
+            raise CartError(
+                _("Delivery starts at orders of %(min)s.") % {"min": format_cop(event.delivery_min_order_cop)}
+            )
+        return fees, event.delivery_fee_cop
+
+    def fees_after_change(self, *, delivery_method: str, subtotals: dict) -> tuple[dict[int, int], int]:
+        fees = {cooperative.pk: 0 for cooperative in subtotals}
+        if delivery_method != DeliveryMethod.DELIVERY or not subtotals:
+            return fees, 0
+        return fees, self.event.delivery_fee_cop
+
+    # --- quantities and slots ----------------------------------------------------------------
+
+    def reserve(self, *, wanted: dict[int, Decimal]) -> None:
+        """Take the market's quantities, all or nothing, in primary-key order (never oversold)."""
+        from cms.models import MarketStock
+
+        short = []
+        for product_id in sorted(wanted):
+            quantity = wanted[product_id]
+            taken = (
+                MarketStock.objects.filter(
+                    event=self.event, product_id=product_id, planned__gte=F("sold") + quantity
+                )
+                .exclude(confirmed__lt=F("sold") + quantity)
+                .update(sold=F("sold") + quantity)
+            )
+            if taken:
+                continue
+            stock = MarketStock.objects.filter(event=self.event, product_id=product_id).first()
+            name = Product.objects.filter(pk=product_id).values_list("name", flat=True).first() or ""
+            short.append(
+                ShortLine(
+                    product_id=product_id,
+                    product_name=name,
+                    requested=quantity,
+                    available=stock.remaining if stock else Decimal("0"),
+                )
+            )
+        if short:
+            raise InsufficientStockError(short)
+
+    def release(self, *, lines) -> None:
+        from cms.models import MarketStock
+
+        for line in sorted(lines, key=lambda item: item.product_id):
+            MarketStock.objects.filter(event=self.event, product_id=line.product_id).update(
+                sold=F("sold") - line.quantity
+            )
+
+    def after_place(self, *, order, choice) -> None:
+        """Link the order to the market, take the pickup slot, and check per-buyer limits."""
+        from cms.models import MarketOrder, PickupSlot, SlotUsage
+
+        slot = None
+        if order.delivery_method == DeliveryMethod.PICKUP:
+            slot = (
+                PickupSlot.objects.select_related("pickup_point")
+                .filter(page=self.event, pk=choice.slot_id)
+                .first()
+            )
+            if slot is None:
+                raise CartError(_("Choose a pickup slot."))
+            SlotUsage.objects.get_or_create(slot=slot)
+            if not SlotUsage.objects.filter(slot=slot, taken__lt=slot.capacity).update(taken=F("taken") + 1):
+                raise CartError(_("That pickup slot is full. Choose another one."))
+        MarketOrder.objects.create(
+            order=order,
+            event=self.event,
+            slot=slot,
+            slot_label=str(slot) if slot else "",
+            assisted_by=getattr(choice, "assisted_by", None),
+        )
+        self._check_per_buyer_limits(order)
+
+    def _check_per_buyer_limits(self, order) -> None:
+        limits = {pid: o.max_per_buyer for pid, o in self.offers().items() if o.max_per_buyer is not None}
+        if not limits or order.contact_phone:
+            return
+        bought = (
+            OrderLine.objects.filter(
+                order__buyer=order.buyer,
+                order__channel_key=self.key,
+                product_id__in=limits,
+            )
+            .exclude(order__status__in=[OrderStatus.CANCELLED, OrderStatus.EXPIRED])
+            .values("product_id", "product_name")
+            .annotate(total=Sum("quantity"))
+        )
+        for row in bought:
+            if row["total"] > limits[row["product_id"]]:
+                raise CartError(
+                    _("At most %(max)s of %(name)s per buyer in this market; you already ordered some.")
+                    % {"max": format_quantity(limits[row["product_id"]]), "name": row["product_name"]}
+                )
+
+    def after_end(self, *, order) -> None:
+        """Give the pickup slot back, once."""
+        from cms.models import MarketOrder, SlotUsage
+
+        link = MarketOrder.objects.filter(order=order).first()
+        if link is None or link.slot_id is None:
+            return
+        if MarketOrder.objects.filter(pk=link.pk, slot_released_at__isnull=True).update(
+            slot_released_at=timezone.now()
+        ):
+            SlotUsage.objects.filter(slot_id=link.slot_id, taken__gt=0).update(taken=F("taken") - 1)
+
+
+def market_key(event) -> str:
+    return f"market:{event.pk}"
+
+
+def _when(value) -> str:
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def resolve(key: str):
+    from cms.models import MarketEventPage
+
+    _prefix, _sep, raw = key.partition(":")
+    if not raw.isdigit():
+        return None
+    event = MarketEventPage.objects.filter(pk=int(raw)).first()
+    return MarketChannel(event) if event else None

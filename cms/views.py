@@ -1,0 +1,142 @@
+"""Market storefront actions: cart changes, checkout and the calendar file.
+
+The market's clock is checked by its sales channel (cms.channels) at every cart change
+and at checkout; these views only turn forms into service calls.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cms.channels import MarketChannel, market_key
+from cms.forms import MarketCheckoutForm
+from cms.selectors import market_slots
+from market.models import BuyerOrganization
+from market.units import format_quantity
+from orders import selectors as order_selectors
+from orders import services as order_services
+from orders.exceptions import CartError, CheckoutError, InsufficientStockError
+from orders.forms import CartLineForm
+from orders.models import PaymentMethod
+
+
+def market_cart(request, event):
+    if request.method != "POST":
+        return redirect(event.url)
+    cart = order_services.cart_get(
+        user=request.user, session=request.session, create=True, channel_key=market_key(event)
+    )
+    action = request.POST.get("action", "add")
+    if action == "remove":
+        order_services.cart_remove(cart=cart, product_id=request.POST.get("product", "0"))
+        return redirect(event.url + "#cesta")
+    form = CartLineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a quantity."))
+        return redirect(event.url)
+    try:
+        line = order_services.cart_set_quantity(
+            cart=cart,
+            product_id=form.cleaned_data["product"],
+            raw_quantity=form.cleaned_data["quantity"],
+            add=action == "add",
+        )
+    except CartError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s: %(quantity)s %(unit)s in your basket.")
+            % {
+                "name": line.product.name,
+                "quantity": format_quantity(line.quantity),
+                "unit": line.product.get_unit_display(),
+            },
+        )
+    return redirect(event.url + "#cesta")
+
+
+def market_checkout(request, event):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    channel = MarketChannel(event)
+    try:
+        channel.check_open()
+    except CartError as error:
+        messages.error(request, error.message)
+        return redirect(event.url)
+    cart = order_services.cart_get(user=request.user, session=request.session, channel_key=market_key(event))
+    summary = order_selectors.cart_summary(cart, channel=channel)
+    if not summary["count"]:
+        messages.info(request, _("Your basket is empty."))
+        return redirect(event.url)
+    organizations = list(BuyerOrganization.objects.for_user(request.user).approved())
+    form = MarketCheckoutForm(
+        request.POST or None,
+        organizations=organizations,
+        card_enabled=order_services.card_payments_enabled(),
+        event=event,
+        slots=market_slots(event),
+    )
+    short_lines = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = order_services.order_place(buyer=request.user, cart=cart, choice=form.choice())
+        except InsufficientStockError as error:
+            short_lines = error.short_lines
+            form.add_error(None, _("Some products ran out. Nothing was reserved."))
+        except CheckoutError as error:
+            form.add_error(None, error.message)
+        else:
+            if order.payment_method == PaymentMethod.CARD:
+                return redirect("orders:pay_card", order.number)
+            messages.success(
+                request, _("Thank you! Your order %(number)s was placed.") % {"number": order.number}
+            )
+            return redirect("orders:detail", order.number)
+    return TemplateResponse(
+        request,
+        "cms/market_checkout.html",
+        {"page": event, "form": form, "summary": summary, "short_lines": short_lines},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def market_calendar(request, event):
+    """An .ics file so a buyer can put the opening in her phone's calendar."""
+
+    def stamp(value):
+        return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    def text(value):
+        return str(value).replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
+
+    url = request.build_absolute_uri(event.url)
+    body = "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//Minga//Mercados campesinos//ES",
+            "BEGIN:VEVENT",
+            f"UID:market-{event.pk}@minga",
+            f"DTSTAMP:{stamp(timezone.now())}",
+            f"DTSTART:{stamp(event.opens_at)}",
+            f"DTEND:{stamp(event.closes_at)}",
+            f"SUMMARY:{text(event.title)}",
+            f"LOCATION:{text(event.municipality.name)}",
+            f"URL:{url}",
+            f"DESCRIPTION:{text(_('Peasant market open for orders'))} {url}",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mercado-{event.slug}.ics"'
+    return response

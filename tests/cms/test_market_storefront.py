@@ -1,0 +1,82 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from cms.models import MarketStock, SlotUsage
+from orders import services
+from orders.models import Order
+from tests.cms.factories import make_market
+from tests.factories import CooperativeFactory, UserFactory, make_product
+
+
+@pytest.fixture
+def products(db):
+    a = CooperativeFactory(name="Frutos del Guaviare")
+    b = CooperativeFactory(name="Piscícola La Macarena")
+    return (
+        make_product(a, name="Arazá", price_cop=6000, stock=None),
+        make_product(b, name="Cachama", price_cop=14000, stock=None, quantity_step=Decimal("0.5")),
+    )
+
+
+def test_publishing_creates_live_counters(products):
+    araza, cachama = products
+    event = make_market(offers=[(araza, 5000, 20), (cachama, 12000, 30)])
+    stock = {s.product_id: s for s in MarketStock.objects.filter(event=event)}
+    assert stock[araza.pk].planned == 20 and stock[cachama.pk].planned == 30
+    assert SlotUsage.objects.filter(slot__page=event).count() == 1
+
+
+def test_open_market_shows_offers_at_market_price_and_a_basket(client, products):
+    araza, _cachama = products
+    event = make_market(offers=[(araza, 5000, 20)])
+    html = client.get(event.url).content.decode()
+    assert "Arazá" in html and "$\xa05.000" in html
+    assert 'id="cesta"' in html
+
+
+def test_buyer_orders_in_market_with_slot_at_offer_price(client, products):
+    araza, cachama = products
+    event = make_market(offers=[(araza, 5000, 20), (cachama, 12000, 30)])
+    buyer = UserFactory()
+    client.force_login(buyer)
+    client.post(event.url + "cesta/", {"product": araza.pk, "quantity": "2", "action": "add"})
+    client.post(event.url + "cesta/", {"product": cachama.pk, "quantity": "1.5", "action": "add"})
+    slot = event.slots.get()
+    response = client.post(
+        event.url + "pedido/",
+        {"buyer": "self", "delivery_method": "pickup", "slot": slot.pk, "payment_method": "cash"},
+    )
+    order = Order.objects.get()
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert order.channel == "market" and order.channel_key == f"market:{event.pk}"
+    assert order.total_cop == 2 * 5000 + 18000
+    assert order.market_link.slot == slot
+    assert SlotUsage.objects.get(slot=slot).taken == 1
+    assert MarketStock.objects.get(event=event, product=araza).sold == 2
+    # The catalogue stock is not touched by a market order.
+    araza.refresh_from_db()
+    assert araza.stock is None
+
+
+def test_order_one_second_before_close_is_accepted_and_one_after_refused(products):
+    araza, _ = products
+    closes = timezone.now() + timedelta(hours=2)
+    event = make_market(offers=[(araza, 5000, 20)], closes_at=closes)
+    buyer = UserFactory()
+    cart = services.cart_get(user=buyer, create=True, channel_key=f"market:{event.pk}")
+    choice = services.CheckoutChoice(
+        delivery_method="pickup", payment_method="cash", slot_id=event.slots.get().pk
+    )
+    with time_machine.travel(closes - timedelta(seconds=1), tick=False):
+        services.cart_set_quantity(cart=cart, product_id=araza.pk, raw_quantity="1")
+        services.order_place(buyer=buyer, cart=cart, choice=choice)
+    with time_machine.travel(closes + timedelta(seconds=1), tick=False):
+        from orders.exceptions import CartError
+
+        with pytest.raises(CartError, match="closed"):
+            services.cart_set_quantity(cart=cart, product_id=araza.pk, raw_quantity="1")
+    assert Order.objects.count() == 1
