@@ -5,7 +5,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminPageForm
 
-from orders import services as order_services
 from orders.forms import CheckoutForm
 from orders.models import DeliveryMethod
 
@@ -67,13 +66,6 @@ class MarketCheckoutForm(CheckoutForm):
         return cleaned
 
     def choice(self):
-        data = self.cleaned_data
-        return order_services.CheckoutChoice(
-            organization=self.organization,
-            delivery_method=data["delivery_method"],
-            delivery_address=data["delivery_address"],
-            payment_method=data["payment_method"],
-            purchase_order_number=data["purchase_order_number"],
-            notes=data["notes"],
-            slot_id=data.get("slot") or None,
-        )
+        choice = super().choice()
+        choice.slot_id = self.cleaned_data.get("slot") or None
+        return choice

@@ -21,9 +21,9 @@ from market.models import BuyerOrganization
 from market.units import format_quantity
 from orders import selectors as order_selectors
 from orders import services as order_services
-from orders.exceptions import CartError, CheckoutError, InsufficientStockError
+from orders.exceptions import CartError
 from orders.forms import CartLineForm
-from orders.models import PaymentMethod
+from orders.views import checkout_submit
 
 
 def market_cart(request, event):
@@ -86,20 +86,9 @@ def market_checkout(request, event):
     )
     short_lines = []
     if request.method == "POST" and form.is_valid():
-        try:
-            order = order_services.order_place(buyer=request.user, cart=cart, choice=form.choice())
-        except InsufficientStockError as error:
-            short_lines = error.short_lines
-            form.add_error(None, _("Some products ran out. Nothing was reserved."))
-        except CheckoutError as error:
-            form.add_error(None, error.message)
-        else:
-            if order.payment_method == PaymentMethod.CARD:
-                return redirect("orders:pay_card", order.number)
-            messages.success(
-                request, _("Thank you! Your order %(number)s was placed.") % {"number": order.number}
-            )
-            return redirect("orders:detail", order.number)
+        response, short_lines = checkout_submit(request, cart=cart, form=form)
+        if response is not None:
+            return response
     return TemplateResponse(
         request,
         "cms/market_checkout.html",

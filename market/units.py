@@ -32,8 +32,12 @@ class QuantityError(ValueError):
         self.code = code
 
 
-def parse_quantity(raw) -> Decimal:
-    """Read a quantity typed by a person: `2`, `2.5`, `2,5`. Raises QuantityError."""
+def parse_quantity(raw, *, allow_zero: bool = False) -> Decimal:
+    """Read a quantity typed by a person: `2`, `2.5`, `2,5`. Raises QuantityError.
+
+    With `allow_zero` (a delivered weight: nothing came), `0`, `0,0` or `0.000` read as zero
+    and only negatives are refused.
+    """
     text = str(raw if raw is not None else "").strip().replace(",", ".")
     if not text:
         raise QuantityError(_("Enter a quantity."), "required")
@@ -43,6 +47,10 @@ def parse_quantity(raw) -> Decimal:
         raise QuantityError(_("Enter the quantity as a number, e.g. 2 or 2,5."), "invalid") from None
     if not value.is_finite():
         raise QuantityError(_("Enter the quantity as a number, e.g. 2 or 2,5."), "invalid")
+    if value == 0 and allow_zero:
+        return Decimal("0").quantize(QUANTITY_PLACES)  # also for "-0"
+    if value < 0 and allow_zero:
+        raise QuantityError(_("The quantity cannot be negative."), "negative")
     if value <= 0:
         raise QuantityError(_("The quantity must be greater than zero."), "not_positive")
     if value > MAX_QUANTITY:

@@ -55,3 +55,39 @@ class CheckoutForm(forms.Form):
     @property
     def organization(self):
         return self.organizations.get(self.cleaned_data.get("buyer", "self"))
+
+    def choice(self):
+        """What the buyer chose, for `orders.services.order_place`."""
+        from orders.services import CheckoutChoice
+
+        data = self.cleaned_data
+        return CheckoutChoice(
+            organization=self.organization,
+            delivery_method=data["delivery_method"],
+            delivery_address=data["delivery_address"],
+            payment_method=data["payment_method"],
+            purchase_order_number=data["purchase_order_number"],
+            notes=data["notes"],
+        )
+
+
+# --- The cooperative's workspace ---------------------------------------------------------
+
+
+class RejectForm(forms.Form):
+    """Rejecting a whole fulfilment: the buyer is told why."""
+
+    reason = forms.CharField(max_length=255, strip=True)
+
+
+class LineRejectForm(forms.Form):
+    """Rejecting one line: the product names the reason, a note is optional."""
+
+    reason = forms.CharField(max_length=255, strip=True, required=False)
+
+
+class DeliveryForm(forms.Form):
+    """The weight actually delivered for one line; the service reads the quantity."""
+
+    line = forms.IntegerField(min_value=1)
+    delivered_quantity = forms.CharField(max_length=20)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
-from market.models import BuyerOrganization
+from market.models import BuyerOrganization, User
 from market.money import format_cop, line_total_cop
 from market.units import QuantityError, format_quantity, parse_quantity
 from orders import channels, notifications
@@ -184,10 +184,11 @@ class CheckoutChoice:
     purchase_order_number: str = ""
     notes: str = ""
     # A market's pickup slot (read by the market channel), and who collects an order
-    # taken by phone on someone's behalf.
+    # taken by phone on someone's behalf, and the Market Builder who took it.
     slot_id: int | None = None
     contact_name: str = ""
     contact_phone: str = ""
+    assisted_by: User | None = None
 
 
 def card_payments_enabled() -> bool:

@@ -20,6 +20,11 @@ urlpatterns = [
     ),
     path(PREFIX + "<int:pk>/rechazar/", views.fulfilment_reject, name="fulfilment_reject"),
     path(
+        PREFIX + "<int:pk>/lineas/<int:line_pk>/rechazar/",
+        views.fulfilment_line_reject,
+        name="fulfilment_line_reject",
+    ),
+    path(
         PREFIX + "<int:pk>/cantidad-entregada/",
         views.fulfilment_record_delivery,
         name="fulfilment_record_delivery",

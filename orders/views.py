@@ -89,34 +89,35 @@ def checkout(request):
     )
     short_lines = []
     if request.method == "POST" and form.is_valid():
-        choice = services.CheckoutChoice(
-            organization=form.organization,
-            delivery_method=form.cleaned_data["delivery_method"],
-            delivery_address=form.cleaned_data["delivery_address"],
-            payment_method=form.cleaned_data["payment_method"],
-            purchase_order_number=form.cleaned_data["purchase_order_number"],
-            notes=form.cleaned_data["notes"],
-        )
-        try:
-            order = services.order_place(buyer=request.user, cart=cart, choice=choice)
-        except InsufficientStockError as error:
-            short_lines = error.short_lines
-            form.add_error(None, _("Some products do not have enough stock. Nothing was reserved."))
-        except CheckoutError as error:
-            form.add_error(None, error.message)
-        else:
-            if order.payment_method == PaymentMethod.CARD:
-                return redirect("orders:pay_card", order.number)
-            messages.success(
-                request, _("Thank you! Your order %(number)s was placed.") % {"number": order.number}
-            )
-            return redirect("orders:detail", order.number)
+        response, short_lines = checkout_submit(request, cart=cart, form=form)
+        if response is not None:
+            return response
     return render(
         request,
         "orders/checkout.html",
         {"form": form, "summary": summary, "short_lines": short_lines},
         status=400 if request.method == "POST" else 200,
     )
+
+
+def checkout_submit(request, *, cart, form):
+    """Place the order a valid checkout form describes (catalogue or market).
+
+    Returns (redirect, []) on success; (None, short lines) with the reason on the form
+    when the order is refused, in which case nothing was written.
+    """
+    try:
+        order = services.order_place(buyer=request.user, cart=cart, choice=form.choice())
+    except InsufficientStockError as error:
+        form.add_error(None, _("Some products do not have enough stock. Nothing was reserved."))
+        return None, error.short_lines
+    except CheckoutError as error:
+        form.add_error(None, error.message)
+        return None, []
+    if order.payment_method == PaymentMethod.CARD:
+        return redirect("orders:pay_card", order.number), []
+    messages.success(request, _("Thank you! Your order %(number)s was placed.") % {"number": order.number})
+    return redirect("orders:detail", order.number), []
 
 
 @login_required

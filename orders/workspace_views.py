@@ -14,95 +14,40 @@ order's total or another cooperative's lines.
 import csv
 from collections.abc import Callable
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cooperatives.models import Cooperative
 from cooperatives.permissions import workspace_membership
 from orders import payments, services
 from orders.exceptions import CheckoutError, TransitionError
+from orders.forms import DeliveryForm, LineRejectForm, RejectForm
 from orders.models import (
     Fulfilment,
     FulfilmentStatus,
     LineStatus,
-    Order,
-    OrderEvent,
     OrderLine,
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
 )
+from orders.selectors import (
+    buyer_label,
+    cooperative_fulfilment,
+    cooperative_fulfilments,
+    cooperative_order_lines,
+    fulfilment_log,
+)
 
 PAGE_SIZE = 50
-# A card order waiting for its payment (or whose payment never came) is not an order yet
-# for the cooperative: it is told on placement only once the payment is through.
-_NOT_YET_ORDERS = (OrderStatus.AWAITING_PAYMENT, OrderStatus.EXPIRED)
 _ENDED_FULFILMENTS = (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED)
 _ACTION_ERRORS = (TransitionError, CheckoutError, payments.PaymentError)
-
-
-# --- Reads -------------------------------------------------------------------------------
-
-
-def cooperative_fulfilments(cooperative: Cooperative, *, status: str = ""):
-    """This cooperative's fulfilments, newest order first, with order, buyer and organisation
-    joined: the list runs the same few queries for 5 orders or 500."""
-    fulfilments = (
-        Fulfilment.objects.filter(cooperative=cooperative)
-        .exclude(order__status__in=_NOT_YET_ORDERS)
-        .select_related("order__buyer", "order__organization")
-        .order_by("-order__placed_at", "-pk")
-    )
-    if status:
-        fulfilments = fulfilments.filter(status=status)
-    return fulfilments
-
-
-def cooperative_fulfilment(cooperative: Cooperative, pk: int) -> Fulfilment:
-    """One fulfilment of this cooperative with its own lines, or 404."""
-    return get_object_or_404(
-        cooperative_fulfilments(cooperative).prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.order_by("product_name", "pk"))
-        ),
-        pk=pk,
-    )
-
-
-def fulfilment_log(fulfilment: Fulfilment) -> list[OrderEvent]:
-    """This fulfilment's moves, and the order's own moves (placed, paid, cancelled).
-
-    Order-level rows are shown without their actor: the last confirmation may have been
-    made by another cooperative's manager.
-    """
-    events = list(
-        OrderEvent.objects.filter(
-            Q(fulfilment=fulfilment) | Q(order_id=fulfilment.order_id, fulfilment__isnull=True)
-        ).select_related("actor")
-    )
-    for event in events:
-        if event.fulfilment_id is None:
-            event.actor = None
-    return events
-
-
-def buyer_label(order: Order) -> str:
-    """The buyer as the cooperative knows her: an organisation's legal name and PO number,
-    or the person's name."""
-    if order.organization_id:
-        name = order.organization.legal_name
-        if order.purchase_order_number:
-            name += " · " + _("PO %(number)s") % {"number": order.purchase_order_number}
-        return name
-    return order.buyer.display_name
 
 
 def _status_filter(request) -> str:
@@ -115,6 +60,13 @@ def _read_membership(request, slug):
     return workspace_membership(request.user, slug, manage=request.method not in ("GET", "HEAD"))
 
 
+def _own_fulfilment(cooperative, pk) -> Fulfilment:
+    fulfilment = cooperative_fulfilment(cooperative=cooperative, pk=pk)
+    if fulfilment is None:
+        raise Http404
+    return fulfilment
+
+
 # --- Pages -------------------------------------------------------------------------------
 
 
@@ -123,7 +75,7 @@ def fulfilment_list(request, slug):
     membership = _read_membership(request, slug)
     cooperative = membership.cooperative
     status = _status_filter(request)
-    page = Paginator(cooperative_fulfilments(cooperative, status=status), PAGE_SIZE).get_page(
+    page = Paginator(cooperative_fulfilments(cooperative=cooperative, status=status), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     for fulfilment in page:
@@ -146,7 +98,7 @@ def fulfilment_list(request, slug):
 def fulfilment_detail(request, slug, pk):
     membership = _read_membership(request, slug)
     cooperative = membership.cooperative
-    fulfilment = cooperative_fulfilment(cooperative, pk)
+    fulfilment = _own_fulfilment(cooperative, pk)
     order = fulfilment.order
     next_statuses = services.FULFILMENT_TRANSITIONS.get(fulfilment.status, set())
     order_live = order.status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
@@ -165,6 +117,7 @@ def fulfilment_detail(request, slug, pk):
             "can_hand_over": order_live and FulfilmentStatus.HANDED_OVER in next_statuses,
             "can_record_delivery": order_live
             and fulfilment.status in (FulfilmentStatus.CONFIRMED, FulfilmentStatus.READY),
+            "can_reject_lines": order_live and fulfilment.status in services.LINE_REJECTABLE,
             "can_mark_paid": _may_mark_paid(fulfilment),
         },
     )
@@ -174,7 +127,7 @@ def fulfilment_detail(request, slug, pk):
 def fulfilment_packing_list(request, slug, pk):
     membership = _read_membership(request, slug)
     cooperative = membership.cooperative
-    fulfilment = cooperative_fulfilment(cooperative, pk)
+    fulfilment = _own_fulfilment(cooperative, pk)
     return render(
         request,
         "orders/workspace_packing_list.html",
@@ -198,7 +151,7 @@ def _act(request, slug, pk, action: Callable[[Fulfilment], str]):
     service raising it has written nothing.
     """
     membership = workspace_membership(request.user, slug, manage=True)
-    fulfilment = get_object_or_404(cooperative_fulfilments(membership.cooperative), pk=pk)
+    fulfilment = get_object_or_404(cooperative_fulfilments(cooperative=membership.cooperative), pk=pk)
     try:
         message = action(fulfilment)
     except _ACTION_ERRORS as error:
@@ -229,10 +182,6 @@ def fulfilment_move(request, slug, pk, to: str):
     return _act(request, slug, pk, move)
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(max_length=255, strip=True)
-
-
 @login_required
 @require_POST
 def fulfilment_reject(request, slug, pk):
@@ -250,11 +199,6 @@ def fulfilment_reject(request, slug, pk):
         return _("Order rejected. Its stock is back in your products.")
 
     return _act(request, slug, pk, reject)
-
-
-class DeliveryForm(forms.Form):
-    line = forms.IntegerField(min_value=1)
-    delivered_quantity = forms.CharField(max_length=20)
 
 
 @login_required
@@ -279,6 +223,23 @@ def fulfilment_record_delivery(request, slug, pk):
         }
 
     return _act(request, slug, pk, record)
+
+
+@login_required
+@require_POST
+def fulfilment_line_reject(request, slug, pk, line_pk):
+    """Reject one line the cooperative cannot supply; a line of another fulfilment is a 404."""
+    form = LineRejectForm(request.POST)
+
+    def reject_line(fulfilment):
+        line = get_object_or_404(OrderLine, pk=line_pk, fulfilment=fulfilment)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        services.line_reject(line=line, actor=request.user, reason=reason)
+        return _("%(name)s rejected. Its stock is back in your products and the buyer is told.") % {
+            "name": line.product_name
+        }
+
+    return _act(request, slug, pk, reject_line)
 
 
 def _may_mark_paid(fulfilment: Fulfilment) -> bool:
@@ -327,12 +288,8 @@ def fulfilment_csv(request, slug):
     membership = _read_membership(request, slug)
     cooperative = membership.cooperative
     zone = timezone.get_default_timezone()
-    fulfilments = cooperative_fulfilments(cooperative, status=_status_filter(request))
-    lines = (
-        OrderLine.objects.filter(fulfilment__in=fulfilments)
-        .select_related("order__buyer", "order__organization", "fulfilment")
-        .order_by("-order__placed_at", "order_id", "product_name", "pk")
-    )
+    fulfilments = cooperative_fulfilments(cooperative=cooperative, status=_status_filter(request))
+    lines = cooperative_order_lines(fulfilments=fulfilments)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime(timezone=zone).strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="pedidos-{cooperative.slug}-{stamp}.csv"'

@@ -35,8 +35,8 @@ from tests.factories import (
 from tests.orders.factories import place_order
 
 WORKSPACE_ROUTE = "espacio/<slug:slug>/"
-# As of this writing: 5 in cooperatives, 6 in catalog, 13 in orders. Fewer is a broken discovery.
-KNOWN_WORKSPACE_PATTERNS = 24
+# As of this writing: 5 in cooperatives, 6 in catalog, 14 in orders. Fewer is a broken discovery.
+KNOWN_WORKSPACE_PATTERNS = 25
 # Pages a plain member may open and where a POST changes nothing. Every other workspace
 # URL is treated as state-changing and must answer 404 to a member's POST.
 READ_ONLY_FOR_MEMBERS = {
@@ -53,6 +53,7 @@ OBJECT_BY_SEGMENT = {
     "fotos": "photo",
     "pedidos": "fulfilment",
     "documentos": "fulfilment",
+    "lineas": "line",
 }
 # Every row of these apps is compared before and after the requests of outsiders.
 SNAPSHOT_APPS = ["market", "cooperatives", "catalog", "orders", "cms", "wagtailimages"]
@@ -134,6 +135,7 @@ def _payload(name: str, side: dict) -> dict:
         "cooperatives:producer_edit": producer,
         "cooperatives:member_list": {"email": "intrusa@example.org", "role": MembershipRole.MANAGER},
         "orders:fulfilment_reject": {"reason": "Sin cosecha"},
+        "orders:fulfilment_line_reject": {"reason": "Sin cosecha"},
         "orders:fulfilment_record_delivery": {"line": side["line"].pk, "delivered_quantity": "1,5"},
     }.get(name, {"confirm": "1"})
 

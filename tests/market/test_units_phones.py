@@ -70,6 +70,32 @@ def test_largest_quantity_is_accepted():
     assert parse_quantity("99999,999") == Decimal("99999.999")
 
 
+@pytest.mark.parametrize("typed", ["0", "0,0", "0.000", "-0", " 0 ", 0, Decimal("0")])
+def test_zero_is_read_only_when_allowed(typed):
+    value = parse_quantity(typed, allow_zero=True)
+    assert value == 0 and not value.is_signed()
+    assert value.as_tuple().exponent == -3
+    with pytest.raises(QuantityError) as error:
+        parse_quantity(typed)
+    assert error.value.code == "not_positive"
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("-1", "negative"),
+        ("-0,5", "negative"),
+        ("abc", "invalid"),
+        ("", "required"),
+        ("0,0001", "too_precise"),
+    ],
+)
+def test_allowing_zero_still_refuses_negatives_and_junk(typed, code):
+    with pytest.raises(QuantityError) as error:
+        parse_quantity(typed, allow_zero=True)
+    assert error.value.code == code
+
+
 # --- check_step -----------------------------------------------------------------------
 
 MIN_ONE_STEP_HALF = {"minimum": Decimal("1"), "step": Decimal("0.5")}

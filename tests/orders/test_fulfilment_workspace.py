@@ -33,8 +33,14 @@ def _fulfilment(order, seller) -> Fulfilment:
     return Fulfilment.objects.get(order=order, cooperative=seller.cooperative)
 
 
+LINE_URLS = [p.name for p in WORKSPACE_PATTERNS if "<int:line_pk>" in str(p.pattern)]
+
+
 def _url(name, seller, fulfilment=None) -> str:
+    """A line's URL names the fulfilment's first line."""
     args = [seller.cooperative.slug] + ([fulfilment.pk] if fulfilment is not None else [])
+    if name in LINE_URLS:
+        args.append(fulfilment.lines.order_by("pk").first().pk)
     return reverse(f"orders:{name}", args=args)
 
 
