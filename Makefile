@@ -6,7 +6,7 @@ PY := $(BIN)/python
 DEV := DJANGO_DEBUG=true
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help venv run migrate demo test e2e lint check messages lock clean chromium
+.PHONY: help venv run migrate demo test e2e lint check messages lock clean chromium bench bench-ci
 
 help:
 	@echo "make run    - set up .venv, migrate, load demo data, serve http://127.0.0.1:8000"
@@ -14,6 +14,8 @@ help:
 	@echo "make e2e    - browser journeys in Chromium (installs Debian's chromium when missing)"
 	@echo "make lint   - ruff and migration checks"
 	@echo "make messages - extract and compile translations"
+	@echo "make bench  - load run under gunicorn with production settings (report in bench-results/)"
+	@echo "make bench-ci - the same, short (small catalogue, a few seconds per scenario)"
 
 # The environment is rebuilt whenever the lock file changes.
 $(VENV)/.installed: requirements.lock
@@ -37,6 +39,14 @@ run: demo
 
 test: venv
 	$(BIN)/pytest
+
+# Benchmark: its own database (SQLite under bench-results/, or minga_bench on the server of
+# DATABASE_URL), gunicorn with production settings, a separate load driver. See README.
+bench: venv
+	$(PY) -m bench.run
+
+bench-ci: venv
+	BENCH_SHORT=1 $(PY) -m bench.run
 
 chromium:
 	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; }

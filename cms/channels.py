@@ -22,6 +22,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
+from cooperatives.models import VerificationStatus
 from market.money import format_cop
 from market.units import QuantityError, check_step, format_quantity
 from orders.channels import CatalogChannel
@@ -53,7 +54,7 @@ class MarketChannel(CatalogChannel):
 
     def offers(self) -> dict:
         if self._offers is None:
-            self._offers = {offer.product_id: offer for offer in self.event.offers.all()}
+            self._offers = {offer.product_id: offer for offer in offers_on_sale(self.event)}
         return self._offers
 
     def _offer(self, product: Product):
@@ -191,7 +192,7 @@ class MarketChannel(CatalogChannel):
             event=self.event,
             slot=slot,
             slot_label=str(slot) if slot else "",
-            assisted_by=getattr(choice, "assisted_by", None),
+            assisted_by=choice.assisted_by,
         )
         self._check_per_buyer_limits(order)
 
@@ -227,6 +228,22 @@ class MarketChannel(CatalogChannel):
             slot_released_at=timezone.now()
         ):
             SlotUsage.objects.filter(slot_id=link.slot_id, taken__gt=0).update(taken=F("taken") - 1)
+
+
+def offers_on_sale(event):
+    """The market's offers whose cooperative takes part in it and is verified.
+
+    The page form checks this when a market is saved; a cooperative removed from the
+    market or no longer verified afterwards must not keep selling in it (nor show).
+    """
+    from cms.models import MarketEventPage, MarketOffer
+
+    participants = MarketEventPage.cooperatives.through.objects.filter(marketeventpage=event.pk)
+    return MarketOffer.objects.filter(
+        page=event.pk,
+        product__cooperative__verification_status=VerificationStatus.VERIFIED,
+        product__cooperative__in=participants.values("cooperative"),
+    )
 
 
 def market_key(event) -> str:

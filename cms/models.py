@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -127,6 +128,26 @@ class MarketIndexPage(Page):
         context["upcoming_markets"] = list(markets.upcoming_at(now).order_by("opens_at"))
         context["past_markets"] = list(markets.closed_at(now).order_by("-closes_at")[:20])
         return context
+
+    def route(self, request, path_components):
+        """A market in one query, with the place and hero image its page shows.
+
+        Wagtail's default takes two (the page, then its specific row) and the storefront
+        two more; every child here is a market (`subpage_types`). Liveness and the
+        market's own routes (cesta/, pedido/…) are checked by the market's `route`.
+        """
+        if not path_components:
+            return super().route(request, path_components)
+        event = (
+            MarketEventPage.objects.child_of(self)
+            .select_related("municipality", "hero_image")
+            .filter(slug=path_components[0])
+            .first()
+        )
+        if event is None:
+            raise Http404
+        event._cached_parent_obj = self
+        return event.route(request, path_components[1:])
 
 
 class MarketEventQuerySet(PageQuerySet):
@@ -248,7 +269,9 @@ class MarketEventPage(RoutablePageMixin, Page):
 
         return market_checkout(request, self)
 
-    @path("calendario.ics", name="calendar")
+    # Wagtail serves only paths made of `[\w-]+/` segments, so no ".ics" in the URL:
+    # the file name comes from Content-Disposition.
+    @path("calendario/", name="calendar")
     def calendar_view(self, request):
         from cms.views import market_calendar
 

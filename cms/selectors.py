@@ -1,34 +1,87 @@
 """Reads for market pages. The storefront runs the same few queries for 10 or 300 offers."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.images import get_image_model
 
-from catalog.selectors import photos_prefetch
-from cms.channels import MarketChannel, market_key
+from catalog.models import ProductPhoto
+from cms.channels import market_key, offers_on_sale
 from cms.models import MarketEventPage, MarketOffer, MarketOrder, MarketStock, PickupSlot
+from market.images import THUMBNAIL_SPEC
+from market.money import line_total_cop
+from market.units import Unit
 from orders import selectors as order_selectors
 from orders import services as order_services
-from orders.models import OrderLine, OrderStatus
+from orders.models import CartLine, DeliveryMethod, LineStatus, OrderLine, OrderStatus
 
-_COUNTED = ~Q(order__status__in=[OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.AWAITING_PAYMENT])
+_NOT_PLACED = [OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.AWAITING_PAYMENT]
+_COUNTED = ~Q(order__status__in=_NOT_PLACED)
 
 
 def market_offers(event: MarketEventPage) -> list[MarketOffer]:
-    """Offers with product, cooperative, place, photos and what is left, in fixed queries."""
+    """Offers on sale with product, cooperative, what is left and the thumbnail, in ONE query.
+
+    The storefront must stay within its query budget whatever the number of offers (issue
+    5: at most 12 for a signed-in buyer, Wagtail's routing included), so what is left and
+    the first photo's thumbnail rendition (made at upload, `THUMBNAIL_SPEC`) are read by
+    subqueries instead of prefetches. A thumbnail missing from the database is made once,
+    here. Each offer gets `remaining` and `thumb` (url, width, height, or None).
+    """
+    rendition_model = get_image_model().get_rendition_model()
+    stock = MarketStock.objects.filter(event=event.pk, product=OuterRef("product_id"))
+    first_photo = ProductPhoto.objects.filter(product=OuterRef("product_id")).order_by("position", "pk")
+    thumb = rendition_model.objects.filter(
+        image=OuterRef("thumb_image_id"), filter_spec=THUMBNAIL_SPEC
+    ).order_by("-pk")
     offers = list(
-        MarketOffer.objects.filter(page=event)
+        offers_on_sale(event)
         .select_related("product__cooperative__municipality__department", "product__category")
-        .prefetch_related(photos_prefetch("product__photos"))
+        .annotate(
+            stock_planned=Subquery(stock.values("planned")[:1]),
+            stock_confirmed=Subquery(stock.values("confirmed")[:1]),
+            stock_sold=Subquery(stock.values("sold")[:1]),
+            thumb_image_id=Subquery(first_photo.values("image_id")[:1]),
+        )
+        .annotate(
+            thumb_file=Subquery(thumb.values("file")[:1]),
+            thumb_width=Subquery(thumb.values("width")[:1]),
+            thumb_height=Subquery(thumb.values("height")[:1]),
+        )
         .order_by("sort_order", "pk")
     )
-    stock = {s.product_id: s for s in MarketStock.objects.filter(event=event)}
+    storage = rendition_model._meta.get_field("file").storage
+    missing = {o.thumb_image_id for o in offers if o.thumb_image_id and not o.thumb_file}
+    made = {}
+    if missing:
+        for image in get_image_model().objects.filter(pk__in=missing):
+            made[image.pk] = image.get_rendition(THUMBNAIL_SPEC)
     for offer in offers:
-        row = stock.get(offer.product_id)
-        offer.remaining = row.remaining if row else Decimal("0")
+        planned = offer.stock_planned
+        offer.remaining = (
+            MarketStock(planned=planned, confirmed=offer.stock_confirmed, sold=offer.stock_sold).remaining
+            if planned is not None
+            else Decimal("0")
+        )
+        if offer.thumb_file:
+            offer.thumb = Thumb(storage.url(offer.thumb_file), offer.thumb_width, offer.thumb_height)
+        elif offer.thumb_image_id in made:
+            rendition = made[offer.thumb_image_id]
+            offer.thumb = Thumb(rendition.url, rendition.width, rendition.height)
+        else:
+            offer.thumb = None
     return offers
+
+
+@dataclass(frozen=True)
+class Thumb:
+    url: str
+    width: int
+    height: int
 
 
 def market_slots(event: MarketEventPage) -> list[PickupSlot]:
@@ -65,21 +118,69 @@ def storefront(*, event: MarketEventPage, request) -> dict:
         return context
     context["offers"] = market_offers(event)
     if state == "open":
-        cart = order_services.cart_get(
-            user=request.user, session=request.session, channel_key=market_key(event)
-        )
-        context["cart"] = order_selectors.cart_summary(cart, channel=MarketChannel(event))
+        context["cart"] = market_basket(event=event, request=request, offers=context["offers"])
         context["slots"] = market_slots(event)
     return context
 
 
+def market_basket(*, event: MarketEventPage, request, offers: list[MarketOffer]) -> dict:
+    """The visitor's basket in this market, priced from the offers already read: one query.
+
+    Same shape as `orders.selectors.cart_summary` (groups per cooperative, `count`,
+    `total_cop`), which would take five queries here. A line the market no longer sells
+    is listed with `problem` and no price. The cart is found as `orders.services.cart_get`
+    finds it: the user's, or the one whose token the visitor's session holds.
+    """
+    key = market_key(event)
+    empty = {"groups": [], "total_cop": 0, "count": 0}
+    if request.user.is_authenticated:
+        lines = CartLine.objects.filter(cart__user=request.user, cart__channel_key=key)
+    else:
+        token = request.session.get(f"{order_services.CART_SESSION_KEY}:{key}")
+        if not token:
+            return empty
+        lines = CartLine.objects.filter(cart__user__isnull=True, cart__session_key=token)
+    lines = list(
+        lines.select_related("product__cooperative").order_by(
+            "product__cooperative__name", "product__name", "pk"
+        )
+    )
+    if not lines:
+        return empty
+    on_sale = {offer.product_id: offer for offer in offers}
+    groups: dict[int, dict] = {}
+    total = 0
+    for line in lines:
+        offer = on_sale.get(line.product_id)
+        if offer is None:
+            line.unit_price_cop = 0
+            line.problem = _("%(name)s is not offered in this market.") % {"name": line.product.name}
+        else:
+            line.unit_price_cop = offer.price_cop
+        line.total_cop = line_total_cop(line.unit_price_cop, line.quantity)
+        total += line.total_cop
+        cooperative = line.product.cooperative
+        group = groups.setdefault(
+            cooperative.pk, {"cooperative": cooperative, "lines": [], "subtotal_cop": 0}
+        )
+        group["lines"].append(line)
+        group["subtotal_cop"] += line.total_cop
+    return {"groups": list(groups.values()), "total_cop": total, "count": len(lines)}
+
+
 def market_orders_for_builder(event: MarketEventPage):
-    """Every order of a market with its lines, slot and buyer, for the Market Builder."""
+    """The orders of a market to pack and hand over, for the Market Builder: placed and not
+    cancelled or expired (a card order still waiting for its payment is not one yet), with
+    buyer, organisation, slot, lines (with each line's cooperative) and fulfilments."""
     return (
         MarketOrder.objects.filter(event=event)
-        .select_related("order__buyer", "slot__pickup_point")
-        .prefetch_related("order__lines", "order__fulfilments__cooperative")
-        .order_by("slot__starts_at", "order__placed_at")
+        .exclude(order__status__in=_NOT_PLACED)
+        .select_related("order__buyer", "order__organization", "slot__pickup_point", "assisted_by")
+        .prefetch_related(
+            Prefetch("order__lines", queryset=OrderLine.objects.select_related("fulfilment__cooperative")),
+            "order__fulfilments__cooperative",
+        )
+        .order_by("slot__starts_at", "order__placed_at", "pk")
     )
 
 
@@ -92,7 +193,50 @@ def market_consolidated(event: MarketEventPage) -> list[dict]:
         .annotate(quantity=Sum("quantity"), total_cop=Sum("total_cop"), orders=Count("order", distinct=True))
         .order_by("fulfilment__cooperative__name", "product_name")
     )
-    grouped = defaultdict(list)
+    grouped, names = defaultdict(list), {}
     for row in rows:
-        grouped[row["fulfilment__cooperative__name"]].append(row)
-    return [{"cooperative": name, "lines": lines} for name, lines in grouped.items()]
+        row["unit_label"] = Unit(row["unit"]).label
+        names[row["fulfilment__cooperative_id"]] = row["fulfilment__cooperative__name"]
+        grouped[row["fulfilment__cooperative_id"]].append(row)
+    return [{"cooperative": names[pk], "cooperative_id": pk, "lines": lines} for pk, lines in grouped.items()]
+
+
+def markets_with_order_counts(markets):
+    """`markets` (a MarketEventPage queryset) with `order_count`: placed, not ended."""
+    return markets.annotate(
+        order_count=Count("market_orders", filter=~Q(market_orders__order__status__in=_NOT_PLACED))
+    )
+
+
+def market_report(event: MarketEventPage) -> dict:
+    """The Market Builder's report: what each cooperative brings, the packing list per
+    buyer, the lists per pickup slot and for delivery. Same queries for 5 or 500 orders.
+
+    Each order (a MarketOrder) gets `contact` and `phone` (the person who collects: the
+    contact of an assisted order, else the buyer) and `packed_lines` (not rejected).
+    """
+    orders = list(market_orders_for_builder(event))
+    by_slot, delivery = defaultdict(list), []
+    for link in orders:
+        order = link.order
+        link.contact = order.contact_name or order_selectors.buyer_label(order)
+        link.phone = order.contact_phone or order.buyer.phone
+        link.packed_lines = [line for line in order.lines.all() if line.status != LineStatus.REJECTED]
+        if order.delivery_method == DeliveryMethod.DELIVERY:
+            delivery.append(link)
+        else:
+            by_slot[link.slot_id].append(link)
+    pickups = [{"slot": slot, "orders": by_slot.pop(slot.pk, [])} for slot in market_slots(event)]
+    # A slot removed from the page after orders took it: its orders still need packing.
+    orphans = [link for links in by_slot.values() for link in links]
+    if orphans:
+        pickups.append({"slot": None, "orders": orphans})
+    return {
+        "consolidated": market_consolidated(event),
+        "orders": sorted(orders, key=lambda link: (link.contact.casefold(), link.order.number)),
+        "pickups": pickups,
+        "delivery": delivery,
+        "order_count": len(orders),
+        "handed_over_count": sum(1 for link in orders if link.handed_over_at),
+        "total_cop": sum(link.order.total_cop for link in orders),
+    }

@@ -1,4 +1,5 @@
-"""Writes on markets: stock counters, cooperatives' confirmations, closing, copying."""
+"""Writes on markets: stock counters, cooperatives' confirmations, closing, copying, and
+the Market Builder's market-day actions (handing over, assisted orders)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -8,9 +9,22 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.channels import market_key
 from cms.exceptions import MarketError
-from cms.models import MarketClosing, MarketEventPage, MarketOffer, MarketStock, PickupSlot, SlotUsage
+from cms.models import (
+    MarketClosing,
+    MarketEventPage,
+    MarketOffer,
+    MarketOrder,
+    MarketStock,
+    PickupSlot,
+    SlotUsage,
+)
 from cooperatives.models import VerificationStatus
+from market.units import format_quantity
+from orders import services as order_services
+from orders.exceptions import CartError
+from orders.models import CartLine, DeliveryMethod, Order, OrderEvent, OrderStatus, PaymentMethod
 
 
 def market_offers_check(*, event: MarketEventPage, offers) -> list[str]:
@@ -70,9 +84,9 @@ def offer_confirm(
         if stock is None:
             raise MarketError(_("This product is not one of your offers in this market."))
         if quantity < 0 or quantity > stock.planned:
-            raise MarketError(_("Confirm between 0 and %(max)s.") % {"max": stock.planned.normalize()})
+            raise MarketError(_("Confirm between 0 and %(max)s.") % {"max": format_quantity(stock.planned)})
         if quantity < stock.sold:
-            raise MarketError(_("%(sold)s are already sold.") % {"sold": stock.sold.normalize()})
+            raise MarketError(_("%(sold)s are already sold.") % {"sold": format_quantity(stock.sold)})
         MarketStock.objects.filter(pk=stock.pk).update(
             confirmed=quantity, confirmed_at=timezone.now(), confirmed_by=actor
         )
@@ -105,9 +119,16 @@ def market_copy(*, event: MarketEventPage, opens_at, closes_at, market_day, user
     if closes_at <= opens_at:
         raise MarketError(_("The market must close after it opens."))
     shift = timedelta(days=(market_day - event.market_day).days)
+    parent = event.get_parent()
+    base_slug = f"{event.slug}-{market_day:%Y%m%d}"[:240]
+    taken = set(parent.get_children().filter(slug__startswith=base_slug).values_list("slug", flat=True))
+    slug, number = base_slug, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base_slug}-{number}"
     copy = MarketEventPage(
         title=event.title,
-        slug=f"{event.slug}-{market_day:%Y%m%d}",
+        slug=slug,
         intro=event.intro.raw_data,
         hero_image=event.hero_image,
         organisers=event.organisers,
@@ -145,6 +166,106 @@ def market_copy(*, event: MarketEventPage, opens_at, closes_at, market_day, user
     ]
     copy.cooperatives = list(event.cooperatives.all())
     with transaction.atomic():
-        event.get_parent().add_child(instance=copy)
+        parent.add_child(instance=copy)
         copy.save_revision(user=user)
     return copy
+
+
+# --- Market day and assisted orders (the Market Builder's admin views) --------------------
+
+_NOT_TO_HAND_OVER = [OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.AWAITING_PAYMENT]
+HANDED_OVER_REASON = "handed over at the market"
+
+
+def market_order_hand_over(*, event: MarketEventPage, order_number: str, actor) -> MarketOrder:
+    """Record that the buyer collected (or received) her order at the market: once.
+
+    Only `handed_over_at` and a log row change: the cooperatives' fulfilments keep their
+    own statuses, which only the cooperatives move. The conditional UPDATE is the guard,
+    so a double click or two builders at once record it once. Raises MarketError.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        link = (
+            MarketOrder.objects.select_related("order")
+            .filter(event=event, order__number=order_number)
+            .exclude(order__status__in=_NOT_TO_HAND_OVER)
+            .first()
+        )
+        if link is None:
+            raise MarketError(_("This order is not one of this market's orders."))
+        if not MarketOrder.objects.filter(pk=link.pk, handed_over_at__isnull=True).update(handed_over_at=now):
+            raise MarketError(_("Order %(number)s was already handed over.") % {"number": order_number})
+        OrderEvent.objects.create(
+            order=link.order,
+            actor=actor,
+            at=now,
+            from_status=link.order.status,
+            to_status=link.order.status,
+            reason=HANDED_OVER_REASON,
+        )
+        link.handed_over_at = now
+    return link
+
+
+def market_order_assist(
+    *,
+    event: MarketEventPage,
+    actor,
+    contact_name: str,
+    contact_phone: str,
+    quantities: dict[int, Decimal],
+    delivery_method: str,
+    payment_method: str,
+    slot_id: int | None = None,
+    delivery_address: str = "",
+    notes: str = "",
+) -> Order:
+    """An order a Market Builder takes by phone or WhatsApp for someone without an account.
+
+    It takes the buyer's own path, the builder's cart for this market then `order_place`,
+    so the market's clock, quantities, per-buyer maximum and slot capacity are checked the
+    same way. The builder is the buyer of record; the person who collects is the contact
+    (name, E.164 phone). Whatever the builder had in her own basket for this market is put
+    back. All or nothing: raises MarketError, CheckoutError or InsufficientStockError, and
+    then nothing was written.
+    """
+    if payment_method not in (PaymentMethod.CASH, PaymentMethod.TRANSFER):
+        raise MarketError(_("Assisted orders are paid in cash or by transfer."))
+    if not contact_name.strip() or not contact_phone.strip():
+        raise MarketError(_("Enter the buyer's name and phone."))
+    if not quantities:
+        raise MarketError(_("Enter a quantity for at least one product."))
+    with transaction.atomic():
+        cart = order_services.cart_get(user=actor, create=True, channel_key=market_key(event))
+        kept = list(cart.lines.values_list("product_id", "quantity"))
+        cart.lines.all().delete()
+        problems = []
+        for product_id in sorted(quantities):
+            try:
+                order_services.cart_set_quantity(
+                    cart=cart, product_id=product_id, raw_quantity=quantities[product_id]
+                )
+            except CartError as error:
+                if error.message not in problems:
+                    problems.append(error.message)
+        if problems:
+            raise MarketError(" ".join(problems))
+        order = order_services.order_place(
+            buyer=actor,
+            cart=cart,
+            choice=order_services.CheckoutChoice(
+                delivery_method=delivery_method,
+                payment_method=payment_method,
+                delivery_address=delivery_address if delivery_method == DeliveryMethod.DELIVERY else "",
+                notes=notes,
+                slot_id=slot_id if delivery_method == DeliveryMethod.PICKUP else None,
+                contact_name=contact_name,
+                contact_phone=contact_phone,
+                assisted_by=actor,
+            ),
+        )
+        CartLine.objects.bulk_create(
+            [CartLine(cart=cart, product_id=product_id, quantity=quantity) for product_id, quantity in kept]
+        )
+    return order

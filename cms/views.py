@@ -106,26 +106,35 @@ def market_calendar(request, event):
     def text(value):
         return str(value).replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
 
+    def fold(line):
+        """RFC 5545 3.1: at most 75 octets a line; a continuation starts with a space."""
+        parts, current = [], ""
+        for char in line:
+            if len((current + char).encode()) > (74 if parts else 75):
+                parts.append(current)
+                current = char
+            else:
+                current += char
+        return "\r\n ".join([*parts, current])
+
     url = request.build_absolute_uri(event.url)
-    body = "\r\n".join(
-        [
-            "BEGIN:VCALENDAR",
-            "VERSION:2.0",
-            "PRODID:-//Minga//Mercados campesinos//ES",
-            "BEGIN:VEVENT",
-            f"UID:market-{event.pk}@minga",
-            f"DTSTAMP:{stamp(timezone.now())}",
-            f"DTSTART:{stamp(event.opens_at)}",
-            f"DTEND:{stamp(event.closes_at)}",
-            f"SUMMARY:{text(event.title)}",
-            f"LOCATION:{text(event.municipality.name)}",
-            f"URL:{url}",
-            f"DESCRIPTION:{text(_('Peasant market open for orders'))} {url}",
-            "END:VEVENT",
-            "END:VCALENDAR",
-            "",
-        ]
-    )
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Minga//Mercados campesinos//ES",
+        "BEGIN:VEVENT",
+        f"UID:market-{event.pk}@minga",
+        f"DTSTAMP:{stamp(timezone.now())}",
+        f"DTSTART:{stamp(event.opens_at)}",
+        f"DTEND:{stamp(event.closes_at)}",
+        f"SUMMARY:{text(event.title)}",
+        f"LOCATION:{text(event.municipality.name)}",
+        f"URL:{url}",
+        f"DESCRIPTION:{text(_('Peasant market open for orders'))} {url}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    body = "".join(fold(line) + "\r\n" for line in lines)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mercado-{event.slug}.ics"'
     return response

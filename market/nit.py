@@ -10,7 +10,7 @@ _WEIGHTS = (3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71)
 
 def nit_check_digit(number: str) -> int:
     """Check digit of the NIT body `number` (digits only, at most 15)."""
-    if not number.isdigit() or len(number) > len(_WEIGHTS):
+    if not (number.isascii() and number.isdigit()) or len(number) > len(_WEIGHTS):
         raise ValueError("NIT body must be 1 to 15 digits")
     total = sum(int(d) * w for d, w in zip(reversed(number), _WEIGHTS, strict=False))
     remainder = total % 11
@@ -24,7 +24,8 @@ def normalize_nit(raw: str) -> str:
     is required and must match.
     """
     text = re.sub(r"[\s.]", "", raw or "")
-    match = re.fullmatch(r"(\d{6,15})-?(\d)", text)
+    # ASCII digits only: `\d` would also take full-width or Arabic-Indic digits and store them.
+    match = re.fullmatch(r"([0-9]{6,15})-?([0-9])", text)
     if not match:
         raise ValidationError(
             _("Enter the NIT with its check digit, e.g. 900.123.456-8."), code="invalid_nit"

@@ -18,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("", include("cooperatives.urls")),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
+    path("", include("cms.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -112,11 +112,8 @@ def cart_set_quantity(*, cart: Cart, product_id: int, raw_quantity, add: bool = 
 
     Raises CartError with a message for the buyer; the cart is unchanged then.
     """
-    product = (
-        Product.objects.select_related("cooperative").filter(pk=product_id).first()
-        if str(product_id).isdigit()
-        else None
-    )
+    pk = _posted_pk(product_id)
+    product = Product.objects.select_related("cooperative").filter(pk=pk).first() if pk else None
     if product is None:
         raise CartError(_("This product does not exist or is no longer offered."))
     channel = channels.channel_for(cart.channel_key)
@@ -139,7 +136,18 @@ def cart_set_quantity(*, cart: Cart, product_id: int, raw_quantity, add: bool = 
 
 
 def cart_remove(*, cart: Cart, product_id: int) -> None:
-    CartLine.objects.filter(cart=cart, product_id=product_id).delete()
+    pk = _posted_pk(product_id)
+    if pk:
+        CartLine.objects.filter(cart=cart, product_id=pk).delete()
+
+
+def _posted_pk(value) -> int | None:
+    """A primary key from a POST, or None: ASCII digits that fit a 64-bit integer only
+    (`str.isdigit` also takes "²", which `int()` refuses, and a huge number overflows SQLite)."""
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
 
 
 def cart_merge_on_login(*, session, user) -> None:
@@ -269,11 +277,12 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
         lines = list(cart.lines.select_related("product__cooperative").order_by("product_id"))
         if not lines:
             raise CheckoutError(_("Your cart is empty."))
-        prices = {line.product_id: channel.unit_price_cop(line.product) for line in lines}
+        prices = {}
         by_cooperative = defaultdict(list)
         for line in lines:
             try:
                 channel.check_checkout_line(line.product, line.quantity)
+                prices[line.product_id] = channel.unit_price_cop(line.product)
             except CartError as error:
                 raise CheckoutError(error.message) from None
             by_cooperative[line.product.cooperative].append(line)

@@ -38,3 +38,14 @@ def outsider(db):
 @pytest.fixture
 def buyer(db):
     return UserFactory()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request to /en/ activates English in this thread: never let it leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

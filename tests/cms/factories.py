@@ -3,11 +3,13 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import Group
 from django.utils import timezone
 from wagtail.models import Page
 
 from cms.models import MarketEventPage, MarketIndexPage, MarketOffer, PickupPoint, PickupSlot
-from market.models import Municipality
+from market.models import MARKET_BUILDERS_GROUP, Municipality
+from tests.factories import UserFactory
 
 
 def market_index() -> MarketIndexPage:
@@ -79,6 +81,14 @@ def make_market(
     market_index().add_child(instance=event)
     revision = event.save_revision(user=owner)
     if publish:
-        revision.publish(user=owner)
+        # Staff approve a builder's market in the moderation workflow; this stands for it.
+        revision.publish(user=owner, skip_permission_checks=True)
     event.refresh_from_db()
     return event
+
+
+def make_builder(**fields):
+    """A Market Builder: a person in the "Market builders" group (permissions: cms/0004)."""
+    user = UserFactory(**fields)
+    user.groups.add(Group.objects.get(name=MARKET_BUILDERS_GROUP))
+    return user

@@ -11,6 +11,7 @@ or object exists, so a 405 is accepted for GET only when the manager gets it too
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -18,10 +19,11 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from catalog.models import Category
 from cooperatives.models import MembershipRole
+from tests.cms.factories import make_market
 from tests.factories import (
     CooperativeFactory,
     InvitationFactory,
@@ -35,8 +37,8 @@ from tests.factories import (
 from tests.orders.factories import place_order
 
 WORKSPACE_ROUTE = "espacio/<slug:slug>/"
-# As of this writing: 5 in cooperatives, 6 in catalog, 14 in orders. Fewer is a broken discovery.
-KNOWN_WORKSPACE_PATTERNS = 25
+# As of this writing: 5 in cooperatives, 6 in catalog, 14 in orders, 3 in cms. Fewer is a broken discovery.
+KNOWN_WORKSPACE_PATTERNS = 28
 # Pages a plain member may open and where a POST changes nothing. Every other workspace
 # URL is treated as state-changing and must answer 404 to a member's POST.
 READ_ONLY_FOR_MEMBERS = {
@@ -54,6 +56,7 @@ OBJECT_BY_SEGMENT = {
     "pedidos": "fulfilment",
     "documentos": "fulfilment",
     "lineas": "line",
+    "mercados": "market",
 }
 # Every row of these apps is compared before and after the requests of outsiders.
 SNAPSHOT_APPS = ["market", "cooperatives", "catalog", "orders", "cms", "wagtailimages"]
@@ -137,6 +140,7 @@ def _payload(name: str, side: dict) -> dict:
         "orders:fulfilment_reject": {"reason": "Sin cosecha"},
         "orders:fulfilment_line_reject": {"reason": "Sin cosecha"},
         "orders:fulfilment_record_delivery": {"line": side["line"].pk, "delivered_quantity": "1,5"},
+        "cms:workspace_market": {"product": side["product"].pk, "quantity": "5"},
     }.get(name, {"confirm": "1"})
 
 
@@ -169,6 +173,13 @@ def _side(cooperative, manager) -> dict:
         "product": product,
         "invitation": InvitationFactory(cooperative=cooperative),
         "photo": make_photo(product),
+        # A market only this cooperative takes part in (upcoming: its offer can be confirmed).
+        "market": make_market(
+            title=f"Mercado de {cooperative.name}",
+            opens_at=timezone.now() + timedelta(days=2),
+            closes_at=timezone.now() + timedelta(days=4),
+            offers=[(product, 2000, 10)],
+        ),
     }
 
 
@@ -218,7 +229,7 @@ def _assert_hidden(world, client, route, name, *, side="a", django_capture_on_co
 def test_discovery_finds_every_workspace_url_of_both_apps():
     names = [name for name, _ in WORKSPACE_PATTERNS]
     assert len(WORKSPACE_PATTERNS) >= KNOWN_WORKSPACE_PATTERNS, names
-    assert {name.split(":")[0] for name in names} >= {"cooperatives", "catalog", "orders"}
+    assert {name.split(":")[0] for name in names} >= {"cooperatives", "catalog", "orders", "cms"}
     assert {
         "catalog:workspace_home",
         "catalog:workspace_photo_delete",
@@ -226,6 +237,7 @@ def test_discovery_finds_every_workspace_url_of_both_apps():
         "cooperatives:invitation_revoke",
         "orders:fulfilment_confirm",
         "orders:workspace_document",
+        "cms:workspace_market",
     } <= set(names)
     assert set(names) >= READ_ONLY_FOR_MEMBERS, "a read-only page was renamed: update the set"
 

@@ -1,23 +1,39 @@
 """`manage.py load_demo`: complete, realistic, idempotent, and never where it is not allowed."""
 
 import ast
+import re
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import Revision
 
 from catalog.models import Product, ProductPhoto
+from cms.models import (
+    MarketClosing,
+    MarketEventPage,
+    MarketIndexPage,
+    MarketOffer,
+    MarketOrder,
+    MarketStock,
+    PickupPoint,
+    PickupSlot,
+    SlotUsage,
+)
 from cooperatives.models import Cooperative, Membership, Producer
 from market.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from market.models import MARKET_BUILDERS_GROUP, User
+from orders.models import Cart, Order, OrderLine
 
 SEED_MUNICIPALITIES = {"05040", "86571", "86568", "76233", "95001"}
 PENDING_SLUG = "piscicola-miranda"
@@ -45,8 +61,23 @@ def snapshot() -> dict:
                 ProductPhoto,
                 Image,
                 Revision,
+                MarketEventPage,
+                MarketOffer,
+                PickupPoint,
+                PickupSlot,
+                MarketStock,
+                SlotUsage,
+                MarketOrder,
+                MarketClosing,
+                Order,
+                OrderLine,
+                Cart,
             )
         },
+        "markets": sorted(
+            MarketEventPage.objects.values_list("slug", "opens_at", "closes_at", "latest_revision_id")
+        ),
+        "stock": sorted(MarketStock.objects.values_list("pk", "planned", "sold")),
         "products": sorted(Product.objects.values_list("pk", "updated_at", "search_text")),
         "passwords": sorted(User.objects.values_list("email", "password")),
         "cooperatives": sorted(Cooperative.objects.values_list("slug", "verified_at")),
@@ -177,3 +208,131 @@ def test_market_imports_no_app_to_its_left():
                 continue
             for module in modules:
                 assert module.split(".")[0] not in {"cooperatives", "catalog", "orders", "cms"}, path
+
+
+# --- Markets -------------------------------------------------------------------------------
+
+OPEN_SLUG = "mercado-campesino-san-jose-del-guaviare"
+UPCOMING_SLUG = "mercado-campesino-de-anori"
+CLOSED_SLUG = "mercado-campesino-bioseguro-de-anori"
+
+
+def _market(slug: str) -> MarketEventPage:
+    return MarketEventPage.objects.get(slug=slug)
+
+
+def test_three_markets_open_upcoming_and_closed_owned_by_the_market_builder(demo):
+    now = timezone.now()
+    builder = User.objects.get(email="constructora@minga.co")
+    index = MarketIndexPage.objects.get()
+    assert (index.title, index.slug, index.live) == ("Mercados campesinos", "mercados", True)
+    markets = {slug: _market(slug) for slug in (OPEN_SLUG, UPCOMING_SLUG, CLOSED_SLUG)}
+    assert {slug: m.state_at(now) for slug, m in markets.items()} == {
+        OPEN_SLUG: "open",
+        UPCOMING_SLUG: "upcoming",
+        CLOSED_SLUG: "closed",
+    }
+    for market in markets.values():
+        assert market.live and not market.has_unpublished_changes
+        assert market.owner == builder
+        assert market.get_parent().specific == index
+        # Published, so the live counters exist: one per offered product, one per slot.
+        assert MarketStock.objects.filter(event=market).count() == market.offers.count() > 0
+        assert SlotUsage.objects.filter(slot__page=market).count() == market.slots.count() > 0
+        # Offers only from participating, verified cooperatives.
+        participating = {c.pk for c in market.cooperatives.all() if c.is_verified()}
+        assert {o.product.cooperative_id for o in market.offers.all()} <= participating
+        market.full_clean()
+    guaviare = markets[OPEN_SLUG]
+    assert guaviare.municipality.name == "San José del Guaviare"
+    assert guaviare.opens_at < now - timedelta(hours=12) and guaviare.closes_at > now + timedelta(days=2)
+    assert markets[UPCOMING_SLUG].opens_at > now + timedelta(days=4)
+    assert markets[CLOSED_SLUG].closes_at < now - timedelta(days=7)
+
+
+def test_open_market_has_three_cooperatives_two_pickup_points_and_delivery(demo):
+    market = _market(OPEN_SLUG)
+    offers = list(market.offers.select_related("product__cooperative"))
+    assert len({o.product.cooperative_id for o in offers}) >= 3
+    for offer in offers:
+        assert 0 < offer.price_cop < offer.product.price_cop  # a bit below the catalogue
+    slots = list(market.slots.select_related("pickup_point"))
+    per_point = {}
+    for slot in slots:
+        per_point.setdefault(slot.pickup_point.name, []).append(slot)
+        assert timezone.localtime(slot.starts_at).date() == market.market_day
+        assert 10 <= slot.capacity <= 20
+    assert len(per_point) == 2 and all(2 <= len(s) <= 3 for s in per_point.values())
+    assert market.delivery_offered and market.delivery_fee_cop > 0 and market.delivery_area
+    html = Client().get(market.url).content.decode()
+    assert "Parque Principal de San José del Guaviare" in html and "Coliseo Municipal" in html
+    assert html.count('class="add-to-cart"') == len(offers)
+
+
+def test_upcoming_market_in_anori_offers_coomulsepaz_seedlings_and_fertiliser(demo):
+    market = _market(UPCOMING_SLUG)
+    assert market.municipality.name == "Anorí"
+    assert set(market.cooperatives.values_list("name", flat=True)) == {"COOMULSEPAZ"}
+    categories = set(market.offers.values_list("product__category__slug", flat=True))
+    assert {"plantulas", "abonos-e-insumos"} <= categories
+    assert len({s.pickup_point_id for s in market.slots.all()}) == 1
+    html = Client().get(market.url).content.decode()
+    assert "/calendario" in html and 'class="add-to-cart"' not in html
+
+
+def test_closed_market_has_real_orders_and_a_public_summary_without_buyer_names(demo):
+    market = _market(CLOSED_SLUG)
+    orders = Order.objects.filter(channel_key=f"market:{market.pk}")
+    assert orders.count() >= 3
+    assert orders.values("buyer").distinct().count() >= 3
+    for order in orders:
+        assert market.opens_at <= order.placed_at < market.closes_at
+        assert order.lines.exists() and order.total_cop > 0
+        assert order.market_link.event_id == market.pk
+    # Stock and slots were taken through the market's counters.
+    sold = sum(s.sold for s in MarketStock.objects.filter(event=market))
+    assert sold == sum(line.quantity for line in OrderLine.objects.filter(order__in=orders))
+    pickups = MarketOrder.objects.filter(event=market, slot__isnull=False).count()
+    assert sum(u.taken for u in SlotUsage.objects.filter(slot__page=market)) == pickups > 0
+    assert MarketClosing.objects.filter(event=market).exists()  # its closing e-mails are history
+
+    html = Client().get(market.url).content.decode()
+    summary = re.search(r'<section class="summary">(.*?)</section>', html, re.S)
+    assert summary, "the closed market shows its summary"
+    text = " ".join(re.sub(r"<[^>]+>", " ", summary.group(1)).split())
+    assert f"{orders.count()} " in text and re.search(r"\d+ (cooperativas|cooperatives)", text), text
+    for buyer in User.objects.filter(orders__in=orders).distinct():
+        for name in (buyer.get_full_name(), buyer.first_name, buyer.last_name, buyer.email):
+            assert name not in html, name
+
+
+def test_market_index_and_home_list_the_markets(demo):
+    html = Client().get("/mercados/").content.decode()
+    for slug in (OPEN_SLUG, UPCOMING_SLUG, CLOSED_SLUG):
+        assert f"/mercados/{slug}/" in html
+    home = Client().get("/").content.decode()
+    assert f"/mercados/{OPEN_SLUG}/" in home and f"/mercados/{UPCOMING_SLUG}/" in home
+
+
+@pytest.mark.django_db
+def test_a_later_run_reopens_the_open_market_and_keeps_it_upcoming():
+    load_demo()
+    open_market, upcoming = _market(OPEN_SLUG), _market(UPCOMING_SLUG)
+    slot = open_market.slots.first()
+    SlotUsage.objects.filter(slot=slot).update(taken=3)
+    later = timezone.now() + timedelta(days=10)
+    with time_machine.travel(later):
+        load_demo()
+        now = timezone.now()
+        moved, moved_upcoming = _market(OPEN_SLUG), _market(UPCOMING_SLUG)
+        assert moved.state_at(now) == "open" and moved_upcoming.state_at(now) == "upcoming"
+        assert moved.live and not moved.has_unpublished_changes
+        assert moved.market_day - open_market.market_day == timedelta(days=10)
+        assert upcoming.market_day < moved_upcoming.market_day
+        for market in (moved, moved_upcoming):
+            for s in market.slots.all():
+                assert timezone.localtime(s.starts_at).date() == market.market_day
+        # Same slot rows, so what was booked stays booked.
+        assert SlotUsage.objects.get(slot_id=slot.pk).taken == 3
+        assert _market(CLOSED_SLUG).state_at(now) == "closed"
+        assert MarketEventPage.objects.count() == 3

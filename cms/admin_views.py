@@ -1,0 +1,316 @@
+"""The Market Builder's views in the Wagtail admin: her markets, a market's report (screen,
+print, CSV), handing orders over, orders taken by phone, and copying a market.
+
+Every view starts with `cms.permissions.builder_market`: the builder who owns the market,
+or staff; anyone else gets 404. Wagtail's own admin check (access_admin) runs first,
+because the URLs are registered with the `register_admin_urls` hook.
+"""
+
+import csv
+import re
+from datetime import timedelta
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets.button import Button
+
+from cms import permissions, selectors, services
+from cms.exceptions import MarketError
+from cms.forms import AssistedOrderForm, MarketCopyForm
+from cms.models import MarketState
+from orders.exceptions import CheckoutError, InsufficientStockError
+
+
+class _MarketsCrumbMixin(WagtailAdminTemplateMixin):
+    header_icon = "date"
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": reverse("cms_market_list"), "label": _("Markets")}]
+
+
+class MarketListView(_MarketsCrumbMixin, TemplateView):
+    """The markets this builder runs (all of them for staff), newest first."""
+
+    template_name = "cms/admin/market_list.html"
+
+    def get_page_title(self):
+        return _("Markets")
+
+    def get_breadcrumbs_items(self):
+        return super().get_breadcrumbs_items()[:-1] + [{"url": "", "label": _("Markets")}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        markets = list(
+            selectors.markets_with_order_counts(permissions.builder_markets(self.request.user))
+            .select_related("municipality")
+            .order_by("-opens_at")
+        )
+        for market in markets:
+            market.state = market.state_at(now)
+            market.state_label = MarketState(market.state).label
+        context["markets"] = markets
+        return context
+
+
+class _MarketView(_MarketsCrumbMixin):
+    """A view on one market the user may run (404 otherwise)."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.event = permissions.builder_market(request.user, kwargs["page_id"])
+
+    def get_page_subtitle(self):
+        return self.event.title
+
+    def get_breadcrumbs_items(self):
+        return super().get_breadcrumbs_items() + [
+            {"url": reverse("cms_market_report", args=[self.event.pk]), "label": self.event.title},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["event"] = self.event
+        context["state"] = MarketState(self.event.state_at(timezone.now()))
+        return context
+
+
+class MarketReportView(_MarketView, TemplateView):
+    """Consolidated totals, packing list, slot and delivery lists.
+
+    `?format=csv` downloads the order lines, `?format=print` a page to print.
+    """
+
+    template_name = "cms/admin/market_report.html"
+
+    def get_page_title(self):
+        return _("Market report")
+
+    def get_header_more_buttons(self):
+        url = reverse("cms_market_report", args=[self.event.pk])
+        buttons = [
+            Button(_("Download CSV"), url=f"{url}?format=csv", icon_name="download", priority=10),
+            Button(_("Printable version"), url=f"{url}?format=print", icon_name="doc-full", priority=20),
+            Button(
+                _("Copy into a new market"),
+                url=reverse("cms_market_copy", args=[self.event.pk]),
+                icon_name="copy",
+                priority=40,
+            ),
+            Button(
+                _("Edit the market page"),
+                url=reverse("wagtailadmin_pages:edit", args=[self.event.pk]),
+                icon_name="edit",
+                priority=50,
+            ),
+        ]
+        if self.event.is_open():
+            buttons.append(
+                Button(
+                    _("Take an order by phone"),
+                    url=reverse("cms_market_assist", args=[self.event.pk]),
+                    icon_name="plus",
+                    priority=30,
+                )
+            )
+        return sorted(buttons)
+
+    def get(self, request, *args, **kwargs):
+        report = selectors.market_report(self.event)
+        fmt = request.GET.get("format")
+        if fmt == "csv":
+            return _report_csv(self.event, report)
+        if fmt == "print":
+            return TemplateResponse(
+                request,
+                "cms/admin/market_report_print.html",
+                {"event": self.event, "report": report, "printed_at": timezone.now()},
+            )
+        return self.render_to_response(self.get_context_data(report=report))
+
+
+@require_POST
+def market_hand_over(request, page_id: int, number: str):
+    """Mark one order handed over (once) and go back to it in the report."""
+    event = permissions.builder_market(request.user, page_id)
+    try:
+        services.market_order_hand_over(event=event, order_number=number, actor=request.user)
+    except MarketError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Order %(number)s handed over.") % {"number": number})
+    return redirect(reverse("cms_market_report", args=[event.pk]) + f"#pedido-{number}")
+
+
+class AssistedOrderView(_MarketView, FormView):
+    """An order taken by phone or WhatsApp for a buyer without an account."""
+
+    template_name = "cms/admin/market_assist.html"
+    form_class = AssistedOrderForm
+
+    def get_page_title(self):
+        return _("Take an order by phone")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(
+            event=self.event,
+            offers=selectors.market_offers(self.event),
+            slots=selectors.market_slots(self.event),
+        )
+        return kwargs
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            order = services.market_order_assist(
+                event=self.event,
+                actor=self.request.user,
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+                quantities=data["quantities"],
+                delivery_method=data["delivery_method"],
+                payment_method=data["payment_method"],
+                slot_id=data.get("slot") or None,
+                delivery_address=data.get("delivery_address", ""),
+                notes=data["notes"],
+            )
+        except InsufficientStockError as error:
+            form.add_error(
+                None,
+                _("Some products ran out. Nothing was reserved.")
+                + " "
+                + ", ".join(line.product_name for line in error.short_lines),
+            )
+        except (MarketError, CheckoutError) as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                self.request,
+                _("Order %(number)s placed for %(name)s.")
+                % {"number": order.number, "name": order.contact_name},
+            )
+            return redirect(reverse("cms_market_report", args=[self.event.pk]) + f"#pedido-{order.number}")
+        return self.form_invalid(form)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class MarketCopyView(_MarketView, FormView):
+    """A new draft with the same cooperatives, offers and slots; the builder owns it."""
+
+    template_name = "cms/admin/market_copy.html"
+    form_class = MarketCopyForm
+
+    def get_page_title(self):
+        return _("Copy into a new market")
+
+    def get_initial(self):
+        """The same weekday and times, the first week when the copy would open in the future."""
+        weeks = max(1, (timezone.now() - self.event.opens_at).days // 7 + 1)
+        shift = timedelta(weeks=weeks)
+        return {
+            "opens_at": timezone.localtime(self.event.opens_at + shift),
+            "closes_at": timezone.localtime(self.event.closes_at + shift),
+            "market_day": self.event.market_day + shift,
+        }
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            copy = services.market_copy(
+                event=self.event,
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                market_day=data["market_day"],
+                user=self.request.user,
+            )
+        except MarketError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Draft copy created. Check the offers and slots, then submit it for publishing.")
+        )
+        return redirect("wagtailadmin_pages:edit", copy.pk)
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^\+?\d+$")
+
+
+def _text(value) -> str:
+    """Text typed by people goes out inert: a spreadsheet must not run `=HYPERLINK(...)`.
+    An E.164 phone number stays as it is."""
+    value = str(value or "")
+    if value.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _report_csv(event, report) -> HttpResponse:
+    """One row per order line: who, where, what, from which cooperative.
+
+    UTF-8 with a byte-order mark so spreadsheets read the accents; quantities with a
+    decimal point; times in the site's time zone.
+    """
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mercado-{event.slug}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Order"),
+            _("Buyer"),
+            _("Phone"),
+            _("Pickup or delivery"),
+            _("Delivery address"),
+            _("Cooperative"),
+            _("Product"),
+            _("Unit"),
+            _("Quantity"),
+            _("Line total (COP)"),
+            _("Order total (COP)"),
+            _("Payment"),
+            _("Handed over"),
+        ]
+    )
+    for link in report["orders"]:
+        order = link.order
+        where = link.slot_label if order.delivery_method == "pickup" else order.get_delivery_method_display()
+        handed_over = (
+            timezone.localtime(link.handed_over_at).strftime("%Y-%m-%d %H:%M") if link.handed_over_at else ""
+        )
+        for line in link.packed_lines:
+            writer.writerow(
+                [
+                    order.number,
+                    _text(link.contact),
+                    _text(link.phone),
+                    _text(where),
+                    _text(order.delivery_address),
+                    _text(line.fulfilment.cooperative.name),
+                    _text(line.product_name),
+                    line.get_unit_display(),
+                    f"{line.quantity.normalize():f}",
+                    line.total_cop,
+                    order.total_cop,
+                    order.get_payment_method_display(),
+                    handed_over,
+                ]
+            )
+    return response

@@ -1,0 +1,94 @@
+"""Markets in the Wagtail admin: pickup points as a snippet, and the Market Builder's views
+(a "Markets" menu, a report button on each market, the report's URLs).
+
+Who may do what is set by migration cms/0004 (the "Market builders" group) and checked by
+`cms.permissions`.
+"""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.menus.pages import PageMenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from cms import admin_views, permissions
+from cms.models import MarketEventPage, PickupPoint
+
+
+class PickupPointViewSet(SnippetViewSet):
+    model = PickupPoint
+    icon = "site"
+    menu_label = _("Pickup points")
+    menu_order = 210
+    add_to_admin_menu = True
+    list_display = ["name", "address", Column("municipality")]
+    search_fields = ["name", "address"]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("address"),
+        FieldPanel("municipality"),
+        FieldPanel("instructions"),
+    ]
+
+
+register_snippet(PickupPointViewSet)
+
+
+@hooks.register("register_admin_urls")
+def register_market_urls():
+    return [
+        path("mercados/", admin_views.MarketListView.as_view(), name="cms_market_list"),
+        path(
+            "mercados/<int:page_id>/informe/",
+            admin_views.MarketReportView.as_view(),
+            name="cms_market_report",
+        ),
+        path(
+            "mercados/<int:page_id>/pedidos/<str:number>/entregado/",
+            admin_views.market_hand_over,
+            name="cms_market_hand_over",
+        ),
+        path(
+            "mercados/<int:page_id>/pedido-asistido/",
+            admin_views.AssistedOrderView.as_view(),
+            name="cms_market_assist",
+        ),
+        path("mercados/<int:page_id>/copiar/", admin_views.MarketCopyView.as_view(), name="cms_market_copy"),
+    ]
+
+
+class MarketsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.can_build_markets(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_markets_menu_item():
+    return MarketsMenuItem(
+        _("Markets"), reverse("cms_market_list"), name="markets", icon_name="date", order=150
+    )
+
+
+class MarketReportButton(PageMenuItem):
+    label = _("Market report")
+    icon_name = "list-ul"
+    url_name = "cms_market_report"
+
+    def is_shown(self, user):
+        if self.page.specific_class is not MarketEventPage:
+            return False
+        return permissions.can_run_market(user, self.page)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def market_report_listing_button(page, user, next_url=None):
+    yield MarketReportButton(page=page, priority=5)
+
+
+@hooks.register("register_page_header_buttons")
+def market_report_header_button(page, user, next_url=None, view_name=None):
+    yield MarketReportButton(page=page, priority=5)
