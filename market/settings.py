@@ -7,8 +7,11 @@ switched on by variables (see `.env.example` and the README's "Production" secti
 
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +55,8 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    # Content-Security-Policy header (its system checks flag legacy CSP_* settings)
+    "csp",
     # Accounts
     "allauth",
     "allauth.account",
@@ -71,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "market.csp.CSPMiddleware",  # django-csp's, plus Stripe Checkout as a form target
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -259,6 +265,9 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG e
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Stripe Checkout is a full-page redirect, not a pop-up, so the strictest value works.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
@@ -285,6 +294,49 @@ MINGA_CARD_PAYMENT_MINUTES = 30
 MINGA_BANK_ACCOUNT = env.str(
     "MINGA_BANK_ACCOUNT", default="Bancolombia · Ahorros 000-000000-00 · Minga SAS · NIT 901.000.000-1"
 )
+
+# --- Content-Security-Policy (django-csp 4) -------------------------------------------
+# Our pages need no inline script or style: scripts and styles come from /static/ only, and
+# a template must not use <script>, <style>, style="" or on*="" (tests/security checks it).
+# The Wagtail admin (/cms/) and the Django admin (/django-admin/) ship inline scripts and
+# styles of their own, so they are left out of this policy (EXCLUDE_URL_PREFIXES, read by
+# django-csp's middleware) rather than weakening it for every page; they keep the other
+# headers (X-Frame-Options DENY, HSTS, nosniff) and are for signed-in staff only. Wagtail's
+# page previews are served under /cms/ too, so they render normally.
+_CSP_IMG_SRC = [CSP_SELF, "data:"]
+if AWS_STORAGE_BUCKET_NAME:
+    # Photos and renditions come from the bucket: its custom domain (or CDN) when set, else
+    # the store's own host in both addressing styles (path and virtual-hosted).
+    _S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="")
+    _S3_ENDPOINT = urlsplit(env.str("AWS_S3_ENDPOINT_URL", default=""))
+    _S3_REGION = env.str("AWS_S3_REGION_NAME", default="")
+    if _S3_CUSTOM_DOMAIN:
+        _CSP_IMG_SRC.append(f"https://{_S3_CUSTOM_DOMAIN}")
+    elif _S3_ENDPOINT.netloc:
+        _CSP_IMG_SRC += [
+            f"{_S3_ENDPOINT.scheme}://{_S3_ENDPOINT.netloc}",
+            f"{_S3_ENDPOINT.scheme}://{AWS_STORAGE_BUCKET_NAME}.{_S3_ENDPOINT.netloc}",
+        ]
+    else:
+        _CSP_IMG_SRC.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com")
+        if _S3_REGION:
+            _CSP_IMG_SRC.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{_S3_REGION}.amazonaws.com")
+# form-action: our own pages only. When card payments are on (STRIPE_SECRET_KEY), the
+# middleware (market/csp.py) adds https://checkout.stripe.com: the pay-by-card form answers
+# 303 to Stripe Checkout and Chromium applies form-action to that redirect too.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/cms/", "/django-admin/"],
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "img-src": _CSP_IMG_SRC,
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "object-src": [CSP_NONE],
+    },
+}
 
 # --- Minga ----------------------------------------------------------------------------
 MINGA_CATALOG_PAGE_SIZE = 24
