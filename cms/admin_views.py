@@ -6,8 +6,6 @@ or staff; anyone else gets 404. Wagtail's own admin check (access_admin) runs fi
 because the URLs are registered with the `register_admin_urls` hook.
 """
 
-import csv
-import re
 from datetime import timedelta
 
 from django.contrib import messages
@@ -26,6 +24,7 @@ from cms import permissions, selectors, services
 from cms.exceptions import MarketError
 from cms.forms import AssistedOrderForm, MarketCopyForm
 from cms.models import MarketState
+from market.spreadsheets import csv_download, inert
 from orders.exceptions import CheckoutError, InsufficientStockError
 
 
@@ -249,18 +248,6 @@ class MarketCopyView(_MarketView, FormView):
 
 # --- CSV ---------------------------------------------------------------------------------------
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^\+?\d+$")
-
-
-def _text(value) -> str:
-    """Text typed by people goes out inert: a spreadsheet must not run `=HYPERLINK(...)`.
-    An E.164 phone number stays as it is."""
-    value = str(value or "")
-    if value.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
-
 
 def _report_csv(event, report) -> HttpResponse:
     """One row per order line: who, where, what, from which cooperative.
@@ -268,10 +255,7 @@ def _report_csv(event, report) -> HttpResponse:
     UTF-8 with a byte-order mark so spreadsheets read the accents; quantities with a
     decimal point; times in the site's time zone.
     """
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="mercado-{event.slug}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    response, writer = csv_download(f"mercado-{event.slug}.csv")
     writer.writerow(
         [
             _("Order"),
@@ -299,12 +283,12 @@ def _report_csv(event, report) -> HttpResponse:
             writer.writerow(
                 [
                     order.number,
-                    _text(link.contact),
-                    _text(link.phone),
-                    _text(where),
-                    _text(order.delivery_address),
-                    _text(line.fulfilment.cooperative.name),
-                    _text(line.product_name),
+                    inert(link.contact),
+                    inert(link.phone),
+                    inert(where),
+                    inert(order.delivery_address),
+                    inert(line.fulfilment.cooperative.name),
+                    inert(line.product_name),
                     line.get_unit_display(),
                     f"{line.quantity.normalize():f}",
                     line.total_cop,

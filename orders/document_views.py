@@ -3,7 +3,6 @@ cooperative's statement. Access rules live in `orders.documents`; anyone outside
 gets a 404, never a 403 that would confirm an order exists.
 """
 
-import csv
 import os
 from datetime import date
 
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from cooperatives.permissions import workspace_membership
 from market.images import PhotoField
+from market.spreadsheets import csv_download
 from orders import documents
 from orders.models import Order, PaymentMethod, PaymentProof
 
@@ -221,11 +221,9 @@ def statement(request, slug):
 
 
 def _statement_csv(result) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"estado-{result.cooperative.slug}-{result.start:%Y-%m-%d}-{result.end:%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Spreadsheets then read the accents right.
-    writer = csv.writer(response)
+    response, writer = csv_download(
+        f"estado-{result.cooperative.slug}-{result.start:%Y-%m-%d}-{result.end:%Y-%m-%d}.csv"
+    )
     writer.writerow(
         [
             _("Payment method"),

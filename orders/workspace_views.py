@@ -11,13 +11,12 @@ A cooperative sees its own `Fulfilment`, its own lines and its own totals, never
 order's total or another cooperative's lines.
 """
 
-import csv
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cooperatives.permissions import workspace_membership
+from market.spreadsheets import csv_download, inert
 from orders import payments, services
 from orders.exceptions import CheckoutError, TransitionError
 from orders.forms import DeliveryForm, LineRejectForm, RejectForm
@@ -269,13 +269,6 @@ def fulfilment_mark_paid(request, slug, pk):
 
 # --- CSV export --------------------------------------------------------------------------
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text_cell(value: str) -> str:
-    """Text typed by people goes out inert: a spreadsheet must not run `=HYPERLINK(...)`."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
 
 @login_required
 def fulfilment_csv(request, slug):
@@ -290,11 +283,8 @@ def fulfilment_csv(request, slug):
     zone = timezone.get_default_timezone()
     fulfilments = cooperative_fulfilments(cooperative=cooperative, status=_status_filter(request))
     lines = cooperative_order_lines(fulfilments=fulfilments)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime(timezone=zone).strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="pedidos-{cooperative.slug}-{stamp}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    response, writer = csv_download(f"pedidos-{cooperative.slug}-{stamp}.csv")
     point = _("decimal point")
     writer.writerow(
         [
@@ -316,8 +306,8 @@ def fulfilment_csv(request, slug):
             [
                 order.number,
                 timezone.localtime(order.placed_at, zone).strftime("%Y-%m-%d %H:%M"),
-                _text_cell(buyer_label(order)),
-                _text_cell(line.product_name),
+                inert(buyer_label(order)),
+                inert(line.product_name),
                 line.get_unit_display(),
                 f"{line.quantity.normalize():f}",
                 f"{line.delivered_quantity.normalize():f}" if line.delivered_quantity is not None else "",
