@@ -16,12 +16,13 @@ from django.db.models import Count, F, Prefetch, Q, Sum
 
 from cms.channels import market_key
 from cms.models import MarketEventPage, MarketOffer, MarketOrder, MarketState, MarketStock
+from cms.selectors import NOT_PLACED, counted_market_lines
 from market.units import Unit
-from orders.models import Fulfilment, FulfilmentStatus, LineStatus, OrderLine, OrderStatus
+from orders.models import Fulfilment, FulfilmentStatus, LineStatus, OrderLine
 from orders.selectors import buyer_label
 
 # Orders that do not count for what a cooperative brings (and get no reminder).
-NOT_COUNTED = (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.AWAITING_PAYMENT)
+NOT_COUNTED = NOT_PLACED
 _ENDED_FULFILMENTS = (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED)
 
 
@@ -98,12 +99,7 @@ def cooperative_offers(*, event: MarketEventPage, cooperative) -> list[OfferRow]
 
 
 def _counted_lines(*, event: MarketEventPage, cooperative):
-    return (
-        OrderLine.objects.filter(order__channel_key=market_key(event), fulfilment__cooperative=cooperative)
-        .exclude(order__status__in=NOT_COUNTED)
-        .exclude(fulfilment__status__in=_ENDED_FULFILMENTS)
-        .exclude(status=LineStatus.REJECTED)
-    )
+    return counted_market_lines(event).filter(fulfilment__cooperative=cooperative)
 
 
 def cooperative_consolidated(*, event: MarketEventPage, cooperative) -> list[dict]:
