@@ -7,10 +7,11 @@ class CmsConfig(AppConfig):
     verbose_name = _("Pages and markets")
 
     def ready(self):
-        from wagtail.signals import page_published
+        from wagtail.signals import copy_for_translation_done, page_published
 
         from cms import channels, receivers
         from orders import channels as order_channels
 
         order_channels.register("market", channels.resolve)
         page_published.connect(receivers.market_published, dispatch_uid="cms_market_published")
+        copy_for_translation_done.connect(receivers.market_translated, dispatch_uid="cms_market_translated")

@@ -29,7 +29,8 @@ _ENDED_FULFILMENTS = (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED)
 def cooperative_markets(cooperative):
     """The markets `cooperative` takes part in, soonest closing first."""
     return (
-        MarketEventPage.objects.filter(first_published_at__isnull=False)
+        MarketEventPage.objects.originals()
+        .filter(first_published_at__isnull=False)
         .filter(Q(cooperatives=cooperative) | Q(offers__product__cooperative=cooperative))
         .select_related("municipality__department")
         .distinct()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
+from wagtail.models import Locale
 from wagtail.rich_text import RichText
 
 from catalog.models import Product
@@ -34,6 +35,8 @@ from cms.models import (
     MarketState,
     PickupPoint,
     PickupSlot,
+    StoryIndexPage,
+    StoryPage,
 )
 from cooperatives.models import Cooperative
 from market.demo import demo_user
@@ -275,7 +278,7 @@ def market_price(price_cop: int) -> int:
 
 
 def _home(stdout) -> HomePage | None:
-    page = HomePage.objects.first()
+    page = HomePage.objects.filter(locale=Locale.get_default()).first()
     if page is None:
         stdout.write("  no home page (run migrate first); skipped")
         return None
@@ -293,7 +296,7 @@ def _home(stdout) -> HomePage | None:
 
 
 def _market_index(home: HomePage) -> MarketIndexPage:
-    index = MarketIndexPage.objects.first()
+    index = MarketIndexPage.objects.filter(locale=Locale.get_default()).first()
     if index is None:
         index = home.add_child(
             instance=MarketIndexPage(
@@ -441,7 +444,7 @@ def _markets(home: HomePage, stdout) -> None:
     points = _pickup_points()
     report = []
     for spec in MARKETS:
-        event = MarketEventPage.objects.filter(slug=spec.slug).first()
+        event = MarketEventPage.objects.originals().filter(slug=spec.slug).first()
         if event is None:
             if spec.state == MarketState.CLOSED:
                 event = _closed_market(spec, index=index, points=points, builder=builder, now=now)
@@ -467,8 +470,189 @@ def _markets(home: HomePage, stdout) -> None:
         stdout.write("  markets already up to date")
 
 
+# --- Stories -------------------------------------------------------------------------------
+# From the programme reports (see shared seeds): what the cooperatives did, no person named.
+
+STORY_INDEX = {
+    "title": "Historias",
+    "slug": "historias",
+    "intro": "Lo que cambió para las familias que venden sin intermediarios.",
+}
+STORIES = [
+    {
+        "slug": "las-viveristas-de-anori",
+        "title": "Las viveristas de Anorí fundaron su cooperativa",
+        "cooperative": "coomulsepaz",
+        "days_ago": 40,
+        "intro": (
+            "Cerca de 40 mujeres, certificadas como viveristas, recuperaron el vivero municipal y hoy "
+            "venden plántulas y abono orgánico."
+        ),
+        "body": (
+            "<p>Durante el Plan de Contingencia, 41 mujeres que trabajan en el vivero municipal de Anorí "
+            "se certificaron como viveristas. Recuperaron su infraestructura y empezaron a vender "
+            "alimentos y abonos naturales de calidad a los productores de la zona.</p>"
+            "<p>Cerca de 40 de ellas fundaron la cooperativa multiactiva COOMULSEPAZ, para seguir con el "
+            "vivero y presentar proyectos a las autoridades locales, departamentales y nacionales. Las "
+            "especies frutales y aromáticas que cultivan sirven a sus propios proyectos y a la "
+            "reforestación del municipio.</p>"
+        ),
+    },
+    {
+        "slug": "un-mercado-virtual-en-el-guaviare",
+        "title": "Un mercado virtual y bioseguro en San José del Guaviare",
+        "cooperative": "frutos-del-guaviare",
+        "days_ago": 12,
+        "intro": (
+            "Con la pandemia, las comunidades llevaron el mercado campesino al teléfono: se pide en "
+            "línea y se recoge sin filas."
+        ),
+        "body": (
+            "<p>Frente a la COVID-19, las comunidades de Anorí y San José del Guaviare usaron lo aprendido "
+            "para vender en línea: hicieron tres mercados campesinos virtuales y bioseguros.</p>"
+            "<p>Los organizan las Constructoras de Mercado, una red de 400 mujeres en los diez "
+            "municipios del programa, que aprendieron a mercadear sus productos y a evitar a los "
+            "intermediarios para que las familias ganen más.</p>"
+        ),
+    },
+]
+
+
+def _stories(home: HomePage, stdout) -> None:
+    index = StoryIndexPage.objects.filter(locale=home.locale_id).first()
+    if index is None:
+        index = home.add_child(instance=StoryIndexPage(**STORY_INDEX))
+        index.save_revision().publish()
+    made = []
+    for spec in STORIES:
+        if StoryPage.objects.filter(slug=spec["slug"], locale=home.locale_id).exists():
+            continue
+        story = index.add_child(
+            instance=StoryPage(
+                slug=spec["slug"],
+                title=spec["title"],
+                intro=spec["intro"],
+                body=[("paragraph", RichText(spec["body"]))],
+                cooperative=Cooperative.objects.filter(slug=spec["cooperative"]).first(),
+                published_on=timezone.localdate() - _days(spec["days_ago"]),
+            )
+        )
+        story.save_revision().publish()
+        made.append(spec["slug"])
+    stdout.write("  stories: " + (", ".join(made) + " published" if made else "already there"))
+
+
+# --- English pages -------------------------------------------------------------------------
+# What staff would do with "Translate" in the page menu: English copies of the home page,
+# the market index and the markets, their texts translated. The markets sell through
+# their Spanish originals (one stock, one set of slots).
+
+ENGLISH = {
+    "home": {
+        "title": "Minga",
+        "intro": (
+            "Buy directly from the peasant cooperatives that swapped coca for cocoa, coffee, "
+            "cassava, fish and fruit. No middlemen: the fair price stays with the families."
+        ),
+        "how_it_works": (
+            "<ol>"
+            "<li>Cooperatives list what their families harvest, by the kilo, pound, arroba or dozen.</li>"
+            "<li>You order from one or several cooperatives in a single order.</li>"
+            "<li>You pick up on market day in your time slot, or receive it at home. "
+            "If the delivered weight changes, so does the bill.</li>"
+            "</ol>"
+            "<p>The peasant markets are run by the <b>Market Builders</b>, a network of women "
+            "from the producing municipalities.</p>"
+        ),
+    },
+    "index": {
+        "title": "Peasant markets",
+        "intro": "Virtual, bio-secure markets: order online, pick up on market day.",
+    },
+    "stories": {
+        "title": "Stories",
+        "intro": "What changed for the families who sell without middlemen.",
+    },
+    "las-viveristas-de-anori": {
+        "title": "The nursery women of Anorí founded their cooperative",
+        "intro": (
+            "Nearly 40 women, certified as nursery growers, recovered the municipal nursery and now "
+            "sell seedlings and organic fertiliser."
+        ),
+        "body": (
+            "<p>During the Contingency Plan, 41 women working at the municipal nursery of Anorí were "
+            "certified as nursery growers. They recovered its buildings and began selling food and "
+            "high-quality natural fertilisers to local producers.</p>"
+            "<p>Nearly 40 of them founded the multi-active cooperative COOMULSEPAZ to keep the nursery "
+            "going and to put projects to the local, departmental and national authorities. The fruit "
+            "and herb species they grow serve their own projects and the reforestation of the "
+            "municipality.</p>"
+        ),
+    },
+    OPEN_MARKET.slug: {
+        "title": "San José del Guaviare peasant market",
+        "organisers": "Market Builders of Guaviare",
+        "intro": (
+            "<p>Pond fish, Amazonian fruit pulps, cassava, casabe bread, chocolate, honey and "
+            "free-range eggs, straight from the cooperatives. Order until closing time and pick "
+            "up on market day in your time slot, with no queues, or have it delivered in town.</p>"
+        ),
+    },
+    UPCOMING_MARKET.slug: {
+        "title": "Anorí peasant market",
+        "organisers": "Market Builders of Anorí",
+        "intro": (
+            "<p>The nursery growers of COOMULSEPAZ bring grafted seedlings, organic compost, "
+            "worm castings and herbs. Save the date: the market opens soon.</p>"
+        ),
+    },
+}
+
+
+def _translate(page, locale: Locale, texts: dict):
+    """The page's English translation, made and published once with `texts`."""
+    existing = page.get_translation_or_none(locale)
+    if existing is not None:
+        return existing.specific, False
+    copy = page.copy_for_translation(locale)
+    copy = type(page).objects.get(pk=copy.pk)  # as stored: a market's copy keeps no offers
+    for name, value in texts.items():
+        if (name, type(page)) in (("intro", MarketEventPage), ("body", StoryPage)):
+            value = [("paragraph", RichText(value))]
+        setattr(copy, name, value)
+    copy.save_revision(user=demo_user(STAFF_EMAIL)).publish(user=demo_user(STAFF_EMAIL))
+    return copy, True
+
+
+def _english(home: HomePage, stdout) -> None:
+    english = Locale.objects.filter(language_code="en").first()
+    if english is None:
+        stdout.write("  no English locale (run migrate first); skipped")
+        return
+    made = []
+    _page, new = _translate(home, english, ENGLISH["home"])
+    made += ["home"] if new else []
+    index = MarketIndexPage.objects.filter(locale=home.locale_id).first()
+    if index is not None:
+        _page, new = _translate(index, english, ENGLISH["index"])
+        made += ["markets"] if new else []
+        for event in MarketEventPage.objects.child_of(index).filter(slug__in=list(ENGLISH)):
+            _page, new = _translate(event, english, ENGLISH[event.slug])
+            made += [event.slug] if new else []
+    stories = StoryIndexPage.objects.filter(locale=home.locale_id).first()
+    if stories is not None:
+        _page, new = _translate(stories, english, ENGLISH["stories"])
+        made += ["stories"] if new else []
+        for story in StoryPage.objects.child_of(stories).filter(slug__in=list(ENGLISH)):
+            _page, new = _translate(story, english, ENGLISH[story.slug])
+            made += [story.slug] if new else []
+    stdout.write("  English pages: " + (", ".join(made) + " translated" if made else "already there"))
+
+
 def load(*, stdout) -> None:
     home = _home(stdout)
     if home is None:
         return
     _markets(home, stdout)
+    _stories(home, stdout)
+    _english(home, stdout)

@@ -86,7 +86,8 @@ def _managers_emails(cooperative_id: int) -> list[str]:
 def _running(now):
     """Markets that were published and whose (last) market day has not passed."""
     return (
-        MarketEventPage.objects.filter(first_published_at__isnull=False)
+        MarketEventPage.objects.originals()
+        .filter(first_published_at__isnull=False)
         .annotate(last_day=Coalesce("market_day_end", "market_day"))
         .filter(last_day__gte=timezone.localdate(now))
     )

@@ -31,7 +31,7 @@ def can_run_market(user, page) -> bool:
 
 def builder_markets(user):
     """The markets this user may run from the admin, as a queryset."""
-    markets = MarketEventPage.objects.all()
+    markets = MarketEventPage.objects.originals()
     if not can_build_markets(user):
         return markets.none()
     if user.is_staff or user.is_superuser:

@@ -5,4 +5,12 @@ from cms.models import MarketEventPage
 def market_published(sender, instance, **kwargs):
     """Publishing a market (now or scheduled) updates its live stock and slot counters."""
     if isinstance(instance.specific_deferred, MarketEventPage):
-        services.market_stock_sync(event=instance.specific)
+        event = instance.specific
+        if not event.is_translation:
+            services.market_stock_sync(event=event)
+
+
+def market_translated(sender, source_obj, target_obj, **kwargs):
+    """A market's new translation sells through its original: it keeps no copied offers or slots."""
+    if isinstance(target_obj, MarketEventPage):
+        services.market_translation_strip(page=target_obj)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
@@ -14,7 +15,7 @@ from cms.channels import market_key, offers_on_sale
 from cms.models import MarketEventPage, MarketOffer, MarketOrder, MarketStock, PickupSlot
 from market.images import THUMBNAIL_SPEC
 from market.money import line_total_cop
-from market.units import Unit
+from market.units import KILOS_PER_UNIT, Unit
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.models import CartLine, DeliveryMethod, FulfilmentStatus, LineStatus, OrderLine, OrderStatus
@@ -107,16 +108,40 @@ def market_slots(event: MarketEventPage) -> list[PickupSlot]:
 
 
 def market_summary(event: MarketEventPage) -> dict:
-    """Public figures of a closed market: never a buyer's name."""
-    lines = OrderLine.objects.filter(_COUNTED, order__channel_key=market_key(event))
-    by_unit = list(lines.values("unit").annotate(quantity=Sum("quantity")).order_by("unit"))
+    """Public figures of a closed market: never a buyer's name.
+
+    Counts what the market really sold (`counted_market_lines`: no cancelled order, no
+    rejected line), by what was delivered where a weight was recorded. Weights (kilo,
+    pound, arroba) add up to `kilos`; other units are listed by unit.
+    """
+    lines = counted_market_lines(event)
+    rows = (
+        lines.values("unit")
+        .annotate(quantity=Sum(Coalesce("delivered_quantity", "quantity")))
+        .order_by("unit")
+    )
+    kilos = Decimal("0")
+    by_unit = []
+    for row in rows:
+        if row["unit"] in KILOS_PER_UNIT:
+            kilos += row["quantity"] * KILOS_PER_UNIT[row["unit"]]
+        else:
+            by_unit.append({"quantity": row["quantity"], "unit": Unit(row["unit"]).label})
     totals = lines.aggregate(
         orders=Count("order", distinct=True),
-        households=Count("order__buyer", distinct=True),
+        # Orders taken by phone are placed by the builder for someone else: that someone
+        # is known by her phone.
+        households=Count(
+            "order__buyer", distinct=True, filter=Q(order__market_link__assisted_by__isnull=True)
+        ),
+        assisted_households=Count(
+            "order__contact_phone", distinct=True, filter=Q(order__market_link__assisted_by__isnull=False)
+        ),
         cooperatives=Count("fulfilment__cooperative", distinct=True),
         families=Count("product__producers", distinct=True),
     )
-    return {"by_unit": by_unit, **totals}
+    totals["households"] += totals.pop("assisted_households")
+    return {"kilos": kilos, "by_unit": by_unit, **totals}
 
 
 def storefront(*, event: MarketEventPage, request) -> dict:

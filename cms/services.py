@@ -64,6 +64,22 @@ def market_stock_sync(*, event: MarketEventPage) -> None:
             SlotUsage.objects.get_or_create(slot=slot)
 
 
+def market_translation_strip(*, page: MarketEventPage) -> None:
+    """Drop the offers and pickup slots a translation copied from its original.
+
+    The translation sells through the original (`MarketEventPage.trading_event`); copies
+    would only mislead whoever edits it. Its latest revision is rewritten without them,
+    since the editor opens that revision.
+    """
+    if not page.is_translation:
+        return
+    with transaction.atomic():
+        MarketOffer.objects.filter(page=page.pk).delete()
+        PickupSlot.objects.filter(page=page.pk).delete()
+        fresh = MarketEventPage.objects.get(pk=page.pk)
+        fresh.save_revision(user=None, clean=False, log_action=False, changed=False)
+
+
 def offer_confirm(
     *, event: MarketEventPage, cooperative, product_id: int, quantity: Decimal, actor
 ) -> MarketStock:

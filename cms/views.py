@@ -1,7 +1,8 @@
 """Market storefront actions: cart changes, checkout and the calendar file.
 
 The market's clock is checked by its sales channel (cms.channels) at every cart change
-and at checkout; these views only turn forms into service calls.
+and at checkout; these views only turn forms into service calls. `page` is the page the
+buyer reads (maybe a translation); `event` is the market that sells (its original).
 """
 
 import datetime
@@ -26,20 +27,20 @@ from orders.forms import CartLineForm
 from orders.views import checkout_submit
 
 
-def market_cart(request, event):
+def market_cart(request, page, event):
     if request.method != "POST":
-        return redirect(event.url)
+        return redirect(page.url)
     cart = order_services.cart_get(
         user=request.user, session=request.session, create=True, channel_key=market_key(event)
     )
     action = request.POST.get("action", "add")
     if action == "remove":
         order_services.cart_remove(cart=cart, product_id=request.POST.get("product", "0"))
-        return redirect(event.url + "#cesta")
+        return redirect(page.url + "#cesta")
     form = CartLineForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a quantity."))
-        return redirect(event.url)
+        return redirect(page.url)
     try:
         line = order_services.cart_set_quantity(
             cart=cart,
@@ -59,10 +60,10 @@ def market_cart(request, event):
                 "unit": line.product.get_unit_display(),
             },
         )
-    return redirect(event.url + "#cesta")
+    return redirect(page.url + "#cesta")
 
 
-def market_checkout(request, event):
+def market_checkout(request, page, event):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     channel = MarketChannel(event)
@@ -70,12 +71,12 @@ def market_checkout(request, event):
         channel.check_open()
     except CartError as error:
         messages.error(request, error.message)
-        return redirect(event.url)
+        return redirect(page.url)
     cart = order_services.cart_get(user=request.user, session=request.session, channel_key=market_key(event))
     summary = order_selectors.cart_summary(cart, channel=channel)
     if not summary["count"]:
         messages.info(request, _("Your basket is empty."))
-        return redirect(event.url)
+        return redirect(page.url)
     organizations = list(BuyerOrganization.objects.for_user(request.user).approved())
     form = MarketCheckoutForm(
         request.POST or None,
@@ -92,7 +93,7 @@ def market_checkout(request, event):
     return TemplateResponse(
         request,
         "cms/market_checkout.html",
-        {"page": event, "form": form, "summary": summary, "short_lines": short_lines},
+        {"page": page, "form": form, "summary": summary, "short_lines": short_lines},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -123,7 +124,7 @@ def market_calendar(request, event):
         "VERSION:2.0",
         "PRODID:-//Minga//Mercados campesinos//ES",
         "BEGIN:VEVENT",
-        f"UID:market-{event.pk}@minga",
+        f"UID:market-{event.trading_event.pk}@minga",
         f"DTSTAMP:{stamp(timezone.now())}",
         f"DTSTART:{stamp(event.opens_at)}",
         f"DTEND:{stamp(event.closes_at)}",

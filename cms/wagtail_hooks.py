@@ -81,7 +81,10 @@ class MarketReportButton(PageMenuItem):
     def is_shown(self, user):
         if self.page.specific_class is not MarketEventPage:
             return False
-        return permissions.can_run_market(user, self.page)
+        if not permissions.can_run_market(user, self.page):
+            return False
+        # A translation's orders are its original's: the report is on the original.
+        return not self.page.specific_deferred.is_translation
 
 
 @hooks.register("register_page_listing_more_buttons")

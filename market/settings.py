@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -243,7 +245,10 @@ TASKS = {
 
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Minga"
-WAGTAIL_I18N_ENABLED = False
+# Page content in Spanish first and English second, through Wagtail's locales: staff make
+# an English translation of a page ("Translate" in the page's menu) and /en/… serves it.
+# A market's translation sells through its Spanish original (see cms.models).
+WAGTAIL_I18N_ENABLED = True
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000

@@ -23,6 +23,10 @@ class Unit(models.TextChoices):
     CANASTA = "canasta", _("crate")
 
 
+# Units that are weights, in kilograms: what a market's public summary adds up as "kilos".
+KILOS_PER_UNIT = {Unit.KG: Decimal("1"), Unit.LIBRA: Decimal("0.5"), Unit.ARROBA: Decimal("12.5")}
+
+
 class QuantityError(ValueError):
     """A quantity that cannot be read, or breaks its product's minimum or step."""
 

@@ -15,7 +15,9 @@ from market.models import Municipality
 from tests.factories import CooperativeFactory, MembershipFactory, ProducerFactory, make_photo, make_product
 
 BUDGET = {
-    "home": 11,  # site, page, 2 checks; open and upcoming markets; cooperatives; products, photos, renditions
+    # site, locale (which translation of the home page), page, 2 checks; open and upcoming
+    # markets; cooperatives; products, photos, renditions
+    "home": 12,
     "catalogue": 8,  # 4 filter choices; count, products, photos, renditions
     "catalogue, filtered": 10,  # + the bound filter form checks the chosen category and department
     "product": 5,  # product, photos, renditions, certifications, producers

@@ -518,3 +518,63 @@ def test_another_buyers_market_order_is_not_found(client, clock, event, goods):
     order = Order.objects.get()
     signed_in(client)
     assert client.get(reverse("orders:detail", args=[order.number])).status_code == 404
+
+
+def test_the_closed_summary_counts_what_was_really_sold(client, clock, goods):
+    """No rejected line; delivered weights where recorded; pounds become kilos; a phone order
+    taken by the builder counts the household that ordered, not the builder."""
+    from cms import services as market_services
+    from orders.models import FulfilmentStatus
+    from tests.cms.factories import make_builder
+
+    araza, cachama, _ = goods
+    cafe = make_product(araza.cooperative, name="Café", price_cop=9000, stock=Decimal("100"), unit="libra")
+    panela = make_product(
+        araza.cooperative, name="Panela", price_cop=3000, stock=Decimal("100"), unit="unidad"
+    )
+    builder = make_builder()
+    event = make_market(
+        offers=[(araza, 5000, 20), (cachama, 12000, 30), (cafe, 8000, 20), (panela, 2500, 20)],
+        closes_at=CLOSES,
+        opens_at=T0 - timedelta(days=1),
+        owner=builder,
+    )
+    slot = event.slots.get().pk
+    buyer = UserFactory()
+    cart = services.cart_get(user=buyer, create=True, channel_key=f"market:{event.pk}")
+    for product, quantity in ((araza, "2"), (cachama, "4"), (cafe, "3"), (panela, "5")):
+        services.cart_set_quantity(cart=cart, product_id=product.pk, raw_quantity=quantity)
+    order = services.order_place(
+        buyer=buyer,
+        cart=cart,
+        choice=services.CheckoutChoice(delivery_method="pickup", payment_method="cash", slot_id=slot),
+    )
+    lines = {line.product_id: line for line in order.lines.all()}
+    services.line_reject(line=lines[cachama.pk], reason="sin pescado")  # 4 kg never sold
+    frutos = lines[araza.pk].fulfilment
+    services.fulfilment_transition(fulfilment=frutos, to=FulfilmentStatus.CONFIRMED)
+    services.line_record_delivery(line=lines[araza.pk], delivered_quantity="2.4")  # weighed: 2,4 kg
+    for name, phone in (("Rosalba Ortiz", "3105550101"), ("Marleny Cuéllar", "3105550102")):
+        market_services.market_order_assist(
+            event=event,
+            actor=builder,
+            contact_name=name,
+            contact_phone=phone,
+            quantities={araza.pk: Decimal("1")},
+            delivery_method="pickup",
+            payment_method="cash",
+            slot_id=slot,
+        )
+
+    clock.move_to(CLOSES + timedelta(hours=1))
+    page = html.unescape(client.get(event.url).content.decode())
+    summary = re.search(r'<section class="summary">(.*?)</section>', page, re.S).group(1)
+    items = [re.sub(r"\s+", " ", item).strip() for item in re.findall(r"<li>(.*?)</li>", summary, re.S)]
+    figures = [re.match(r"([\d.,]+)", item).group(1) for item in items]
+    # orders, households (the buyer and the two women who phoned), cooperatives (the
+    # fish cooperative's only line was rejected), producer families, kilos: 2,4 + 1 + 1
+    # of arazá + 3 pounds of coffee (1,5 kg) = 5,9; then 5 units of panela.
+    assert figures[:3] == ["3", "3", "1"], items
+    assert items[-2].startswith("5,9 kg"), items
+    assert items[-1].startswith("5 ×") and "unidad" in items[-1], items
+    assert "Rosalba" not in page and "3105550101" not in page

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.images import get_image_model
-from wagtail.models import Revision
+from wagtail.models import Locale, Revision
 
 from catalog.models import Product, ProductPhoto
 from cms.models import (
@@ -29,6 +29,8 @@ from cms.models import (
     PickupPoint,
     PickupSlot,
     SlotUsage,
+    StoryIndexPage,
+    StoryPage,
 )
 from cooperatives.models import Cooperative, Membership, Producer
 from market.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -218,13 +220,13 @@ CLOSED_SLUG = "mercado-campesino-bioseguro-de-anori"
 
 
 def _market(slug: str) -> MarketEventPage:
-    return MarketEventPage.objects.get(slug=slug)
+    return MarketEventPage.objects.originals().get(slug=slug)
 
 
 def test_three_markets_open_upcoming_and_closed_owned_by_the_market_builder(demo):
     now = timezone.now()
     builder = User.objects.get(email="constructora@minga.co")
-    index = MarketIndexPage.objects.get()
+    index = MarketIndexPage.objects.get(locale=Locale.get_default())
     assert (index.title, index.slug, index.live) == ("Mercados campesinos", "mercados", True)
     markets = {slug: _market(slug) for slug in (OPEN_SLUG, UPCOMING_SLUG, CLOSED_SLUG)}
     assert {slug: m.state_at(now) for slug, m in markets.items()} == {
@@ -335,4 +337,28 @@ def test_a_later_run_reopens_the_open_market_and_keeps_it_upcoming():
         # Same slot rows, so what was booked stays booked.
         assert SlotUsage.objects.get(slot_id=slot.pk).taken == 3
         assert _market(CLOSED_SLUG).state_at(now) == "closed"
-        assert MarketEventPage.objects.count() == 3
+        assert MarketEventPage.objects.originals().count() == 3
+        # The English pages moved with their originals.
+        english = Locale.objects.get(language_code="en")
+        assert moved.get_translation(english).closes_at == moved.closes_at
+
+
+def test_english_pages_and_stories(demo, client):
+    english = Locale.objects.get(language_code="en")
+    guaviare = _market(OPEN_SLUG)
+    guaviare_en = guaviare.get_translation(english)
+    assert guaviare_en.live and guaviare_en.title == "San José del Guaviare peasant market"
+    assert guaviare_en.trading_event.pk == guaviare.pk and not guaviare_en.offers.exists()
+    page = client.get(guaviare_en.url).content.decode()
+    assert "San José del Guaviare peasant market" in page
+    assert page.count('class="card"') == guaviare.offers.count()
+    home_en = client.get("/en/").content.decode()
+    assert "Buy directly from the peasant cooperatives" in home_en
+    assert "The nursery women of Anorí founded their cooperative" in home_en
+    # Two stories in Spanish about real cooperatives of the demo, one translated.
+    stories = StoryPage.objects.filter(locale=Locale.get_default()).select_related("cooperative")
+    assert {s.cooperative.slug for s in stories} == {"coomulsepaz", "frutos-del-guaviare"}
+    assert StoryPage.objects.filter(locale=english).count() == 1
+    index = StoryIndexPage.objects.get(locale=Locale.get_default())
+    listing = client.get(index.url).content.decode()
+    assert listing.count('class="card"') == 2
