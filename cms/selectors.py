@@ -51,7 +51,7 @@ def market_offers(event: MarketEventPage) -> list[MarketOffer]:
     ).order_by("-pk")
     offers = list(
         offers_on_sale(event)
-        .select_related("product__cooperative__municipality__department", "product__category")
+        .select_related("product__cooperative")
         .annotate(
             stock_planned=Subquery(stock.values("planned")[:1]),
             stock_confirmed=Subquery(stock.values("confirmed")[:1]),
