@@ -99,13 +99,28 @@ class HomePage(Page):
     how_it_works = RichTextField(
         _("how it works"), blank=True, features=["bold", "italic", "ol", "ul", "link"]
     )
+    featured_cooperatives = ParentalManyToManyField(
+        Cooperative,
+        blank=True,
+        related_name="+",
+        verbose_name=_("featured cooperatives"),
+        help_text=_(
+            "Shown first on the home page, in every language (chosen on the Spanish page). "
+            "Only verified cooperatives are shown; the rest of the places go to the others."
+        ),
+    )
 
-    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("how_it_works")]
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("how_it_works"),
+        FieldPanel("featured_cooperatives", widget=forms.CheckboxSelectMultiple),
+    ]
 
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1  # the Spanish home; its English translation is made with "Translate"
 
     MARKETS_SHOWN = 4
+    COOPERATIVES_SHOWN = 8
     MARKETS_READ = 40  # markets not closed yet, read at most
     STORIES_SHOWN = 3
 
@@ -159,7 +174,19 @@ class HomePage(Page):
             .select_related("cooperative")
             .order_by("-published_on", "-pk")[: self.STORIES_SHOWN]
         )
-        context["cooperatives"] = list(Cooperative.objects.verified().with_place()[:8])
+        # Featured first (as chosen on the original home page, so translations agree), then
+        # the other verified cooperatives: one query.
+        featured = HomePage.featured_cooperatives.through.objects.filter(
+            cooperative=OuterRef("pk"),
+            homepage__translation_key=self.translation_key,
+            homepage__locale__language_code=default_language(),
+        )
+        context["cooperatives"] = list(
+            Cooperative.objects.verified()
+            .with_place()
+            .annotate(featured=Exists(featured))
+            .order_by("-featured", "name")[: self.COOPERATIVES_SHOWN]
+        )
         context["products"] = list(
             catalog_selectors.product_cards(Product.objects.available()).order_by("-created_at")[:8]
         )

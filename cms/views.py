@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cms.channels import MarketChannel, market_key
 from cms.forms import MarketCheckoutForm
 from cms.selectors import market_slots
+from market.i18n import url_in_language
 from market.models import BuyerOrganization
 from market.units import format_quantity
 from orders import selectors as order_selectors
@@ -29,18 +30,18 @@ from orders.views import checkout_submit
 
 def market_cart(request, page, event):
     if request.method != "POST":
-        return redirect(page.url)
+        return redirect(url_in_language(page.url))
     cart = order_services.cart_get(
         user=request.user, session=request.session, create=True, channel_key=market_key(event)
     )
     action = request.POST.get("action", "add")
     if action == "remove":
         order_services.cart_remove(cart=cart, product_id=request.POST.get("product", "0"))
-        return redirect(page.url + "#cesta")
+        return redirect(url_in_language(page.url) + "#cesta")
     form = CartLineForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a quantity."))
-        return redirect(page.url)
+        return redirect(url_in_language(page.url))
     try:
         line = order_services.cart_set_quantity(
             cart=cart,
@@ -60,7 +61,7 @@ def market_cart(request, page, event):
                 "unit": line.product.get_unit_display(),
             },
         )
-    return redirect(page.url + "#cesta")
+    return redirect(url_in_language(page.url) + "#cesta")
 
 
 def market_checkout(request, page, event):
@@ -71,12 +72,12 @@ def market_checkout(request, page, event):
         channel.check_open()
     except CartError as error:
         messages.error(request, error.message)
-        return redirect(page.url)
+        return redirect(url_in_language(page.url))
     cart = order_services.cart_get(user=request.user, session=request.session, channel_key=market_key(event))
     summary = order_selectors.cart_summary(cart, channel=channel)
     if not summary["count"]:
         messages.info(request, _("Your basket is empty."))
-        return redirect(page.url)
+        return redirect(url_in_language(page.url))
     organizations = list(BuyerOrganization.objects.for_user(request.user).approved())
     form = MarketCheckoutForm(
         request.POST or None,

@@ -9,7 +9,9 @@ home falls back to the Spanish page (see `cms.models.HomePage.route`).
 from django import template
 from django.conf import settings
 from django.urls import translate_url
-from django.utils.translation import get_language, get_language_from_path, override
+from django.utils.translation import get_language
+
+from market.i18n import url_in_language
 
 register = template.Library()
 
@@ -35,13 +37,5 @@ def language_links(context):
 
 @register.filter
 def in_current_language(url):
-    """A page's address in the visitor's language: an untranslated Spanish page listed on
-    an English page stays in English (the English home serves it from the Spanish tree)."""
-    if not url:
-        return url
-    target = get_language()
-    source = get_language_from_path(url) or settings.LANGUAGE_CODE  # no prefix: the default
-    if source == target:
-        return url
-    with override(source):  # `translate_url` reads the address in the active language
-        return translate_url(url, target)
+    """A page's address in the visitor's language (see `market.i18n.url_in_language`)."""
+    return url_in_language(url)

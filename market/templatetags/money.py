@@ -1,6 +1,11 @@
-"""Template filters for money and quantities, available in every template (builtins)."""
+"""Template filters for money, quantities and dates, available in every template (builtins)."""
+
+import datetime
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import pgettext
 
 from market.money import format_cop
 from market.units import format_quantity
@@ -21,3 +26,20 @@ def cop(value):
 def qty(value):
     """{{ line.quantity|qty }} -> 2,5 (no trailing zeros, Colombian decimal comma)."""
     return format_quantity(value)
+
+
+@register.filter
+def long_date(value, arg=""):
+    """{{ event.market_day|long_date }} -> "jueves 26 de noviembre" / "Thursday, November 26".
+
+    `arg`: "year" adds the year, "time" the hour (in Bogotá). The pattern itself is a
+    translated string (context "date format"), so each language orders it its own way.
+    """
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    pattern = pgettext("date format", "l, F j, Y") if arg == "year" else pgettext("date format", "l, F j")
+    if arg == "time":
+        pattern += ", H:i"
+    return date_format(value, pattern)

@@ -235,3 +235,29 @@ def test_the_english_index_is_a_translation_not_a_second_market_index(english_tr
     _home_en, index_en, _event_en = english_tree
     assert MarketIndexPage.objects.count() == 2
     assert index_en.get_translation(Locale.get_default()).pk == market_index().pk
+
+
+def test_an_untranslated_market_under_en_keeps_the_visitor_in_english(client, english_tree, goods):
+    other = make_market(title="Mercado de Anorí sin traducir", offers=[(goods[1], 3500, 5)])
+    english_address = "/en" + other.url
+    client.force_login(UserFactory())
+    page = client.get(english_address).content.decode()
+    assert f'action="{english_address}cesta/"' in page
+    response = client.post(
+        english_address + "cesta/", {"product": goods[1].pk, "quantity": "1", "action": "add"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == english_address + "#cesta"
+    page = client.get(english_address).content.decode()
+    assert f'href="{english_address}pedido/"' in page
+    assert CartLine.objects.get().cart.channel_key == f"market:{other.pk}"
+
+
+def test_dates_read_naturally_in_each_language(client, english_tree, event):
+    _home_en, _index_en, event_en = english_tree
+    day = event.market_day
+    english_page = client.get(event_en.url).content.decode()
+    assert f"{day:%A}, {day:%B} {day.day}" in english_page
+    assert " de " not in english_page.split("<h1>")[1].split("</p>")[0]
+    spanish_page = client.get(event.url).content.decode()
+    assert f"{day.day} de " in spanish_page
