@@ -61,6 +61,7 @@ HOW_IT_WORKS = (
 
 BUILDER_EMAIL = "constructora@minga.co"
 STAFF_EMAIL = "admin@minga.co"  # approves (publishes) the builder's markets
+FEATURED = ["coomulsepaz", "frutos-del-guaviare"]  # shown first on the home page
 INDEX_TITLE = "Mercados campesinos"
 INDEX_SLUG = "mercados"
 MARKET_DISCOUNT = Decimal("0.9")  # market prices: about 10 % below the catalogue
@@ -282,11 +283,14 @@ def _home(stdout) -> HomePage | None:
     if page is None:
         stdout.write("  no home page (run migrate first); skipped")
         return None
-    if page.intro == INTRO and page.how_it_works == HOW_IT_WORKS:
+    featured = list(Cooperative.objects.filter(slug__in=FEATURED).order_by("slug"))
+    current = list(page.featured_cooperatives.order_by("slug"))
+    if page.intro == INTRO and page.how_it_works == HOW_IT_WORKS and current == featured:
         stdout.write("  home page already up to date")
         return page
     page.intro = INTRO
     page.how_it_works = HOW_IT_WORKS
+    page.featured_cooperatives = featured
     page.save_revision().publish()
     stdout.write("  home page text published")
     return page
