@@ -421,6 +421,8 @@ def _past_orders(p: dict, rng: random.Random, products, past: MarketEventPage, b
                     status=FulfilmentStatus.HANDED_OVER,
                     subtotal_cop=subtotal,
                     total_cop=subtotal,
+                    paid_cop=subtotal,  # each cooperative recorded its part (cash)
+                    paid_at=order.placed_at,
                 )
             )
     fulfilments = Fulfilment.objects.bulk_create(fulfilments, batch_size=1000)

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -233,7 +233,7 @@ def document_build(fulfilment: Fulfilment) -> Document:
         total_cop=fulfilment.total_cop,
         fulfilment_status=fulfilment.get_status_display(),
         payment_method=order.get_payment_method_display(),
-        payment_status=order.get_payment_status_display(),
+        payment_status=fulfilment.get_payment_status_display(),
         payment_terms=terms,
         due_on=order.due_on if is_invoice else None,
         transfer_reference=order.transfer_reference if order.payment_method == PaymentMethod.TRANSFER else "",
@@ -487,15 +487,18 @@ def statement_build(*, cooperative: Cooperative, start: date, end: date) -> Stat
     - sold: the totals (lines as delivered, plus its delivery fee) of its fulfilments in
       orders placed in the period, leaving out rejected and cancelled parts and orders
       that are cancelled, expired or still waiting for a card payment;
-    - collected: the part of those sales whose order is paid. Refunded or failed payments
-      are not collected; an authorised card is not collected until it is captured;
+    - collected: the part of those sales that is paid: for cash, transfer and invoice, the
+      parts whose payment the cooperative recorded (each cooperative records its own part,
+      whatever the other parts of the order); for a card, the parts of orders whose
+      payment was captured. Refunded or failed payments are not collected; an authorised
+      card is not collected until it is captured;
     - owed by Minga: what Minga collected for the cooperative. Cash is handed to the
       cooperative itself at delivery or pickup, so it is collected but never owed. Card
       payments (Stripe), bank transfers (to Minga's account) and invoices on credit (the
       buyer pays Minga) are owed to the cooperative once they are paid.
 
     Two queries whatever the number of orders: one aggregate grouped by method and
-    payment status, one list of the parts for the printable page.
+    whether the part is paid, one list of the parts for the printable page.
     """
     fulfilments = (
         Fulfilment.objects.filter(
@@ -508,7 +511,17 @@ def statement_build(*, cooperative: Cooperative, start: date, end: date) -> Stat
     )
     grouped = (
         fulfilments.order_by()
-        .values("order__payment_method", "order__payment_status")
+        .annotate(
+            collected=Case(
+                When(
+                    Q(paid_at__isnull=False) | Q(order__payment_status=PaymentStatus.PAID),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .values("order__payment_method", "collected")
         .annotate(total=Sum("total_cop"), count=Count("id"))
     )
     rows = {method: MethodRow(method=method, label=str(label)) for method, label in PaymentMethod.choices}
@@ -516,7 +529,7 @@ def statement_build(*, cooperative: Cooperative, start: date, end: date) -> Stat
         row = rows[group["order__payment_method"]]
         row.count += group["count"]
         row.sold_cop += group["total"] or 0
-        if group["order__payment_status"] == PaymentStatus.PAID:
+        if group["collected"]:
             row.collected_cop += group["total"] or 0
     for row in rows.values():
         row.outstanding_cop = row.sold_cop - row.collected_cop

@@ -152,6 +152,8 @@ class Order(models.Model):
     total_cop = models.PositiveBigIntegerField(_("total"), default=0)
     # What the card was authorised for at checkout; capture never exceeds it.
     authorised_cop = models.PositiveBigIntegerField(default=0)
+    # What was collected: the card capture, or for an offline method the sum of what the
+    # cooperatives recorded for their parts so far (the order is PAID once every part is).
     paid_cop = models.PositiveBigIntegerField(default=0)
     refunded_cop = models.PositiveBigIntegerField(default=0)
     transfer_reference = models.CharField(max_length=20, blank=True)
@@ -182,6 +184,14 @@ class Order(models.Model):
     def __str__(self):
         return self.number
 
+    @property
+    def outstanding_cop(self) -> int:
+        """What is still to pay on an unpaid order: its total less what the cooperatives
+        already recorded as received (offline payments are recorded part by part)."""
+        if self.payment_status != PaymentStatus.UNPAID:
+            return 0
+        return max(self.total_cop - self.paid_cop, 0)
+
     def is_cancellable_by_buyer(self) -> bool:
         """Before any cooperative confirms, the buyer may cancel."""
         if self.status not in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PLACED):
@@ -200,6 +210,13 @@ class Fulfilment(models.Model):
     subtotal_cop = models.PositiveBigIntegerField(default=0)
     delivery_fee_cop = models.PositiveBigIntegerField(default=0)
     total_cop = models.PositiveBigIntegerField(default=0)
+    # An offline payment (cash, transfer, invoice) is recorded part by part, by each
+    # cooperative: what it received for its part (its total then, with its delivery fee)
+    # and when. Written only by `orders.payments.fulfilment_mark_paid`. A card pays the
+    # whole order at once: for a card order these stay empty and the order's own
+    # `payment_status` is every part's (see `payment_status` below).
+    paid_cop = models.PositiveBigIntegerField(default=0)
+    paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["order", "cooperative__name"]
@@ -211,10 +228,30 @@ class Fulfilment(models.Model):
                 condition=models.Q(total_cop=models.F("subtotal_cop") + models.F("delivery_fee_cop")),
                 name="fulfilment_total_adds_up",
             ),
+            models.CheckConstraint(
+                condition=models.Q(paid_at__isnull=False) | models.Q(paid_cop=0),
+                name="fulfilment_paid_has_date",
+            ),
         ]
 
     def __str__(self):
         return f"{self.order.number} · {self.cooperative}"
+
+    @property
+    def is_paid(self) -> bool:
+        """This cooperative recorded the offline payment of its part."""
+        return self.paid_at is not None
+
+    @property
+    def payment_status(self) -> str:
+        """The payment of this part: its own record for an offline method, the order's for
+        a card (one charge for the whole order). Reads `self.order`: join it first."""
+        if self.order.payment_method == PaymentMethod.CARD:
+            return self.order.payment_status
+        return PaymentStatus.PAID if self.is_paid else PaymentStatus.UNPAID
+
+    def get_payment_status_display(self) -> str:
+        return str(PaymentStatus(self.payment_status).label)
 
 
 class LineStatus(models.TextChoices):

@@ -1,7 +1,27 @@
 """Payments: the one place an order's payment status changes.
 
-Offline methods (cash, transfer, invoice) are marked paid by a cooperative manager or
-staff; card payments (Stripe Checkout) are confirmed by signed webhooks.
+Offline methods (cash, transfer, invoice) are recorded part by part: each cooperative's
+manager records the payment of her own `Fulfilment` (`fulfilment_mark_paid`), and the
+order becomes PAID once every part that still counts is paid. Card payments (Stripe
+Checkout) pay the whole order and are confirmed by signed webhooks.
+
+Offline payments, the rules this module keeps
+---------------------------------------------
+* **A cooperative records only its own part**: its total at that moment (lines as
+  delivered plus its own delivery fee) goes into `Fulfilment.paid_cop`, with `paid_at`.
+  One conditional UPDATE (`... WHERE paid_at IS NULL`) records it once, whatever the
+  double clicks or the managers pressing at the same time; the log row names the
+  cooperative and is attached to its fulfilment, so no other cooperative sees it.
+* **The order follows its parts** (`order_payment_follow_fulfilments`, also called when a
+  part is rejected or cancelled): `Order.paid_cop` is what the cooperatives recorded so
+  far, and the order moves UNPAID -> PAID, once and logged, when every part that is not
+  rejected or cancelled is paid. Until then it stays UNPAID, with `paid_cop` telling how
+  much of it arrived: that is what the buyer's outstanding credit and the transfer panel
+  read. A market's own delivery fee (charged on the order, to no cooperative) is counted
+  as paid with the last part.
+* Both run under the order's row lock (`select_for_update`, the lock the fulfilment
+  state machine also takes), so two cooperatives recording at the same moment cannot both
+  miss that the order is now paid in full.
 
 Card payments, the rules this module keeps
 ------------------------------------------
@@ -46,6 +66,7 @@ from functools import lru_cache
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -53,7 +74,16 @@ from django_tasks import task
 from market.money import STRIPE_COP_FACTOR, format_cop, to_stripe_amount
 from orders import channels, notifications, services
 from orders.exceptions import CartError, OrderError, TransitionError
-from orders.models import Order, OrderEvent, OrderStatus, PaymentMethod, PaymentStatus, StripeEvent
+from orders.models import (
+    Fulfilment,
+    FulfilmentStatus,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    StripeEvent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +96,7 @@ SESSION_EXTENDED_LIFETIME = timedelta(minutes=33)
 
 _ENDED = (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
 _SETTLE_AT = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+_ENDED_PARTS = (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED)
 
 
 class PaymentError(OrderError):
@@ -76,40 +107,97 @@ class WebhookSignatureError(PaymentError):
     """The webhook is not from Stripe, was changed, or is too old: answer 400."""
 
 
-def payment_mark_paid(*, order: Order, actor, reason: str = "") -> Order:
-    """Record that an offline payment (cash, transfer, invoice) arrived in full.
+def fulfilment_mark_paid(*, fulfilment: Fulfilment, actor, reason: str = "") -> Fulfilment:
+    """Record that the offline payment (cash, transfer, invoice) of one cooperative's part
+    arrived: its own total, delivery fee included. The order becomes PAID only when every
+    part that still counts is paid (see the rules above).
 
-    The conditional UPDATE makes a double click or two managers at once record it once.
+    Raises PaymentError, with nothing written, for a card order, an ended order or part,
+    and a part already recorded (a double click, or two managers at once).
     """
-    if order.payment_method == PaymentMethod.CARD:
-        raise PaymentError(_("Card payments are confirmed by the card processor."))
     with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=fulfilment.order_id)
+        if order.payment_method == PaymentMethod.CARD:
+            raise PaymentError(_("Card payments are confirmed by the card processor."))
+        if order.status in _ENDED:
+            raise PaymentError(_("This order was cancelled."))
         moved = (
-            Order.objects.filter(pk=order.pk, payment_status=PaymentStatus.UNPAID)
-            .exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.EXPIRED])
-            .update(payment_status=PaymentStatus.PAID)
+            Fulfilment.objects.filter(pk=fulfilment.pk, order=order, paid_at__isnull=True)
+            .exclude(status__in=_ENDED_PARTS)
+            .update(paid_at=timezone.now(), paid_cop=F("total_cop"))
         )
+        current = Fulfilment.objects.select_related("cooperative").get(pk=fulfilment.pk)
         if not moved:
-            raise PaymentError(_("This order is already paid or was cancelled."))
-        current = Order.objects.get(pk=order.pk)
-        Order.objects.filter(pk=order.pk).update(paid_cop=current.total_cop)
+            if current.status in _ENDED_PARTS:
+                raise PaymentError(_("Your cooperative no longer has a part in this order."))
+            raise PaymentError(_("The payment of your cooperative's part is already recorded."))
+        note = _("Payment received by %(cooperative)s: %(amount)s") % {
+            "cooperative": current.cooperative.name,
+            "amount": format_cop(current.paid_cop),
+        }
+        if reason.strip():
+            note = f"{note} · {reason.strip()}"
         OrderEvent.objects.create(
             order=order,
+            fulfilment=current,
             actor=actor,
             from_status=PaymentStatus.UNPAID,
             to_status=PaymentStatus.PAID,
-            reason=reason or _("payment received"),
+            reason=note[:255],
         )
-    order.payment_status = PaymentStatus.PAID
-    order.paid_cop = current.total_cop
-    return order
+        order_payment_follow_fulfilments(order=order, actor=actor)
+    fulfilment.paid_cop, fulfilment.paid_at = current.paid_cop, current.paid_at
+    return fulfilment
+
+
+def order_payment_follow_fulfilments(*, order: Order, actor=None) -> None:
+    """Bring an unpaid offline order's payment in step with its parts: `paid_cop` is what
+    the cooperatives recorded; PAID (logged once) when every part that still counts is paid.
+
+    The caller holds a transaction and the order's row lock. Card orders are left alone:
+    their payment is the card's, for the whole order.
+    """
+    if order.payment_method == PaymentMethod.CARD:
+        return
+    current = Order.objects.get(pk=order.pk)
+    if current.payment_status != PaymentStatus.UNPAID or current.status in _ENDED:
+        return
+    parts = list(
+        Fulfilment.objects.filter(order=current).values("status", "paid_at", "paid_cop", "delivery_fee_cop")
+    )
+    received = sum(part["paid_cop"] for part in parts)
+    live = [part for part in parts if part["status"] not in _ENDED_PARTS]
+    if not live or any(part["paid_at"] is None for part in live):
+        if received != current.paid_cop:
+            Order.objects.filter(pk=current.pk, payment_status=PaymentStatus.UNPAID).update(paid_cop=received)
+        order.paid_cop = received
+        return
+    # The rest of the order's delivery fees is the market's own, owed to no cooperative.
+    order_fee = max(current.delivery_fee_cop - sum(part["delivery_fee_cop"] for part in parts), 0)
+    recorded = _payment_record(
+        order_id=current.pk,
+        from_status=PaymentStatus.UNPAID,
+        to_status=PaymentStatus.PAID,
+        reason=_("every cooperative recorded its payment"),
+        actor=actor,
+        paid_cop=received + order_fee,
+    )
+    if recorded:
+        order.payment_status, order.paid_cop = PaymentStatus.PAID, received + order_fee
 
 
 def _payment_record(
-    *, order_id: int, from_status: str, to_status: str, reason: str, expect: dict | None = None, **fields
+    *,
+    order_id: int,
+    from_status: str,
+    to_status: str,
+    reason: str,
+    expect: dict | None = None,
+    actor=None,
+    **fields,
 ) -> bool:
-    """The one writer of a card order's payment status and amounts: a conditional UPDATE
-    on the status we expect (and `expect`ed fields), plus a log row. False when the order
+    """The one writer of an order's payment status and amounts: a conditional UPDATE on
+    the status we expect (and `expect`ed fields), plus a log row. False when the order
     had moved meanwhile: then nothing is written."""
     with transaction.atomic():
         moved = Order.objects.filter(pk=order_id, payment_status=from_status, **(expect or {})).update(
@@ -117,7 +205,11 @@ def _payment_record(
         )
         if moved:
             OrderEvent.objects.create(
-                order_id=order_id, from_status=from_status, to_status=to_status, reason=reason[:255]
+                order_id=order_id,
+                actor=actor,
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason[:255],
             )
     return bool(moved)
 

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import BigIntegerField, F, Sum, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -204,7 +205,11 @@ def card_payments_enabled() -> bool:
 
 
 def organization_credit_used(organization: BuyerOrganization) -> int:
-    """Pesos of unpaid invoices not cancelled: what counts against the credit limit."""
+    """Pesos still owed on invoices not cancelled: what counts against the credit limit.
+
+    Each cooperative records the payment of its own part, so an invoice partly paid
+    counts only for what is still unpaid (`total_cop - paid_cop`, never below zero).
+    """
     total = (
         Order.objects.filter(
             organization=organization,
@@ -212,7 +217,9 @@ def organization_credit_used(organization: BuyerOrganization) -> int:
             payment_status=PaymentStatus.UNPAID,
         )
         .exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.EXPIRED])
-        .aggregate(total=Sum("total_cop"))["total"]
+        .aggregate(
+            total=Sum(Greatest(F("total_cop") - F("paid_cop"), Value(0), output_field=BigIntegerField()))
+        )["total"]
     )
     return total or 0
 
@@ -495,6 +502,11 @@ def fulfilment_transition(*, fulfilment: Fulfilment, to: str, actor=None, reason
         elif to == FulfilmentStatus.CONFIRMED:
             fulfilment.lines.filter(status=LineStatus.PENDING).update(status=LineStatus.CONFIRMED)
         _order_follow_fulfilments(order, actor)
+        if to in (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED) and order.status not in _ENDED:
+            # The parts left may all be paid already: the order's payment follows them.
+            from orders import payments
+
+            payments.order_payment_follow_fulfilments(order=order, actor=actor)
         if to == FulfilmentStatus.REJECTED and order.status == order_status_before:
             transaction.on_commit(lambda: notifications.order_changed.enqueue(order.pk))
     return fulfilment

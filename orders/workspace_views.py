@@ -110,7 +110,7 @@ def fulfilment_detail(request, slug, pk):
             "cooperative": cooperative,
             "fulfilment": fulfilment,
             "order": order,
-            "events": fulfilment_log(fulfilment),
+            "events": _own_log(fulfilment),
             "can_confirm": order_live and FulfilmentStatus.CONFIRMED in next_statuses,
             "can_reject": order_live and FulfilmentStatus.REJECTED in next_statuses,
             "can_mark_ready": order_live and FulfilmentStatus.READY in next_statuses,
@@ -243,25 +243,43 @@ def fulfilment_line_reject(request, slug, pk, line_pk):
 
 
 def _may_mark_paid(fulfilment: Fulfilment) -> bool:
-    """Offline payments only, unpaid, and only while this cooperative still has a part."""
+    """Offline payments only, this part not paid yet, and only while this cooperative
+    still has a part in a live order."""
     order = fulfilment.order
     return (
         order.payment_method != PaymentMethod.CARD
-        and order.payment_status == PaymentStatus.UNPAID
+        and not fulfilment.is_paid
         and order.status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
         and fulfilment.status not in _ENDED_FULFILMENTS
     )
 
 
+def _own_log(fulfilment: Fulfilment) -> list:
+    """The fulfilment's log as its cooperative may see it.
+
+    An offline order's own payment row (unpaid -> paid, "every cooperative recorded its
+    payment") would tell this cooperative that the others were paid: it is left out. The
+    cooperative sees the row of its own part instead. A card pays the whole order, so its
+    rows stay.
+    """
+    events = fulfilment_log(fulfilment)
+    if fulfilment.order.payment_method == PaymentMethod.CARD:
+        return events
+    return [
+        event
+        for event in events
+        if event.fulfilment_id is not None or event.to_status not in PaymentStatus.values
+    ]
+
+
 @login_required
 @require_POST
 def fulfilment_mark_paid(request, slug, pk):
-    """A manager records that the cash, transfer or invoice payment arrived."""
+    """A manager records that the cash, transfer or invoice payment of her cooperative's
+    part arrived; the other cooperatives' parts are theirs to record."""
 
     def mark_paid(fulfilment):
-        if fulfilment.status in _ENDED_FULFILMENTS:
-            raise payments.PaymentError(_("Your cooperative no longer has a part in this order."))
-        payments.payment_mark_paid(order=fulfilment.order, actor=request.user)
+        payments.fulfilment_mark_paid(fulfilment=fulfilment, actor=request.user)
         return _("Payment recorded.")
 
     return _act(request, slug, pk, mark_paid)

@@ -11,10 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orders import documents, payments, services
+from orders import documents, services
 from orders.models import FulfilmentStatus, Order, OrderStatus, PaymentStatus
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory, make_product
-from tests.orders.factories import make_organization, place_order
+from tests.orders.factories import make_organization, pay_every_part, place_order
 
 MAY = "2026-05-{day} 10:00 -0500"
 
@@ -46,12 +46,12 @@ def sales(db, settings):
     hotel = make_organization(member=hotel_buyer, credit_days=15, credit_limit_cop=1_000_000)
 
     cash_paid = _place(buyer, [(yuca, "4")], MAY.format(day="02"))  # 10.000
-    payments.payment_mark_paid(order=cash_paid, actor=None)
+    pay_every_part(cash_paid)
     _place(buyer, [(yuca, "2"), (guama, "3")], MAY.format(day="03"))  # 5.000 ours, unpaid
     transfer_paid = _place(  # 20.000 + 3.000 delivery
         buyer, [(yuca, "8")], MAY.format(day="04"), payment_method="transfer", delivery_method="delivery"
     )
-    payments.payment_mark_paid(order=transfer_paid, actor=None)
+    pay_every_part(transfer_paid)
     _place(buyer, [(yuca, "3")], MAY.format(day="05"), payment_method="transfer")  # 7.500 unpaid
     _place(  # 30.000 on credit, unpaid
         hotel_buyer, [(yuca, "12")], MAY.format(day="06"), payment_method="invoice", organization=hotel
@@ -59,7 +59,7 @@ def sales(db, settings):
     invoice_paid = _place(  # 12.500 on credit, paid
         hotel_buyer, [(yuca, "5")], MAY.format(day="07"), payment_method="invoice", organization=hotel
     )
-    payments.payment_mark_paid(order=invoice_paid, actor=None)
+    pay_every_part(invoice_paid)
     _card_paid(_place(buyer, [(yuca, "16")], MAY.format(day="08"), payment_method="card"))  # 40.000
 
     # Not sales: a card order still waiting for payment, a rejected part, a cancelled order,
@@ -77,7 +77,7 @@ def sales(db, settings):
     part = late.fulfilments.get()
     services.fulfilment_transition(fulfilment=part, to=FulfilmentStatus.CONFIRMED)
     services.line_record_delivery(line=part.lines.get(), delivered_quantity="2")  # 5.000
-    payments.payment_mark_paid(order=late, actor=None)
+    pay_every_part(late)
     return {"coop": coop, "neighbour": neighbour, "yuca": yuca, "buyer": buyer}
 
 
@@ -189,7 +189,7 @@ def test_statement_runs_a_constant_number_of_queries(client, sales):
         client.get(url, params)
     for day in range(13, 23):
         order = _place(sales["buyer"], [(sales["yuca"], "2")], MAY.format(day=day), payment_method="transfer")
-        payments.payment_mark_paid(order=order, actor=None)
+        pay_every_part(order)
     with CaptureQueriesContext(connection) as many:
         response = client.get(url, params)
     assert response.context["statement"].count == 18

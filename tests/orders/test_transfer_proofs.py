@@ -9,10 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image as PILImage
 
-from orders import payments
 from orders.models import PaymentProof
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory, image_bytes, make_product
-from tests.orders.factories import place_order
+from tests.orders.factories import pay_every_part, place_order
 
 REAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" + b"% comprobante\n" * 20 + b"%%EOF\n"
 
@@ -157,7 +156,7 @@ def test_another_buyer_cannot_upload_or_see_the_transfer_page(client, transfer_o
 
 def test_upload_is_refused_once_the_order_is_paid(client, transfer_order, settings):
     order = transfer_order["order"]
-    payments.payment_mark_paid(order=order, actor=None)
+    pay_every_part(order)
     client.force_login(transfer_order["buyer"])
     before = _stored_files(settings)
     response = _upload(client, order, "c.pdf", REAL_PDF)
