@@ -74,8 +74,7 @@ def market_checkout(request, page, event):
         messages.error(request, error.message)
         return redirect(url_in_language(page.url))
     cart = order_services.cart_get(user=request.user, session=request.session, channel_key=market_key(event))
-    summary = order_selectors.cart_summary(cart, channel=channel)
-    if not summary["count"]:
+    if cart is None or not cart.lines.exists():
         messages.info(request, _("Your basket is empty."))
         return redirect(url_in_language(page.url))
     organizations = list(BuyerOrganization.objects.for_user(request.user).approved())
@@ -91,6 +90,8 @@ def market_checkout(request, page, event):
         response, short_lines = checkout_submit(request, cart=cart, form=form)
         if response is not None:
             return response
+    # Priced only to be shown: a placed order reads its prices again, in its transaction.
+    summary = order_selectors.cart_summary(cart, channel=channel)
     return TemplateResponse(
         request,
         "cms/market_checkout.html",

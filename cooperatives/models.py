@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from market.models import Municipality
 from market.nit import validate_nit
@@ -15,7 +16,7 @@ class LegalForm(models.TextChoices):
     COOPERATIVE = "cooperativa", _("Cooperative")
     ASSOCIATION = "asociacion", _("Association")
     PRECOOPERATIVE = "precooperativa", _("Pre-cooperative")
-    OTHER = "otra", _("Other")
+    OTHER = "otra", pgettext_lazy("legal form", "Other")  # "otra (forma jurídica)"
 
 
 class VerificationStatus(models.TextChoices):

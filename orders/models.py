@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Product
 from cooperatives.models import Cooperative
@@ -85,8 +86,9 @@ class OrderStatus(models.TextChoices):
 
 class FulfilmentStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the cooperative")
-    CONFIRMED = "confirmed", _("Confirmed")
-    REJECTED = "rejected", _("Rejected")
+    # Spanish agrees with the noun: a cooperative's part of an order is "el pedido".
+    CONFIRMED = "confirmed", pgettext_lazy("order part", "Confirmed")
+    REJECTED = "rejected", pgettext_lazy("order part", "Rejected")
     READY = "ready", _("Ready")
     HANDED_OVER = "handed_over", _("Handed over")
     CANCELLED = "cancelled", _("Cancelled")
@@ -256,8 +258,9 @@ class Fulfilment(models.Model):
 
 class LineStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
-    CONFIRMED = "confirmed", _("Confirmed")
-    REJECTED = "rejected", _("Rejected")
+    # Spanish agrees with the noun: a line is "el producto".
+    CONFIRMED = "confirmed", pgettext_lazy("order line", "Confirmed")
+    REJECTED = "rejected", pgettext_lazy("order line", "Rejected")
 
 
 class OrderLine(models.Model):
