@@ -152,3 +152,17 @@ def test_card_payment_is_not_offered(client, builder, market):
     response = _post(client, event, payment_method="card", **{f"qty_{araza.pk}": "1"})
     assert response.status_code == 400 and "payment_method" in response.context["form"].errors
     _nothing_written(event, araza)
+
+
+def test_the_builder_is_told_whom_the_order_is_for(client, builder, market, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    event, araza, _cachama = market
+    client.force_login(builder)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, event, **{f"qty_{araza.pk}": "2"})
+    to_builder = [m for m in mail.outbox if m.to == [builder.email]]
+    assert len(to_builder) == 1
+    assert "Doña Carmen Ríos" in to_builder[0].body and "+573101234567" in to_builder[0].body
+    html = to_builder[0].alternatives[0][0]
+    assert "Doña Carmen Ríos" in html
