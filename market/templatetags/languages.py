@@ -39,3 +39,12 @@ def language_links(context):
 def in_current_language(url):
     """A page's address in the visitor's language (see `market.i18n.url_in_language`)."""
     return url_in_language(url)
+
+
+@register.filter
+def parent_url(url):
+    """The address one level up: "/historias/las-viveristas/" -> "/historias/" (no query)."""
+    if not url:
+        return url
+    head = url.rstrip("/").rsplit("/", 1)[0]
+    return head + "/"

@@ -154,7 +154,9 @@ def test_card_payment_is_not_offered(client, builder, market):
     _nothing_written(event, araza)
 
 
-def test_the_builder_is_told_whom_the_order_is_for(client, builder, market, django_capture_on_commit_callbacks):
+def test_the_builder_is_told_whom_the_order_is_for(
+    client, builder, market, django_capture_on_commit_callbacks
+):
     from django.core import mail
 
     event, araza, _cachama = market

@@ -163,3 +163,8 @@ def test_home_leaves_out_stories_in_a_private_section(client, story_index, coope
     assert "Historia reservada" in client.get("/").content.decode()
     PageViewRestriction.objects.create(page=story_index, restriction_type="password", password="clave")
     assert "Historia reservada" not in client.get("/").content.decode()
+
+
+def test_home_links_to_all_the_stories(client, story_index):
+    make_story(story_index, title="Una historia")
+    assert f'href="{story_index.url}"' in client.get("/").content.decode()
