@@ -57,7 +57,7 @@ def _site_url() -> str:
 
 
 def _send(*, template: str, subject: str, to: list[str], context: dict) -> None:
-    """A Spanish e-mail, plain text with an HTML alternative, through Django's mail system."""
+    """An e-mail in the active language, plain text with an HTML alternative, through Django's mail system."""
     if not to:
         return
     context = {"site_url": _site_url(), **context}
@@ -187,7 +187,7 @@ def pickup_reminder(market_order_id: int) -> None:
         return
     order = link.order
     try:
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(order.language):  # the language she ordered in
             if order.delivery_method == "delivery":
                 subject = _("Your order %(number)s from %(market)s: delivery on market day")
             else:

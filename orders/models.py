@@ -145,6 +145,8 @@ class Order(models.Model):
     # Who collects the order, when it was taken by phone on someone's behalf.
     contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    # The language the buyer ordered in: her e-mails about this order are written in it.
+    language = models.CharField(_("language"), max_length=7, default="es", editable=False)
     payment_method = models.CharField(_("payment method"), max_length=10, choices=PaymentMethod.choices)
     payment_status = models.CharField(
         _("payment"), max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID

@@ -16,10 +16,11 @@ from django_tasks import task
 from cooperatives.models import Membership, MembershipRole
 
 
-def _send(*, template: str, subject: str, to: list[str], context: dict) -> None:
+def _send(*, template: str, subject: str, to: list[str], context: dict, language: str | None = None) -> None:
+    """E-mail in `language`: the buyer's order language for her, Spanish for cooperatives."""
     if not to:
         return
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language or settings.LANGUAGE_CODE):
         context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
         message = EmailMultiAlternatives(
             subject=f"[Minga] {subject}",
@@ -57,14 +58,16 @@ def _managers_emails(cooperative_id: int) -> list[str]:
 
 @task(backend="jobs")
 def order_placed(order_id: int) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        order = _order(order_id)
+    order = _order(order_id)
+    with translation.override(order.language):
         _send(
             template="order_placed",
             subject=_("We received your order %(number)s") % {"number": order.number},
             to=[order.buyer.email],
             context=_buyer_context(order),
+            language=order.language,
         )
+    with translation.override(settings.LANGUAGE_CODE):
         for fulfilment in order.fulfilments.all():
             _send(
                 template="fulfilment_new",
@@ -81,13 +84,14 @@ def order_placed(order_id: int) -> None:
 
 
 def _buyer_notice(order_id: int, template: str, subject) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        order = _order(order_id)
+    order = _order(order_id)
+    with translation.override(order.language):
         _send(
             template=template,
             subject=str(subject) % {"number": order.number},
             to=[order.buyer.email],
             context=_buyer_context(order),
+            language=order.language,
         )
 
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import BigIntegerField, F, Sum, Value
 from django.db.models.functions import Greatest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
@@ -200,6 +200,16 @@ class CheckoutChoice:
     assisted_by: User | None = None
 
 
+def _active_language() -> str:
+    """The site language the buyer is reading (Spanish when none is active)."""
+    try:
+        return translation.get_supported_language_variant(
+            translation.get_language() or settings.LANGUAGE_CODE
+        )
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 def card_payments_enabled() -> bool:
     return bool(settings.STRIPE_SECRET_KEY)
 
@@ -326,6 +336,7 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
             notes=choice.notes.strip(),
             contact_name=choice.contact_name.strip(),
             contact_phone=choice.contact_phone.strip(),
+            language=_active_language(),
             payment_method=choice.payment_method,
             subtotal_cop=subtotal_cop,
             delivery_fee_cop=fee_cop,

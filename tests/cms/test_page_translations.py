@@ -261,3 +261,30 @@ def test_dates_read_naturally_in_each_language(client, english_tree, event):
     assert " de " not in english_page.split("<h1>")[1].split("</p>")[0]
     spanish_page = client.get(event.url).content.decode()
     assert f"{day.day} de " in spanish_page
+
+
+def test_a_buyer_who_orders_in_english_gets_her_emails_in_english(
+    client, english_tree, event, goods, django_capture_on_commit_callbacks
+):
+    from cooperatives.models import Membership, MembershipRole
+
+    _home_en, _index_en, event_en = english_tree
+    manager = UserFactory(email="gestora@example.org")
+    Membership.objects.create(user=manager, cooperative=goods[0].cooperative, role=MembershipRole.MANAGER)
+    buyer = UserFactory(email="buyer@example.org")
+    client.force_login(buyer)
+    client.post(event_en.url + "cesta/", {"product": goods[0].pk, "quantity": "2", "action": "add"})
+    slot = event.slots.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            event_en.url + "pedido/",
+            {"buyer": "self", "delivery_method": "pickup", "payment_method": "cash", "slot": slot.pk},
+        )
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert order.language == "en"
+    to_buyer = next(m for m in mail.outbox if m.to == [buyer.email])
+    assert "We received your order" in to_buyer.subject
+    assert f"/en/pedidos/{order.number}/" in to_buyer.body
+    to_cooperative = next(m for m in mail.outbox if m.to == [manager.email])
+    assert "Nuevo pedido" in to_cooperative.subject, "cooperatives read Spanish"
