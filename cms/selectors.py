@@ -51,7 +51,7 @@ def market_offers(event: MarketEventPage) -> list[MarketOffer]:
     ).order_by("-pk")
     offers = list(
         offers_on_sale(event)
-        .select_related("product__cooperative")
+        .select_related("product__cooperative", "product__category")
         .annotate(
             stock_planned=Subquery(stock.values("planned")[:1]),
             stock_confirmed=Subquery(stock.values("confirmed")[:1]),
@@ -151,11 +151,41 @@ def storefront(*, event: MarketEventPage, request) -> dict:
     if state == "closed":
         context["summary"] = market_summary(event)
         return context
-    context["offers"] = market_offers(event)
+    offers = market_offers(event)
+    context.update(offers_by_category(offers, request.GET.get(CATEGORY_PARAM, "")))
     if state == "open":
-        context["cart"] = market_basket(event=event, request=request, offers=context["offers"])
+        context["cart"] = market_basket(event=event, request=request, offers=offers)
         context["slots"] = market_slots(event)
     return context
+
+
+CATEGORY_PARAM = "categoria"
+
+
+def offers_by_category(offers: list[MarketOffer], wanted: str) -> dict:
+    """The categories on offer (with how many offers each) and the offers of the chosen one.
+
+    Chosen by a plain link (`?categoria=<slug>`), so a phone shows only what the buyer
+    looks for, without JavaScript; an unknown slug shows everything.
+    """
+    categories: dict[str, dict] = {}
+    for offer in offers:
+        category = offer.product.category
+        if category is not None:
+            entry = categories.setdefault(
+                category.slug, {"slug": category.slug, "name": category.name, "count": 0}
+            )
+            entry["count"] += 1
+    chosen = categories.get(wanted)
+    if chosen is not None:
+        offers = [
+            offer for offer in offers if offer.product.category and offer.product.category.slug == wanted
+        ]
+    return {
+        "offers": offers,
+        "categories": sorted(categories.values(), key=lambda c: c["name"]) if len(categories) > 1 else [],
+        "category": chosen,
+    }
 
 
 def market_basket(*, event: MarketEventPage, request, offers: list[MarketOffer]) -> dict:

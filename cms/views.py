@@ -9,6 +9,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.validators import slug_re
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from cms.channels import MarketChannel, market_key
 from cms.forms import MarketCheckoutForm
-from cms.selectors import market_slots
+from cms.selectors import CATEGORY_PARAM, market_slots
 from market.i18n import url_in_language
 from market.models import BuyerOrganization
 from market.units import format_quantity
@@ -26,6 +27,15 @@ from orders import services as order_services
 from orders.exceptions import CartError
 from orders.forms import CartLineForm
 from orders.views import checkout_submit
+
+
+def _back_to_offers(request, page) -> str:
+    """The storefront in the buyer's language, on the category she was looking at, at her basket."""
+    url = url_in_language(page.url)
+    category = request.POST.get(CATEGORY_PARAM, "")
+    if category and slug_re.fullmatch(category):
+        url += f"?{CATEGORY_PARAM}={category}"
+    return url + "#cesta"
 
 
 def market_cart(request, page, event):
@@ -37,7 +47,7 @@ def market_cart(request, page, event):
     action = request.POST.get("action", "add")
     if action == "remove":
         order_services.cart_remove(cart=cart, product_id=request.POST.get("product", "0"))
-        return redirect(url_in_language(page.url) + "#cesta")
+        return redirect(_back_to_offers(request, page))
     form = CartLineForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a quantity."))
@@ -61,7 +71,7 @@ def market_cart(request, page, event):
                 "unit": line.product.get_unit_display(),
             },
         )
-    return redirect(url_in_language(page.url) + "#cesta")
+    return redirect(_back_to_offers(request, page))
 
 
 def market_checkout(request, page, event):

@@ -80,3 +80,43 @@ def test_order_one_second_before_close_is_accepted_and_one_after_refused(product
         with pytest.raises(CartError, match="closed|cerró"):
             services.cart_set_quantity(cart=cart, product_id=araza.pk, raw_quantity="1")
     assert Order.objects.count() == 1
+
+
+def test_a_phone_shows_one_category_at_a_time_without_javascript(client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import Category
+
+    fish, fruit = Category.objects.get(slug="pescado"), Category.objects.exclude(slug="pescado").first()
+    coop = CooperativeFactory(name="Frutos del Guaviare")
+    cachama = make_product(coop, name="Cachama", category=fish, stock=None)
+    bocachico = make_product(coop, name="Bocachico", category=fish, stock=None)
+    araza = make_product(coop, name="Arazá", category=fruit, stock=None)
+    event = make_market(offers=[(cachama, 12000, 10), (bocachico, 11000, 10), (araza, 5000, 10)])
+
+    everything = client.get(event.url).content.decode()
+    assert everything.count('class="card"') == 3
+    assert f'href="?categoria={fish.slug}">{fish.name} (2)</a>' in everything
+    client.get(event.url + f"?categoria={fish.slug}")
+    with CaptureQueriesContext(connection) as filtered_queries:
+        only_fish = client.get(event.url + f"?categoria={fish.slug}").content.decode()
+    with CaptureQueriesContext(connection) as all_queries:
+        client.get(event.url)
+    assert len(filtered_queries) == len(all_queries)
+    assert only_fish.count('class="card"') == 2 and "Arazá" not in only_fish
+    assert f'name="categoria" value="{fish.slug}"' in only_fish
+    assert client.get(event.url + "?categoria=no-existe").content.decode().count('class="card"') == 3
+
+    buyer = UserFactory()
+    client.force_login(buyer)
+    response = client.post(
+        event.url + "cesta/",
+        {"product": cachama.pk, "quantity": "1", "action": "add", "categoria": fish.slug},
+    )
+    assert response["Location"] == event.url + f"?categoria={fish.slug}#cesta"
+    forged = client.post(
+        event.url + "cesta/",
+        {"product": cachama.pk, "quantity": "1", "action": "add", "categoria": "x\r\nSet-Cookie: a=b"},
+    )
+    assert forged["Location"] == event.url + "#cesta"
