@@ -101,7 +101,9 @@ class MarketCheckoutForm(CheckoutForm):
         self.fields["slot"].choices = [(slot.pk, slot_label(slot)) for slot in slots if slot.remaining > 0]
         if not event.delivery_offered:
             self.fields["delivery_method"].choices = [(DeliveryMethod.PICKUP, DeliveryMethod.PICKUP.label)]
-        self.order_fields(["buyer", "delivery_method", "slot", "delivery_address", "payment_method"])
+        self.order_fields(
+            ["buyer", "delivery_method", "slot", "saved_address", "delivery_address", "payment_method"]
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -1,7 +1,17 @@
+from collections import Counter
+
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from market.models import Municipality, OrganizationKind
+from market.nit import normalize_nit
 from market.phones import normalize_phone
+from market.services import AddressInput
+from market.text import fold
 
 
 class SignupExtraForm(forms.Form):
@@ -25,3 +35,141 @@ class SignupExtraForm(forms.Form):
         user.last_name = self.cleaned_data.get("last_name", "")
         user.phone = self.cleaned_data.get("phone", "")
         user.save(update_fields=["first_name", "last_name", "phone"])
+
+
+# --- Buyer organisations ------------------------------------------------------------------
+
+
+def municipality_choices() -> list:
+    """Colombia's municipalities for a <select>, grouped by department (<optgroup>), in
+    alphabetical order as Spanish readers expect (accents folded). One query.
+
+    No JavaScript: the phone's own list, where typing the first letters jumps to a name.
+    A name found in several departments (Bolívar, La Unión...) carries its department, so
+    the chosen option still says which one it is once the list is closed.
+    """
+    municipalities = sorted(
+        Municipality.objects.select_related("department"),
+        key=lambda m: (fold(m.department.name), fold(m.name)),
+    )
+    repeated = Counter(m.name for m in municipalities)
+    groups: dict[str, list] = {}
+    for m in municipalities:
+        label = f"{m.name} ({m.department.name})" if repeated[m.name] > 1 else m.name
+        groups.setdefault(m.department.name, []).append((m.code, label))
+    return [("", _("Choose the municipality"))] + list(groups.items())
+
+
+class CompactSelect(forms.Select):
+    """A <select> written in one pass, one short line per option.
+
+    Django renders a template per option, with blank lines around each: for the 1,103
+    municipalities that is about twice the bytes and many times the CPU of this.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(format_html('<optgroup label="{}">', group))
+            parts.extend(
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    option["value"],
+                    " selected" if option["selected"] else "",
+                    option["label"],
+                )
+                for option in options
+            )
+            if group:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("\n".join(parts))  # every part was escaped by format_html
+
+
+class MunicipalityField(forms.ModelChoiceField):
+    """A municipality from Colombia's list, grouped by department (`municipality_choices`)."""
+
+    widget = CompactSelect
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", capfirst(_("municipality")))
+        kwargs.setdefault("error_messages", {"invalid_choice": _("Choose a municipality from the list.")})
+        super().__init__(queryset=Municipality.objects.all(), **kwargs)
+        self.choices = municipality_choices
+
+
+class OrganizationRegisterForm(forms.Form):
+    """A business registering itself; staff review it. The NIT needs its check digit."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind of business"), choices=OrganizationKind.choices, widget=forms.RadioSelect
+    )
+    legal_name = forms.CharField(
+        label=capfirst(_("legal name")), max_length=200, help_text=_("As it appears in the RUT.")
+    )
+    nit = forms.CharField(
+        label=_("NIT"),
+        max_length=25,
+        help_text=_("With its check digit, e.g. 900.123.456-8."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    billing_address = forms.CharField(label=capfirst(_("billing address")), max_length=255)
+    municipality = MunicipalityField()
+    email = forms.EmailField(
+        label=capfirst(_("billing e-mail")),
+        help_text=_("Where invoices are sent."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=20,
+        help_text=_("For WhatsApp messages about your orders, e.g. 300 123 4567."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def clean_nit(self):
+        return normalize_nit(self.cleaned_data["nit"])
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data["phone"])
+
+
+class DeliveryAddressForm(forms.Form):
+    """A saved delivery address of an organisation.
+
+    At registration (`first=True`) it is optional and has no municipality of its own: an
+    untouched form means "no address", and a first address is in the billing municipality
+    (one list of 1,103 municipalities on the page is enough; others are added later).
+    """
+
+    label = forms.CharField(label=capfirst(_("label")), max_length=80, help_text=_("e.g. Main kitchen"))
+    address = forms.CharField(label=capfirst(_("address")), max_length=255)
+    municipality = MunicipalityField()
+    instructions = forms.CharField(
+        label=capfirst(_("instructions")),
+        max_length=255,
+        required=False,
+        help_text=_("Optional: entrance, receiving hours, who receives."),
+    )
+
+    def __init__(self, *args, first: bool = False, **kwargs):
+        if first:
+            kwargs.update(empty_permitted=True, use_required_attribute=False)
+        super().__init__(*args, **kwargs)
+        if first:
+            del self.fields["municipality"]
+
+    def address_input(self, *, municipality=None):
+        """The cleaned address for the services (in `municipality` when the form has none),
+        or None for an untouched optional form."""
+        data = self.cleaned_data
+        if not data:
+            return None
+        return AddressInput(
+            label=data["label"],
+            address=data["address"],
+            municipality=data.get("municipality", municipality),
+            instructions=data.get("instructions", ""),
+        )

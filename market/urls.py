@@ -6,7 +6,10 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from market import views as market_views
+
 urlpatterns = [
+    path("robots.txt", market_views.robots_txt, name="robots_txt"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cms/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
@@ -18,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("", include("cooperatives.urls")),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
+    path("", include("market.urls_organizations")),
     path("", include("cms.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -1,7 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from market.selectors import delivery_address_text, delivery_addresses
 from orders.models import DeliveryMethod, PaymentMethod
+
+SAVED_ADDRESS_NONE = ""
+NOT_YOUR_ADDRESS = _("That saved address is not one of yours. Choose one from the list or write the address.")
 
 
 class CartLineForm(forms.Form):
@@ -17,9 +21,24 @@ class CartLineForm(forms.Form):
 
 
 class CheckoutForm(forms.Form):
+    """Who orders, how she receives it and how she pays; the service checks it all again.
+
+    `organizations` are the approved ones she may order for. When they have saved delivery
+    addresses she may pick one (`saved_address`) instead of typing: it must belong to the
+    organisation she orders for, and the order keeps a copy of its text. A saved address id
+    that is not one of them is refused, whether or not the list is shown.
+    """
+
     buyer = forms.ChoiceField(label=_("Who is ordering"), required=True)
     delivery_method = forms.ChoiceField(
         label=_("How you receive it"), choices=DeliveryMethod.choices, widget=forms.RadioSelect
+    )
+    saved_address = forms.ChoiceField(
+        label=_("Saved delivery address"),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("For delivery to your organisation. Choose “Another address” to write one below."),
+        error_messages={"invalid_choice": NOT_YOUR_ADDRESS},
     )
     delivery_address = forms.CharField(label=_("Delivery address"), max_length=300, required=False)
     payment_method = forms.ChoiceField(label=_("Payment"), widget=forms.RadioSelect)
@@ -51,10 +70,62 @@ class CheckoutForm(forms.Form):
         self.fields["payment_method"].choices = methods
         self.fields["payment_method"].initial = PaymentMethod.CASH
         self.fields["delivery_method"].initial = DeliveryMethod.PICKUP
+        self._set_saved_addresses(organizations)
+
+    def _set_saved_addresses(self, organizations):
+        """Offer the organisations' saved addresses (one query, none for a household)."""
+        addresses = delivery_addresses(organizations=organizations)
+        self.saved_addresses = {str(address.pk): address for address in addresses}
+        if not addresses:
+            # Nothing to offer: no field, but a posted id is still refused in `clean`.
+            del self.fields["saved_address"]
+            return
+        several = len({address.organization_id for address in addresses}) > 1
+        names = {str(org.pk): org.legal_name for org in organizations}
+
+        def label(address):
+            text = delivery_address_text(address)
+            return f"{names[str(address.organization_id)]} · {text}" if several else text
+
+        field = self.fields["saved_address"]
+        field.choices = [(SAVED_ADDRESS_NONE, _("Another address"))] + [
+            (key, label(address)) for key, address in self.saved_addresses.items()
+        ]
+        field.initial = SAVED_ADDRESS_NONE
 
     @property
     def organization(self):
         return self.organizations.get(self.cleaned_data.get("buyer", "self"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if "saved_address" in self.fields:
+            key = cleaned.get("saved_address") or SAVED_ADDRESS_NONE
+        else:
+            key = (self.data.get(self.add_prefix("saved_address")) or "").strip()
+            if key:
+                self.add_error(None, NOT_YOUR_ADDRESS)
+                return cleaned
+        # A saved address chosen wins over typed text; a pickup ignores both.
+        address = self.saved_addresses.get(key)
+        if address is None or cleaned.get("delivery_method") != DeliveryMethod.DELIVERY:
+            return cleaned  # typed (or no) address; a pickup needs none
+        if "buyer" not in cleaned:
+            return cleaned  # the buyer field has its own error
+        organization = self.organization
+        if organization is None or organization.pk != address.organization_id:
+            owner = next(org for org in self.organizations.values() if org.pk == address.organization_id)
+            self.add_error(
+                "saved_address",
+                _(
+                    "This address belongs to %(name)s. Choose %(name)s under “Who is ordering”, "
+                    "or choose “Another address” and write it."
+                )
+                % {"name": owner.legal_name},
+            )
+            return cleaned
+        cleaned["delivery_address"] = delivery_address_text(address)
+        return cleaned
 
     def choice(self):
         """What the buyer chose, for `orders.services.order_place`."""

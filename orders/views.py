@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from market import selectors as market_selectors
 from market.models import BuyerOrganization
 from market.units import format_quantity
 from orders import selectors, services
@@ -122,9 +123,13 @@ def checkout_submit(request, *, cart, form):
 
 @login_required
 def order_list(request):
-    return render(
-        request, "orders/order_list.html", {"orders": selectors.orders_for_buyer(user=request.user)}
-    )
+    # The buyer's organisations are linked from here (not from the header, which would cost
+    # every page a query): one query on this page.
+    context = {
+        "orders": selectors.orders_for_buyer(user=request.user),
+        "memberships": market_selectors.user_organizations(user=request.user),
+    }
+    return render(request, "orders/order_list.html", context)
 
 
 def _buyer_order(request, number) -> Order:

@@ -46,6 +46,7 @@ from tests.factories import (
     make_photo,
     make_product,
 )
+from tests.orders.factories import make_organization
 
 # The module fixture builds the data once; the mark gives each test its database access.
 pytestmark = pytest.mark.django_db
@@ -240,6 +241,20 @@ def fulfilment(w):
     return w.fulfilment.pk
 
 
+def organization_a(w):
+    """Buyer A's organisation with a saved address, made inside the test (rolled back with it)."""
+    organization = make_organization(member=w.buyer_a)
+    organization.address = organization.delivery_addresses.create(
+        label="Cocina de A", address="Calle 1 # 2-3", municipality=organization.municipality
+    )
+    return organization
+
+
+def organization_address_a(w):
+    organization = organization_a(w)
+    return reverse("market:address_remove", args=[organization.pk, organization.address.pk])
+
+
 MANAGER_A = {"manager_a": 200}
 MANAGER_A_POST = {"manager_a": 405}
 BUYER_A = {"buyer_a": 200}
@@ -249,6 +264,8 @@ MATRIX: dict[str, Row] = {
     # Public pages
     "home": everyone(lambda w: "/"),
     "catalog:list": everyone(lambda w: reverse("catalog:list")),
+    "cms:sitemap": everyone(lambda w: reverse("cms:sitemap")),
+    "robots_txt": everyone(lambda w: reverse("robots_txt")),
     "catalog:product_detail": everyone(
         lambda w: reverse("catalog:product_detail", args=[w.coop_a.slug, w.product.slug])
     ),
@@ -274,6 +291,13 @@ MATRIX: dict[str, Row] = {
     "orders:list": signed_in(lambda w: reverse("orders:list")),
     # Signature-checked, CSRF-exempt: GET is refused for everyone.
     "orders:stripe_webhook": post_only_for_everyone(lambda w: reverse("orders:stripe_webhook")),
+    # A business registers itself (any signed-in person); buyer A's organisation, for its members
+    "market:organization_register": signed_in(lambda w: reverse("market:organization_register")),
+    "market:organization_detail": only(
+        lambda w: reverse("market:organization_detail", args=[organization_a(w).pk]), BUYER_A
+    ),
+    "market:address_add": only(lambda w: reverse("market:address_add", args=[organization_a(w).pk]), BUYER_A),
+    "market:address_remove": only(organization_address_a, BUYER_A, post_only=True),
     # Buyer A's order
     "orders:detail": only(buyer("orders:detail"), BUYER_A),
     "orders:cancel": only(buyer("orders:cancel"), BUYER_A, post_only=True),

@@ -49,7 +49,7 @@ from tests.factories import (
     make_photo,
     make_product,
 )
-from tests.orders.factories import fill_cart, place_order
+from tests.orders.factories import fill_cart, make_organization, place_order
 
 # --- Discovery ---------------------------------------------------------------------------
 
@@ -181,18 +181,33 @@ def fulfilment_pk(w):
     return w.fulfilment.pk
 
 
+def organization(w):
+    """The buyer's organisation with a saved address, made on first use in the test."""
+    if "organization" not in w.__dict__:
+        w.organization = make_organization(member=w.buyer)
+        w.organization.address = w.organization.delivery_addresses.create(
+            label="Cocina", address="Calle 1 # 2-3", municipality=w.organization.municipality
+        )
+    return w.organization
+
+
 # Reads: a GET renders (or redirects) and changes nothing; so does a POST with a valid token.
 READ_ONLY = {
     "wagtail_serve": Url(lambda w: "/"),
     "page:cms.marketeventpage:index_route": Url(lambda w: w.open_market.url),
     "page:cms.marketeventpage:calendar": Url(lambda w: w.open_market.url + "calendario/"),
     "catalog:list": Url(lambda w: reverse("catalog:list")),
+    "cms:sitemap": Url(lambda w: reverse("cms:sitemap")),
+    "robots_txt": Url(lambda w: reverse("robots_txt")),
     "catalog:product_detail": Url(lambda w: reverse("catalog:product_detail", args=[w.slug, w.product.slug])),
     "catalog:cooperative_detail": Url(lambda w: reverse("catalog:cooperative_detail", args=[w.slug])),
     "catalog:workspace_home": Url(ws("catalog:workspace_home"), "manager"),
     "cooperatives:workspace_index": Url(lambda w: reverse("cooperatives:workspace_index"), "manager", 302),
     "cooperatives:producer_list": Url(ws("cooperatives:producer_list"), "manager"),
     "orders:cart": Url(lambda w: reverse("orders:cart"), "buyer"),
+    "market:organization_detail": Url(
+        lambda w: reverse("market:organization_detail", args=[organization(w).pk]), "buyer"
+    ),
     "orders:list": Url(lambda w: reverse("orders:list"), "buyer"),
     "orders:detail": Url(lambda w: reverse("orders:detail", args=[w.order.number]), "buyer"),
     "orders:pay_card_return": Url(
@@ -311,6 +326,32 @@ POSTS = {
         "manager",
         200,
         lambda w: {"product": w.product.pk, "quantity": "8"},
+    ),
+    # A business registering itself, and its delivery addresses
+    "market:organization_register": Url(
+        lambda w: reverse("market:organization_register"),
+        "buyer",
+        200,
+        lambda w: {
+            "kind": "restaurant",
+            "legal_name": "Restaurante La Olla",
+            "nit": "900.123.456-8",
+            "billing_address": "Cra 4 # 10-20",
+            "municipality": "76001",
+            "email": "compras@laolla.co",
+            "phone": "3001234567",
+        },
+    ),
+    "market:address_add": Url(
+        lambda w: reverse("market:address_add", args=[organization(w).pk]),
+        "buyer",
+        200,
+        lambda w: {"label": "Bodega", "address": "Calle 5 # 3-20", "municipality": "76001"},
+    ),
+    "market:address_remove": Url(
+        lambda w: reverse("market:address_remove", args=[organization(w).pk, organization(w).address.pk]),
+        "buyer",
+        405,
     ),
     # The buyer
     "orders:cart_add": Url(
