@@ -8,12 +8,8 @@ import re
 from decimal import Decimal
 
 from catalog.models import Category
+from tests.e2e.helpers import text as _text
 from tests.factories import DEMO_PASSWORD, CooperativeFactory, MembershipFactory, image_bytes, make_product
-
-
-def _text(s: str) -> str:
-    """Collapse every kind of whitespace (including U+00A0) to one plain space."""
-    return " ".join(s.split())
 
 
 def _no_horizontal_scroll(page) -> bool:

@@ -14,7 +14,7 @@ the few messages compared are the app's own translations, read with `translation
 """
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone, translation
@@ -22,20 +22,17 @@ from django.utils.translation import gettext
 from playwright.sync_api import expect
 from wagtail.models import Locale
 
-from catalog.models import Category
-from cms.models import HomePage, MarketEventPage, MarketIndexPage, MarketStock, PickupPoint, SlotUsage
-from market.models import Municipality
+from cms.models import HomePage, MarketEventPage, MarketIndexPage, MarketStock, SlotUsage
 from orders.models import Cart, Order
 from tests.cms.factories import make_market
-from tests.factories import DEMO_PASSWORD, CooperativeFactory, UserFactory, make_product
+from tests.e2e.helpers import fits_the_phone as _fits_the_phone
+from tests.e2e.helpers import guaviare_goods
+from tests.e2e.helpers import local as _local
+from tests.e2e.helpers import sign_in as _sign_in
+from tests.e2e.helpers import text as _text
+from tests.factories import UserFactory
 
 ORDER_URL = re.compile(r"/en/pedidos/(?P<number>[^/]+)/$")
-GUAVIARE = "95001"
-
-
-def _text(s: str) -> str:
-    """Collapse every kind of whitespace (including U+00A0) to one plain space."""
-    return " ".join(s.split())
 
 
 def _in(language: str, message: str, **values) -> str:
@@ -44,51 +41,12 @@ def _in(language: str, message: str, **values) -> str:
         return gettext(message) % values
 
 
-def _fits_the_phone(page) -> bool:
-    """No sideways scrolling, measured against the layout viewport (`clientWidth`)."""
-    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
-
-
-def _sign_in(page, user) -> None:
-    page.goto("/cuenta/login/")
-    page.locator('input[name="login"]').fill(user.email)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.locator('input[name="password"]').press("Enter")
-    page.wait_for_url(lambda url: "/cuenta/login/" not in url)
-
-
-def _local(day, hhmm: str) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.fromisoformat(hhmm)))
-
-
 def _path(page) -> str:
     return page.evaluate("location.pathname")
 
 
 def _language(page) -> str:
     return page.locator("html").get_attribute("lang")
-
-
-def _cooperatives_and_products():
-    """Two verified cooperatives of the Guaviare, a product each, and a pickup point."""
-    guaviare = Municipality.objects.get(code=GUAVIARE)
-    fish = CooperativeFactory(name="Frutos del Guaviare", slug="frutos-del-guaviare", municipality=guaviare)
-    cassava = CooperativeFactory(name="ASOYUPGUZ", slug="asoyupguz", municipality=guaviare)
-    cachama = make_product(
-        fish,
-        name="Cachama fresca",
-        category=Category.objects.get(slug="pescado"),
-        price_cop=14000,
-        stock=Decimal("50"),
-    )
-    yuca = make_product(cassava, name="Yuca fresca", price_cop=1800, stock=Decimal("200"))
-    point = PickupPoint.objects.create(
-        name="Parque Principal de San José del Guaviare",
-        address="Calle 8 con Carrera 22",
-        municipality=guaviare,
-        instructions="Toldo verde frente a la alcaldía.",
-    )
-    return cachama, yuca, point
 
 
 def _translate(page, title: str):
@@ -142,7 +100,7 @@ def _slot_places(page, slot) -> str:
 
 
 def test_buyer_switches_to_english_and_orders_through_the_spanish_market(phone):
-    cachama, yuca, point = _cooperatives_and_products()
+    (_fish, cachama), (_cassava, yuca), point = guaviare_goods()
     day = timezone.localdate() + timedelta(days=4)
     market = make_market(
         title="Mercado campesino de San José",
@@ -242,7 +200,7 @@ def test_buyer_switches_to_english_and_orders_through_the_spanish_market(phone):
 
 
 def test_english_index_lists_an_untranslated_market_and_stays_in_english(phone):
-    cachama, yuca, point = _cooperatives_and_products()
+    (_fish, cachama), (_cassava, yuca), point = guaviare_goods()
     day = timezone.localdate() + timedelta(days=4)
     translated = make_market(
         title="Mercado campesino de San José",

@@ -10,7 +10,7 @@ Python; the rest goes through pages, forms and buttons.
 """
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,54 +19,19 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from catalog.models import Category
-from cms.models import MarketEventPage, MarketIndexPage, MarketStock, PickupPoint, SlotUsage
-from market.models import MARKET_BUILDERS_GROUP, Municipality
+from cms.models import MarketEventPage, MarketIndexPage, MarketStock, SlotUsage
+from market.models import MARKET_BUILDERS_GROUP
 from orders import services as order_services
 from orders.models import Order
 from tests.cms.factories import make_market
-from tests.factories import DEMO_PASSWORD, CooperativeFactory, UserFactory, make_product
+from tests.e2e.helpers import guaviare_goods
+from tests.e2e.helpers import local as _local
+from tests.e2e.helpers import sign_in as _sign_in
+from tests.e2e.helpers import text as _text
+from tests.factories import UserFactory
 
 ORDER_URL = re.compile(r"/pedidos/(?P<number>[^/]+)/$")
 GUAVIARE = "95001"
-
-
-def _text(s: str) -> str:
-    return " ".join(s.split())
-
-
-def _sign_in(page, user) -> None:
-    page.goto("/cuenta/login/")
-    page.locator('input[name="login"]').fill(user.email)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.locator('input[name="password"]').press("Enter")
-    page.wait_for_url(lambda url: "/cuenta/login/" not in url)
-
-
-def _local(day, hhmm: str) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.fromisoformat(hhmm)))
-
-
-def _cooperatives_and_products():
-    """Two verified cooperatives of the Guaviare, a product each, and a pickup point."""
-    guaviare = Municipality.objects.get(code=GUAVIARE)
-    fish = CooperativeFactory(name="Frutos del Guaviare", slug="frutos-del-guaviare", municipality=guaviare)
-    cassava = CooperativeFactory(name="ASOYUPGUZ", slug="asoyupguz", municipality=guaviare)
-    cachama = make_product(
-        fish,
-        name="Cachama fresca",
-        category=Category.objects.get(slug="pescado"),
-        price_cop=14000,
-        stock=Decimal("50"),
-    )
-    yuca = make_product(cassava, name="Yuca fresca", price_cop=1800, stock=Decimal("200"))
-    point = PickupPoint.objects.create(
-        name="Parque Principal de San José del Guaviare",
-        address="Calle 8 con Carrera 22",
-        municipality=guaviare,
-        instructions="Toldo verde frente a la alcaldía.",
-    )
-    return (fish, cachama), (cassava, yuca), point
 
 
 def _market_builder(**names):
@@ -105,7 +70,7 @@ def _type_date(page, selector: str, value: str) -> None:
 
 
 def test_market_builder_creates_and_publishes_a_market(desktop, other_phone):
-    (fish, cachama), (cassava, yuca), point = _cooperatives_and_products()
+    (fish, cachama), (cassava, yuca), point = guaviare_goods()
     builder = _market_builder(first_name="Sandra Milena", last_name="Cárdenas")
     staff = UserFactory(first_name="Equipo", last_name="Minga", is_staff=True, is_superuser=True)
     index = MarketIndexPage.objects.get()
@@ -204,7 +169,7 @@ def _slot_places(page, slot) -> str:
 
 
 def test_buyer_orders_in_open_market_on_a_phone_and_picks_a_slot(phone):
-    (_fish, cachama), (_cassava, yuca), point = _cooperatives_and_products()
+    (_fish, cachama), (_cassava, yuca), point = guaviare_goods()
     day = timezone.localdate() + timedelta(days=4)
     market = make_market(
         title="Mercado campesino de San José",
@@ -265,7 +230,7 @@ def test_builder_sees_the_order_in_the_consolidated_list(desktop):
         reverse("cms_market_report", args=[1])
     except NoReverseMatch:
         pytest.skip("The Market Builder report (admin URL `cms_market_report`) does not exist yet.")
-    (fish, cachama), (cassava, yuca), point = _cooperatives_and_products()
+    (fish, cachama), (cassava, yuca), point = guaviare_goods()
     builder = _market_builder(first_name="Sandra Milena", last_name="Cárdenas")
     market = make_market(
         title="Mercado campesino de San José",

@@ -18,36 +18,20 @@ from playwright.sync_api import expect
 from catalog.models import Category
 from cooperatives.models import MembershipRole
 from orders.models import Order, OrderStatus, PaymentMethod, PaymentStatus
-from tests.factories import DEMO_PASSWORD, CooperativeFactory, MembershipFactory, UserFactory, make_product
+from tests.e2e.helpers import fits_the_phone as _fits_the_phone
+from tests.e2e.helpers import sign_in as _sign_in
+from tests.e2e.helpers import text as _text
+from tests.factories import CooperativeFactory, MembershipFactory, UserFactory, make_product
 from tests.orders.factories import make_organization
 from tests.orders.stripe_stub import stripe_stub_fixture  # noqa: F401  (the `stripe_stub` fixture)
 
 ORDER_URL = re.compile(r"/pedidos/(?P<number>[^/]+)/$")
 
 
-def _text(s: str) -> str:
-    """Collapse every kind of whitespace (including U+00A0) to one plain space."""
-    return " ".join(s.split())
-
-
 def _es(label) -> str:
     """A model label as the Spanish page shows it."""
     with translation.override("es"):
         return str(label)
-
-
-def _fits_the_phone(page) -> bool:
-    """No sideways scrolling. On a mobile viewport `window.innerWidth` grows with wide
-    content, so the page is measured against the layout viewport (`clientWidth`)."""
-    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
-
-
-def _sign_in(page, user) -> None:
-    page.goto("/cuenta/login/")
-    page.locator('input[name="login"]').fill(user.email)
-    page.locator('input[name="password"]').fill(DEMO_PASSWORD)
-    page.locator('input[name="password"]').press("Enter")
-    page.wait_for_url(lambda url: "/cuenta/login/" not in url)
 
 
 def _add_to_cart(page, product_name: str, quantity: str) -> None:

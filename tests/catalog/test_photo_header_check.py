@@ -10,7 +10,6 @@ Wagtail admin's image form. Broken and fake files get a clear form error too.
 import struct
 import zlib
 from contextlib import contextmanager
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -25,7 +24,7 @@ from catalog.models import ProductPhoto
 from market.images import PhotoField, strip_metadata
 from tests.catalog import photos
 from tests.catalog.helpers import spanish
-from tests.factories import UserFactory, image_bytes, make_product
+from tests.factories import image_bytes
 
 Image = get_image_model()
 
@@ -89,24 +88,6 @@ def watching_decoders():
 def decoded_images(load) -> int:
     """How many different images were decoded (one image may be asked to load more than once)."""
     return len({id(call.args[0]) for call in load.call_args_list})
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = str(root)
-    return root
-
-
-@pytest.fixture
-def product(cooperative):
-    return make_product(cooperative)
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(is_superuser=True, is_staff=True)
 
 
 def post_to_workspace(client, manager, product, file):
