@@ -366,3 +366,16 @@ def test_invoice_for_an_organisation_is_marked_paid(seller_a, household):
     _post(seller_a, "fulfilment_mark_paid", _fulfilment(order, seller_a))
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.PAID
+
+
+def test_plain_text_emails_are_not_html_escaped(seller_a, household, django_capture_on_commit_callbacks):
+    """A name with an apostrophe or an ampersand reads as typed in the text part, and is
+    escaped only in the HTML part."""
+    Product.objects.filter(pk=seller_a.product.pk).update(name="Café & cacao D'Oro")
+    with django_capture_on_commit_callbacks(execute=True):
+        place_order(household, [(seller_a.product, "10")], notes="x")
+    for message in mail.outbox:
+        assert "Café & cacao D'Oro" in message.body
+        assert "&amp;" not in message.body and "&#x27;" not in message.body
+        html = message.alternatives[0][0]
+        assert "Café &amp; cacao D&#x27;Oro" in html
