@@ -42,8 +42,8 @@ def organization_registered(organization_id: int) -> None:
     )
     with translation.override(settings.LANGUAGE_CODE):
         context = {"organization": organization, "registrant": first.user if first else None, "url": url}
-        EmailMessage(
-            subject="[Minga] " + _("Organisation to review: %(name)s") % {"name": organization.legal_name},
-            body=render_to_string("market/email/organization_registered.txt", context),
-            to=to,
-        ).send()
+        subject = "[Minga] " + _("Organisation to review: %(name)s") % {"name": organization.legal_name}
+        body = render_to_string("market/email/organization_registered.txt", context)
+        # One message each: no staff member sees the others' addresses.
+        for address in to:
+            EmailMessage(subject=subject, body=body, to=[address]).send()
