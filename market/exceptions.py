@@ -11,3 +11,7 @@ class OrganizationError(Exception):
 
 class DuplicateNitError(OrganizationError):
     """An organisation with this NIT is already registered; nothing was saved."""
+
+
+class AddressLimitError(OrganizationError):
+    """The organisation already keeps as many delivery addresses as allowed; nothing was saved."""

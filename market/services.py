@@ -16,7 +16,7 @@ from django.db.models.functions import Replace
 from django.utils.translation import gettext as _
 
 from market import notifications
-from market.exceptions import DuplicateNitError, OrganizationError
+from market.exceptions import AddressLimitError, DuplicateNitError, OrganizationError
 from market.models import (
     BuyerOrganization,
     CreditDays,
@@ -27,6 +27,8 @@ from market.models import (
     User,
 )
 from market.nit import normalize_nit
+
+MAX_DELIVERY_ADDRESSES = 12
 
 
 @dataclass(frozen=True)
@@ -129,9 +131,17 @@ def _check_may_order(*, organization: BuyerOrganization, actor: User) -> None:
 def delivery_address_add(
     *, organization: BuyerOrganization, actor: User, data: AddressInput
 ) -> DeliveryAddress:
-    """Save a delivery address for the organisation; `actor` must be a member who may order."""
+    """Save a delivery address for the organisation; `actor` must be a member who may order.
+
+    At most `MAX_DELIVERY_ADDRESSES`, so the list offered at checkout stays short on a phone.
+    """
     with transaction.atomic():
         _check_may_order(organization=organization, actor=actor)
+        if organization.delivery_addresses.count() >= MAX_DELIVERY_ADDRESSES:
+            raise AddressLimitError(
+                _("An organisation keeps at most %(max)s delivery addresses: remove one first.")
+                % {"max": MAX_DELIVERY_ADDRESSES}
+            )
         return _new_address(organization=organization, data=data)
 
 

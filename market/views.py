@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from market import selectors, services
-from market.exceptions import DuplicateNitError, OrganizationError
+from market.exceptions import AddressLimitError, DuplicateNitError, OrganizationError
 from market.forms import DeliveryAddressForm, OrganizationRegisterForm
 from market.models import OrganizationMember
 
@@ -79,10 +79,13 @@ def address_add(request, pk):
             services.delivery_address_add(
                 organization=organization, actor=request.user, data=form.address_input()
             )
+        except AddressLimitError as error:
+            form.add_error(None, error.message)
         except OrganizationError:
             raise Http404 from None
-        messages.success(request, _("Delivery address saved."))
-        return redirect("market:organization_detail", organization.pk)
+        else:
+            messages.success(request, _("Delivery address saved."))
+            return redirect("market:organization_detail", organization.pk)
     return render(
         request,
         "market/address_form.html",

@@ -212,3 +212,16 @@ def test_the_services_refuse_a_member_who_may_not_order_even_without_the_views(p
         organization=hotel, actor=people["member"], address_id=club.kitchen.pk
     )
     assert DeliveryAddress.objects.count() == 2
+
+
+def test_an_organisation_keeps_a_short_list_of_addresses(client, people, hotel):
+    from market.services import MAX_DELIVERY_ADDRESSES
+
+    for n in range(MAX_DELIVERY_ADDRESSES - hotel.delivery_addresses.count()):
+        _address(hotel, f"Sede {n}")
+    _as(client, people["member"])
+    response = client.post(_add(hotel), NEW)
+    assert response.status_code == 400
+    assert str(MAX_DELIVERY_ADDRESSES) in response.content.decode()
+    assert hotel.delivery_addresses.count() == MAX_DELIVERY_ADDRESSES
+    assert not hotel.delivery_addresses.filter(label="Bodega").exists()
