@@ -29,6 +29,7 @@ from market.models import (
 from market.nit import normalize_nit
 
 MAX_DELIVERY_ADDRESSES = 12
+MAX_PENDING_REGISTRATIONS = 3  # per person: staff review each one by hand
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,17 @@ def organization_register(
     nit = normalize_nit(nit)
     try:
         with transaction.atomic():
+            waiting = OrganizationMember.objects.filter(
+                user=user, organization__status=OrganizationStatus.PENDING
+            ).count()
+            if waiting >= MAX_PENDING_REGISTRATIONS:
+                raise OrganizationError(
+                    _(
+                        "You already have %(count)s registrations waiting for review. We will write "
+                        "to you; you can register another one after that."
+                    )
+                    % {"count": waiting}
+                )
             if nit_taken(nit):
                 raise _duplicate_nit_error()
             organization = BuyerOrganization(

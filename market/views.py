@@ -41,6 +41,8 @@ def organization_register(request):
             )
         except DuplicateNitError as error:
             form.add_error("nit", error.message)
+        except OrganizationError as error:
+            form.add_error(None, error.message)
         else:
             messages.success(
                 request,

@@ -339,3 +339,19 @@ def test_once_staff_approve_it_she_orders_for_it_with_its_saved_address(client, 
     assert order.organization == registered
     assert order.delivery_address.startswith("Cocina principal: Avenida 6N # 23-45, calle lateral, Cali")
     assert order.due_on is not None
+
+
+def test_one_person_cannot_flood_staff_with_registrations(client, owner, staff):
+    from market.models import OrganizationStatus
+    from market.services import MAX_PENDING_REGISTRATIONS
+    from tests.orders.factories import make_organization
+
+    for _ in range(MAX_PENDING_REGISTRATIONS):
+        make_organization(member=owner, status=OrganizationStatus.PENDING)
+    client.force_login(owner)
+    response = client.post(URL, _data())
+    assert response.status_code == 400
+    assert BuyerOrganization.objects.count() == MAX_PENDING_REGISTRATIONS
+    assert not mail.outbox
+    errors = " ".join(response.context["form"].non_field_errors())
+    assert str(MAX_PENDING_REGISTRATIONS) in errors and errors in response.content.decode()
