@@ -167,6 +167,17 @@ def cooperative_market_list(event_id: int, cooperative_id: int) -> None:
         )
 
 
+def _title_in(event: MarketEventPage, language: str) -> str:
+    """The market's title as published in `language`, else the original's."""
+    translated = (
+        MarketEventPage.objects.live()
+        .filter(translation_key=event.translation_key, locale__language_code=language)
+        .values_list("title", flat=True)
+        .first()
+    )
+    return translated or event.title
+
+
 @task(backend="jobs")
 def pickup_reminder(market_order_id: int) -> None:
     """Remind a buyer of her pickup slot or delivery: once, whoever runs it and how often."""
@@ -193,13 +204,15 @@ def pickup_reminder(market_order_id: int) -> None:
             else:
                 subject = _("Your order %(number)s from %(market)s: your pickup time")
             lines = order.lines.exclude(status="rejected").select_related("fulfilment__cooperative")
+            market_title = _title_in(link.event, order.language)
             _send(
                 template="pickup_reminder",
-                subject=subject % {"number": order.number, "market": link.event.title},
+                subject=subject % {"number": order.number, "market": market_title},
                 to=[order.buyer.email],
                 context={
                     "link": link,
                     "event": link.event,
+                    "market_title": market_title,
                     "order": order,
                     "slot": link.slot,
                     "lines": lines.order_by("fulfilment__cooperative__name", "product_name"),

@@ -288,3 +288,30 @@ def test_a_buyer_who_orders_in_english_gets_her_emails_in_english(
     assert f"/en/pedidos/{order.number}/" in to_buyer.body
     to_cooperative = next(m for m in mail.outbox if m.to == [manager.email])
     assert "Nuevo pedido" in to_cooperative.subject, "cooperatives read Spanish"
+
+
+def test_the_pickup_reminder_of_an_english_order_names_the_market_in_english(
+    client, english_tree, event, goods, django_capture_on_commit_callbacks
+):
+    _home_en, _index_en, event_en = english_tree
+    buyer = UserFactory(email="reader@example.org")
+    client.force_login(buyer)
+    client.post(event_en.url + "cesta/", {"product": goods[0].pk, "quantity": "1", "action": "add"})
+    client.post(
+        event_en.url + "pedido/",
+        {
+            "buyer": "self",
+            "delivery_method": "pickup",
+            "payment_method": "cash",
+            "slot": event.slots.get().pk,
+        },
+    )
+    MarketEventPage.objects.filter(translation_key=event.translation_key).update(
+        closes_at=timezone.now() - timedelta(minutes=1)
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        markets_close_due()
+    reminder = next(m for m in mail.outbox if m.to == [buyer.email])
+    assert "Guaviare peasant market" in reminder.subject and "Guaviare peasant market" in reminder.body
+    assert "Mercado campesino del Guaviare" not in reminder.body
