@@ -1,7 +1,8 @@
 """What several browser journeys share: reading text, signing in, a phone-width check, the
 Guaviare cooperatives and their goods."""
 
-from datetime import datetime, time
+import re
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils import timezone
 from catalog.models import Category
 from cms.models import PickupPoint
 from market.models import Municipality
+from tests.cms.factories import make_market
 from tests.factories import DEMO_PASSWORD, CooperativeFactory, make_product
 
 GUAVIARE = "95001"  # San José del Guaviare
@@ -59,3 +61,24 @@ def guaviare_goods():
         instructions="Toldo verde frente a la alcaldía.",
     )
     return (fish, cachama), (cassava, yuca), point
+
+
+def slot_places(page, slot) -> str:
+    """The places left in `slot` on the market page's pickup-point line ("08:00–09:00 (10 …")."""
+    times = f"{timezone.localtime(slot.starts_at):%H:%M}–{timezone.localtime(slot.ends_at):%H:%M}"
+    found = re.search(rf"{times} \((\d+) ", text(page.locator("#cesta").inner_text()))
+    assert found, text(page.locator("#cesta").inner_text())
+    return found[1]
+
+
+def san_jose_market():
+    """An open market of the Guaviare goods, two slots on market day (10 and 15 places):
+    (market, cachama, yuca)."""
+    (_fish, cachama), (_cassava, yuca), point = guaviare_goods()
+    day = timezone.localdate() + timedelta(days=4)
+    market = make_market(
+        title="Mercado campesino de San José",
+        offers=[(cachama, 12500, 40), (yuca, 1600, 150)],
+        slots=[(point, local(day, "08:00"), 10), (point, local(day, "09:00"), 15)],
+    )
+    return market, cachama, yuca

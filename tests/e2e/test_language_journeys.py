@@ -26,10 +26,9 @@ from cms.models import HomePage, MarketEventPage, MarketIndexPage, MarketStock, 
 from orders.models import Cart, Order
 from tests.cms.factories import make_market
 from tests.e2e.helpers import fits_the_phone as _fits_the_phone
-from tests.e2e.helpers import guaviare_goods
+from tests.e2e.helpers import guaviare_goods, san_jose_market, slot_places
 from tests.e2e.helpers import local as _local
 from tests.e2e.helpers import sign_in as _sign_in
-from tests.e2e.helpers import text as _text
 from tests.factories import UserFactory
 
 ORDER_URL = re.compile(r"/en/pedidos/(?P<number>[^/]+)/$")
@@ -87,26 +86,11 @@ def _add_to_basket(page, product_name: str, quantity: str) -> None:
     expect(page.locator("ul.messages")).to_contain_text(product_name)
 
 
-def _slot_places(page, slot) -> str:
-    """The pickup-point line of the market page for `slot`: "08:00–09:00 (10 places)"."""
-    times = f"{timezone.localtime(slot.starts_at):%H:%M}–{timezone.localtime(slot.ends_at):%H:%M}"
-    text = _text(page.locator("#cesta").inner_text())
-    match = re.search(rf"{times} \((\d+) ", text)
-    assert match, text
-    return match[1]
-
-
 # --- a. A buyer switches to English halfway through her basket and orders there ---------------
 
 
 def test_buyer_switches_to_english_and_orders_through_the_spanish_market(phone):
-    (_fish, cachama), (_cassava, yuca), point = guaviare_goods()
-    day = timezone.localdate() + timedelta(days=4)
-    market = make_market(
-        title="Mercado campesino de San José",
-        offers=[(cachama, 12500, 40), (yuca, 1600, 150)],
-        slots=[(point, _local(day, "08:00"), 10), (point, _local(day, "09:00"), 15)],
-    )
+    market, cachama, yuca = san_jose_market()
     (market_en,) = _english_tree((market, "San José peasant market"))
     assert market_en.url.startswith("/en/") and market_en.trading_event.pk == market.pk
     early, late = market.slots.order_by("starts_at")
@@ -133,7 +117,7 @@ def test_buyer_switches_to_english_and_orders_through_the_spanish_market(phone):
     expect(_card(phone, "Cachama fresca")).to_contain_text("12.500")
     basket = phone.locator("#cesta")
     expect(basket).to_contain_text("Yuca fresca")
-    assert _slot_places(phone, late) == "15"
+    assert slot_places(phone, late) == "15"
     assert _fits_the_phone(phone)
 
     # 2,5 kg of cachama, added on the English page, which stays in English.
@@ -185,13 +169,13 @@ def test_buyer_switches_to_english_and_orders_through_the_spanish_market(phone):
     # The English page, then the Spanish one through the footer: one place less in her slot,
     # 37,5 kg of cachama left, and the basket empty in both languages.
     phone.goto(market_en.url)
-    assert _slot_places(phone, late) == "14" and _slot_places(phone, early) == "10"
+    assert slot_places(phone, late) == "14" and slot_places(phone, early) == "10"
     expect(_card(phone, "Cachama fresca")).to_contain_text("37,5")
     expect(phone.locator("#cesta li", has_text="Cachama fresca")).to_have_count(0)
     _follow_language_link(phone, "es")
     assert _path(phone) == market.url
     expect(phone.locator("h1")).to_have_text(market.title)
-    assert _slot_places(phone, late) == "14" and _slot_places(phone, early) == "10"
+    assert slot_places(phone, late) == "14" and slot_places(phone, early) == "10"
     expect(_card(phone, "Cachama fresca")).to_contain_text("37,5")
     expect(phone.locator("#cesta li", has_text="Yuca fresca")).to_have_count(0)
 
@@ -237,6 +221,6 @@ def test_english_index_lists_an_untranslated_market_and_stays_in_english(phone):
     expect(phone.locator("h1")).to_have_text(untranslated.title)
     expect(phone.locator("article.card")).to_have_count(1)
     expect(_card(phone, "Yuca fresca")).to_contain_text("1.600")
-    assert _slot_places(phone, untranslated.slots.get()) == "15"
+    assert slot_places(phone, untranslated.slots.get()) == "15"
     expect(phone.locator("footer nav.languages a[lang='es']")).to_have_attribute("href", untranslated.url)
     assert _fits_the_phone(phone)

@@ -24,7 +24,7 @@ from market.models import MARKET_BUILDERS_GROUP
 from orders import services as order_services
 from orders.models import Order
 from tests.cms.factories import make_market
-from tests.e2e.helpers import guaviare_goods
+from tests.e2e.helpers import guaviare_goods, san_jose_market, slot_places
 from tests.e2e.helpers import local as _local
 from tests.e2e.helpers import sign_in as _sign_in
 from tests.e2e.helpers import text as _text
@@ -159,23 +159,8 @@ def test_market_builder_creates_and_publishes_a_market(desktop, other_phone):
 # --- b. A buyer orders in the open market on her phone --------------------------------------------
 
 
-def _slot_places(page, slot) -> str:
-    """The pickup-point line of the market page for `slot`: "08:00–09:00 (10 lugares)"."""
-    times = f"{timezone.localtime(slot.starts_at):%H:%M}–{timezone.localtime(slot.ends_at):%H:%M}"
-    text = _text(page.locator("#cesta").inner_text())
-    match = re.search(rf"{times} \((\d+) ", text)
-    assert match, text
-    return match[1]
-
-
 def test_buyer_orders_in_open_market_on_a_phone_and_picks_a_slot(phone):
-    (_fish, cachama), (_cassava, yuca), point = guaviare_goods()
-    day = timezone.localdate() + timedelta(days=4)
-    market = make_market(
-        title="Mercado campesino de San José",
-        offers=[(cachama, 12500, 40), (yuca, 1600, 150)],
-        slots=[(point, _local(day, "08:00"), 10), (point, _local(day, "09:00"), 15)],
-    )
+    market, cachama, yuca = san_jose_market()
     early, late = market.slots.order_by("starts_at")
     buyer = UserFactory(first_name="Marleny", last_name="Sepúlveda")
 
@@ -185,7 +170,7 @@ def test_buyer_orders_in_open_market_on_a_phone_and_picks_a_slot(phone):
     phone.locator(f'main a[href="{market.url}"]').first.click()
     phone.wait_for_url(re.compile(rf"{re.escape(market.url)}$"))
     expect(phone.locator("h1")).to_have_text(market.title)
-    assert _slot_places(phone, late) == "15"
+    assert slot_places(phone, late) == "15"
     for name, quantity in (("Cachama fresca", "2,5"), ("Yuca fresca", "3")):
         card = phone.locator("article.card", has=phone.locator("h3", has_text=name))
         card.locator('input[name="quantity"]').fill(quantity)
@@ -217,8 +202,8 @@ def test_buyer_orders_in_open_market_on_a_phone_and_picks_a_slot(phone):
     assert order.market_link.event_id == market.pk and order.market_link.slot_id == late.pk
     # Back on the market page: one place less in her slot, the other slot untouched.
     phone.goto(market.url)
-    assert _slot_places(phone, late) == "14"
-    assert _slot_places(phone, early) == "10"
+    assert slot_places(phone, late) == "14"
+    assert slot_places(phone, early) == "10"
     expect(phone.locator("#cesta article, #cesta li", has_text="Cachama fresca")).to_have_count(0)
 
 
