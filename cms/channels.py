@@ -27,7 +27,7 @@ from market.money import format_cop
 from market.units import QuantityError, check_step, format_quantity
 from orders.channels import CatalogChannel
 from orders.exceptions import CartError, InsufficientStockError, ShortLine
-from orders.models import Channel, DeliveryMethod, OrderLine, OrderStatus
+from orders.models import ORDER_ENDED, Channel, DeliveryMethod, OrderLine
 
 
 class MarketChannel(CatalogChannel):
@@ -206,7 +206,7 @@ class MarketChannel(CatalogChannel):
                 order__channel_key=self.key,
                 product_id__in=limits,
             )
-            .exclude(order__status__in=[OrderStatus.CANCELLED, OrderStatus.EXPIRED])
+            .exclude(order__status__in=ORDER_ENDED)
             .values("product_id", "product_name")
             .annotate(total=Sum("quantity"))
         )

@@ -16,14 +16,18 @@ from django.db.models import Count, F, Prefetch, Q, Sum
 
 from cms.channels import market_key
 from cms.models import MarketEventPage, MarketOffer, MarketOrder, MarketState, MarketStock
-from cms.selectors import NOT_PLACED, counted_market_lines
+from cms.selectors import counted_market_lines
 from market.units import Unit
-from orders.models import Fulfilment, FulfilmentStatus, LineStatus, OrderLine
+from orders.models import (
+    FULFILMENT_ENDED,
+    ORDER_NOT_PLACED,
+    Fulfilment,
+    LineStatus,
+    OrderLine,
+)
 from orders.selectors import buyer_label
 
 # Orders that do not count for what a cooperative brings (and get no reminder).
-NOT_COUNTED = NOT_PLACED
-_ENDED_FULFILMENTS = (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED)
 
 
 def cooperative_markets(cooperative):
@@ -126,8 +130,8 @@ def cooperative_packing(*, event: MarketEventPage, cooperative) -> list[Fulfilme
     lines = OrderLine.objects.exclude(status=LineStatus.REJECTED).order_by("product_name", "pk")
     fulfilments = list(
         Fulfilment.objects.filter(cooperative=cooperative, order__channel_key=market_key(event))
-        .exclude(order__status__in=NOT_COUNTED)
-        .exclude(status__in=_ENDED_FULFILMENTS)
+        .exclude(order__status__in=ORDER_NOT_PLACED)
+        .exclude(status__in=FULFILMENT_ENDED)
         .select_related("order__buyer", "order__organization")
         .prefetch_related(Prefetch("lines", queryset=lines, to_attr="packed_lines"))
         .order_by("order__placed_at", "pk")
@@ -177,7 +181,7 @@ def orders_to_remind(event: MarketEventPage):
     """
     return (
         MarketOrder.objects.filter(event=event, reminder_sent_at__isnull=True, assisted_by__isnull=True)
-        .exclude(order__status__in=NOT_COUNTED)
+        .exclude(order__status__in=ORDER_NOT_PLACED)
         .exclude(order__contact_phone__gt="")
         .order_by(F("order__placed_at").asc(), "pk")
     )

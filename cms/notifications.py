@@ -47,7 +47,8 @@ from django_tasks import task
 from cms import cooperative_selectors as selectors
 from cms import services
 from cms.models import MarketEventPage, MarketOrder
-from cooperatives.models import Membership, MembershipRole
+from cooperatives.models import Membership
+from orders.models import ORDER_NOT_PLACED
 
 logger = logging.getLogger(__name__)
 
@@ -68,16 +69,6 @@ def _send(*, template: str, subject: str, to: list[str], context: dict) -> None:
     )
     message.attach_alternative(render_to_string(f"cms/email/{template}.html", context), "text/html")
     message.send()
-
-
-def _managers_emails(cooperative_id: int) -> list[str]:
-    return sorted(
-        set(
-            Membership.objects.filter(cooperative_id=cooperative_id, role=MembershipRole.MANAGER)
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
-        )
-    )
 
 
 # --- The job --------------------------------------------------------------------------
@@ -123,7 +114,7 @@ def markets_close_due(now=None) -> int:
 def _remindable():
     return (
         MarketOrder.objects.filter(reminder_sent_at__isnull=True, assisted_by__isnull=True)
-        .exclude(order__status__in=selectors.NOT_COUNTED)
+        .exclude(order__status__in=ORDER_NOT_PLACED)
         .exclude(order__contact_phone__gt="")
         .values("pk")
     )
@@ -155,7 +146,7 @@ def cooperative_market_list(event_id: int, cooperative_id: int) -> None:
             template="market_closed_cooperative",
             subject=_("%(market)s closed: what %(cooperative)s brings")
             % {"market": event.title, "cooperative": cooperative.name},
-            to=_managers_emails(cooperative.pk),
+            to=Membership.objects.manager_emails(cooperative.pk),
             context={
                 "event": event,
                 "cooperative": cooperative,
@@ -188,7 +179,7 @@ def pickup_reminder(market_order_id: int) -> None:
     )
     if link is None or not link.order.buyer.email:
         return
-    if link.assisted_by_id or link.order.contact_phone or link.order.status in selectors.NOT_COUNTED:
+    if link.assisted_by_id or link.order.contact_phone or link.order.status in ORDER_NOT_PLACED:
         return
     # Only this row's own column in the WHERE: PostgreSQL re-checks it on the row it
     # waited for, so of two tasks at once exactly one flips it (a join would not be re-checked).

@@ -18,18 +18,24 @@ from market.money import line_total_cop
 from market.units import KILOS_PER_UNIT, Unit
 from orders import selectors as order_selectors
 from orders import services as order_services
-from orders.models import CartLine, DeliveryMethod, FulfilmentStatus, LineStatus, OrderLine, OrderStatus
+from orders.models import (
+    FULFILMENT_ENDED,
+    ORDER_NOT_PLACED,
+    CartLine,
+    DeliveryMethod,
+    LineStatus,
+    OrderLine,
+)
 
 # Orders that do not count for what a market sold or what a cooperative brings.
-NOT_PLACED = (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.AWAITING_PAYMENT)
-_COUNTED = ~Q(order__status__in=NOT_PLACED)
+_COUNTED = ~Q(order__status__in=ORDER_NOT_PLACED)
 
 
 def counted_market_lines(event: MarketEventPage):
     """Order lines a market really sells: placed orders, parts and lines not rejected."""
     return (
         OrderLine.objects.filter(_COUNTED, order__channel_key=market_key(event))
-        .exclude(fulfilment__status__in=(FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED))
+        .exclude(fulfilment__status__in=FULFILMENT_ENDED)
         .exclude(status=LineStatus.REJECTED)
     )
 
@@ -239,7 +245,7 @@ def market_orders_for_builder(event: MarketEventPage):
     buyer, organisation, slot, lines (with each line's cooperative) and fulfilments."""
     return (
         MarketOrder.objects.filter(event=event)
-        .exclude(order__status__in=NOT_PLACED)
+        .exclude(order__status__in=ORDER_NOT_PLACED)
         .select_related("order__buyer", "order__organization", "slot__pickup_point", "assisted_by")
         .prefetch_related(
             Prefetch("order__lines", queryset=OrderLine.objects.select_related("fulfilment__cooperative")),
@@ -268,7 +274,7 @@ def market_consolidated(event: MarketEventPage) -> list[dict]:
 def markets_with_order_counts(markets):
     """`markets` (a MarketEventPage queryset) with `order_count`: placed, not ended."""
     return markets.annotate(
-        order_count=Count("market_orders", filter=~Q(market_orders__order__status__in=NOT_PLACED))
+        order_count=Count("market_orders", filter=~Q(market_orders__order__status__in=ORDER_NOT_PLACED))
     )
 
 

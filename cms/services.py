@@ -24,7 +24,14 @@ from cooperatives.models import VerificationStatus
 from market.units import format_quantity
 from orders import services as order_services
 from orders.exceptions import CartError
-from orders.models import CartLine, DeliveryMethod, Order, OrderEvent, OrderStatus, PaymentMethod
+from orders.models import (
+    ORDER_NOT_PLACED,
+    CartLine,
+    DeliveryMethod,
+    Order,
+    OrderEvent,
+    PaymentMethod,
+)
 
 
 def market_offers_check(*, event: MarketEventPage, offers) -> list[str]:
@@ -189,7 +196,6 @@ def market_copy(*, event: MarketEventPage, opens_at, closes_at, market_day, user
 
 # --- Market day and assisted orders (the Market Builder's admin views) --------------------
 
-_NOT_TO_HAND_OVER = [OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.AWAITING_PAYMENT]
 HANDED_OVER_REASON = "handed over at the market"
 
 
@@ -205,7 +211,7 @@ def market_order_hand_over(*, event: MarketEventPage, order_number: str, actor) 
         link = (
             MarketOrder.objects.select_related("order")
             .filter(event=event, order__number=order_number)
-            .exclude(order__status__in=_NOT_TO_HAND_OVER)
+            .exclude(order__status__in=ORDER_NOT_PLACED)
             .first()
         )
         if link is None:

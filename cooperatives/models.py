@@ -132,6 +132,11 @@ class MembershipQuerySet(models.QuerySet):
     def managers(self):
         return self.filter(role=MembershipRole.MANAGER)
 
+    def manager_emails(self, cooperative_id: int) -> list[str]:
+        """Where a cooperative's e-mails go: each manager's address once, sorted, none empty."""
+        emails = self.managers().filter(cooperative_id=cooperative_id).exclude(user__email="")
+        return sorted(set(emails.values_list("user__email", flat=True)))
+
 
 class Membership(models.Model):
     """A user's role in one cooperative. One user may belong to several."""

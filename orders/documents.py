@@ -33,12 +33,13 @@ from market.money import format_cop
 from market.units import format_quantity
 from orders.exceptions import OrderError
 from orders.models import (
+    FULFILMENT_ENDED,
+    ORDER_ENDED,
+    ORDER_NOT_PLACED,
     Fulfilment,
-    FulfilmentStatus,
     LineStatus,
     Order,
     OrderLine,
-    OrderStatus,
     PaymentMethod,
     PaymentProof,
     PaymentStatus,
@@ -398,7 +399,7 @@ def transfer_proof_check(*, order: Order) -> None:
     """Raise ProofError when the order takes no (more) proofs."""
     if order.payment_method != PaymentMethod.TRANSFER:
         raise ProofError(_("Payment proofs are only for bank transfers."))
-    if order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+    if order.status in ORDER_ENDED:
         raise ProofError(_("This order was cancelled."))
     if order.payment_status != PaymentStatus.UNPAID:
         raise ProofError(_("This order is already paid."))
@@ -436,8 +437,6 @@ def proof_content_type(proof: PaymentProof) -> str:
 
 # A sale counts in the statement once the order is placed (a card order waiting for its
 # payment is not a sale yet) and while the cooperative's part is alive.
-_NOT_SOLD_FULFILMENTS = (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED)
-_NOT_SOLD_ORDERS = (OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.EXPIRED)
 # Where the money of each method lands: the cooperative's own hands, or Minga's account.
 COLLECTED_BY_PLATFORM = (PaymentMethod.CARD, PaymentMethod.TRANSFER, PaymentMethod.INVOICE)
 
@@ -506,8 +505,8 @@ def statement_build(*, cooperative: Cooperative, start: date, end: date) -> Stat
             order__placed_at__gte=_day_start(start),
             order__placed_at__lt=_day_start(end + timedelta(days=1)),
         )
-        .exclude(status__in=_NOT_SOLD_FULFILMENTS)
-        .exclude(order__status__in=_NOT_SOLD_ORDERS)
+        .exclude(status__in=FULFILMENT_ENDED)
+        .exclude(order__status__in=ORDER_NOT_PLACED)
     )
     grouped = (
         fulfilments.order_by()

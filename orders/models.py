@@ -94,6 +94,15 @@ class FulfilmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# One place for the status sets every report and rule reads.
+# An order that is over: it holds no stock and nobody acts on it any more.
+ORDER_ENDED = frozenset({OrderStatus.CANCELLED, OrderStatus.EXPIRED})
+# Not (or not yet) a sale: over, or a card payment still to come. Lists and reports count the rest.
+ORDER_NOT_PLACED = ORDER_ENDED | {OrderStatus.AWAITING_PAYMENT}
+# A cooperative's part that will not be delivered.
+FULFILMENT_ENDED = frozenset({FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED})
+
+
 class DeliveryMethod(models.TextChoices):
     PICKUP = "pickup", _("Pickup")
     DELIVERY = "delivery", _("Delivery")

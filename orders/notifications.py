@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
-from cooperatives.models import Membership, MembershipRole
+from cooperatives.models import Membership
 
 
 def _send(*, template: str, subject: str, to: list[str], context: dict, language: str | None = None) -> None:
@@ -48,14 +48,6 @@ def _buyer_context(order) -> dict:
     }
 
 
-def _managers_emails(cooperative_id: int) -> list[str]:
-    return list(
-        Membership.objects.filter(cooperative_id=cooperative_id, role=MembershipRole.MANAGER).values_list(
-            "user__email", flat=True
-        )
-    )
-
-
 @task(backend="jobs")
 def order_placed(order_id: int) -> None:
     order = _order(order_id)
@@ -73,7 +65,7 @@ def order_placed(order_id: int) -> None:
                 template="fulfilment_new",
                 subject=_("New order %(number)s for %(name)s")
                 % {"number": order.number, "name": fulfilment.cooperative.name},
-                to=_managers_emails(fulfilment.cooperative_id),
+                to=Membership.objects.manager_emails(fulfilment.cooperative_id),
                 context={
                     "order": order,
                     "fulfilment": fulfilment,

@@ -75,8 +75,9 @@ from market.money import STRIPE_COP_FACTOR, format_cop, to_stripe_amount
 from orders import channels, notifications, services
 from orders.exceptions import CartError, OrderError, TransitionError
 from orders.models import (
+    FULFILMENT_ENDED,
+    ORDER_ENDED,
     Fulfilment,
-    FulfilmentStatus,
     Order,
     OrderEvent,
     OrderStatus,
@@ -94,9 +95,7 @@ SESSION_MIN_LIFETIME = timedelta(minutes=31)
 # request within the two minutes between them sends the very same parameters.
 SESSION_EXTENDED_LIFETIME = timedelta(minutes=33)
 
-_ENDED = (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
 _SETTLE_AT = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
-_ENDED_PARTS = (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED)
 
 
 class PaymentError(OrderError):
@@ -119,16 +118,16 @@ def fulfilment_mark_paid(*, fulfilment: Fulfilment, actor, reason: str = "") -> 
         order = Order.objects.select_for_update().get(pk=fulfilment.order_id)
         if order.payment_method == PaymentMethod.CARD:
             raise PaymentError(_("Card payments are confirmed by the card processor."))
-        if order.status in _ENDED:
+        if order.status in ORDER_ENDED:
             raise PaymentError(_("This order was cancelled."))
         moved = (
             Fulfilment.objects.filter(pk=fulfilment.pk, order=order, paid_at__isnull=True)
-            .exclude(status__in=_ENDED_PARTS)
+            .exclude(status__in=FULFILMENT_ENDED)
             .update(paid_at=timezone.now(), paid_cop=F("total_cop"))
         )
         current = Fulfilment.objects.select_related("cooperative").get(pk=fulfilment.pk)
         if not moved:
-            if current.status in _ENDED_PARTS:
+            if current.status in FULFILMENT_ENDED:
                 raise PaymentError(_("Your cooperative no longer has a part in this order."))
             raise PaymentError(_("The payment of your cooperative's part is already recorded."))
         note = _("Payment received by %(cooperative)s: %(amount)s") % {
@@ -160,13 +159,13 @@ def order_payment_follow_fulfilments(*, order: Order, actor=None) -> None:
     if order.payment_method == PaymentMethod.CARD:
         return
     current = Order.objects.get(pk=order.pk)
-    if current.payment_status != PaymentStatus.UNPAID or current.status in _ENDED:
+    if current.payment_status != PaymentStatus.UNPAID or current.status in ORDER_ENDED:
         return
     parts = list(
         Fulfilment.objects.filter(order=current).values("status", "paid_at", "paid_cop", "delivery_fee_cop")
     )
     received = sum(part["paid_cop"] for part in parts)
-    live = [part for part in parts if part["status"] not in _ENDED_PARTS]
+    live = [part for part in parts if part["status"] not in FULFILMENT_ENDED]
     if not live or any(part["paid_at"] is None for part in live):
         if received != current.paid_cop:
             Order.objects.filter(pk=current.pk, payment_status=PaymentStatus.UNPAID).update(paid_cop=received)
@@ -526,7 +525,7 @@ def card_after_transition(*, order: Order, to: str) -> None:
         return
     held = order.payment_status in (PaymentStatus.AUTHORISED, PaymentStatus.PAID)
     needs_settle = (to == OrderStatus.DELIVERED and order.payment_status == PaymentStatus.AUTHORISED) or (
-        to in _ENDED and held
+        to in ORDER_ENDED and held
     )
     # A buyer who cancels while the hosted page is open: close it so it cannot be paid.
     closes_session = (
@@ -556,7 +555,7 @@ def card_settle(*, order_id: int) -> str:
     order = Order.objects.get(pk=order_id)
     if order.payment_method != PaymentMethod.CARD:
         return "not a card order"
-    ended = order.status in _ENDED
+    ended = order.status in ORDER_ENDED
     if order.payment_status == PaymentStatus.AUTHORISED:
         if ended or (order.status in _SETTLE_AT and order.total_cop == 0):
             return _card_release(order)
@@ -723,7 +722,7 @@ def card_orders_expire(*, now=None) -> dict[str, int]:
     pending = Order.objects.filter(
         payment_method=PaymentMethod.CARD,
         payment_status=PaymentStatus.AUTHORISED,
-        status__in=[*_SETTLE_AT, *_ENDED],
+        status__in=[*_SETTLE_AT, *ORDER_ENDED],
     ).values_list("pk", flat=True)
     for order_id in pending:
         try:

@@ -29,6 +29,8 @@ from orders.exceptions import (
     TransitionError,
 )
 from orders.models import (
+    FULFILMENT_ENDED,
+    ORDER_ENDED,
     Cart,
     CartLine,
     DeliveryMethod,
@@ -226,7 +228,7 @@ def organization_credit_used(organization: BuyerOrganization) -> int:
             payment_method=PaymentMethod.INVOICE,
             payment_status=PaymentStatus.UNPAID,
         )
-        .exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.EXPIRED])
+        .exclude(status__in=ORDER_ENDED)
         .aggregate(
             total=Sum(Greatest(F("total_cop") - F("paid_cop"), Value(0), output_field=BigIntegerField()))
         )["total"]
@@ -415,8 +417,6 @@ FULFILMENT_TRANSITIONS = {
 # While its fulfilment is in one of these, a line may still be rejected on its own.
 LINE_REJECTABLE = (FulfilmentStatus.PENDING, FulfilmentStatus.CONFIRMED)
 
-_ENDED = {OrderStatus.CANCELLED, OrderStatus.EXPIRED}
-
 
 def order_transition(*, order: Order, to: str, actor=None, reason: str = "") -> Order:
     """The one way to change an order's status: checks the move, saves, logs.
@@ -438,7 +438,7 @@ def order_transition(*, order: Order, to: str, actor=None, reason: str = "") -> 
         OrderEvent.objects.create(
             order=current, actor=actor, from_status=current.status, to_status=to, reason=reason[:255]
         )
-        if to in _ENDED:
+        if to in ORDER_ENDED:
             stock_return(lines=list(current.lines.all()))
             channels.channel_for(current.channel_key).after_end(order=current)
             for fulfilment in current.fulfilments.exclude(
@@ -485,7 +485,7 @@ def _fulfilment_move(fulfilment: Fulfilment, to: str, actor, reason: str) -> Non
 def _check_order_open_to_cooperatives(order: Order) -> None:
     """A cooperative acts only on a placed order that has not ended: a card order waiting
     for its payment is not an order yet. The caller holds the order's row lock."""
-    if order.status in _ENDED:
+    if order.status in ORDER_ENDED:
         raise TransitionError(_("This order was cancelled."))
     if order.status == OrderStatus.AWAITING_PAYMENT:
         raise TransitionError(
@@ -513,7 +513,7 @@ def fulfilment_transition(*, fulfilment: Fulfilment, to: str, actor=None, reason
         elif to == FulfilmentStatus.CONFIRMED:
             fulfilment.lines.filter(status=LineStatus.PENDING).update(status=LineStatus.CONFIRMED)
         _order_follow_fulfilments(order, actor)
-        if to in (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED) and order.status not in _ENDED:
+        if to in FULFILMENT_ENDED and order.status not in ORDER_ENDED:
             # The parts left may all be paid already: the order's payment follows them.
             from orders import payments
 
@@ -570,7 +570,7 @@ def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
 
 def _order_follow_fulfilments(order: Order, actor) -> None:
     statuses = set(order.fulfilments.values_list("status", flat=True))
-    live = statuses - {FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED}
+    live = statuses - FULFILMENT_ENDED
     if not live:
         order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, reason="all parts rejected")
         return
@@ -600,7 +600,7 @@ def order_recompute_totals(*, order: Order) -> Order:
                 OrderLine.objects.filter(pk=line.pk).update(total_cop=total)
             subtotal += total
         subtotals[fulfilment] = subtotal
-        if fulfilment.status not in (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED):
+        if fulfilment.status not in FULFILMENT_ENDED:
             live[fulfilment.cooperative] = subtotal
     fees, order_fee = channels.channel_for(order.channel_key).fees_after_change(
         delivery_method=order.delivery_method, subtotals=live

@@ -29,11 +29,12 @@ from orders import payments, services
 from orders.exceptions import CheckoutError, TransitionError
 from orders.forms import DeliveryForm, LineRejectForm, RejectForm
 from orders.models import (
+    FULFILMENT_ENDED,
+    ORDER_ENDED,
     Fulfilment,
     FulfilmentStatus,
     LineStatus,
     OrderLine,
-    OrderStatus,
     PaymentMethod,
     PaymentStatus,
 )
@@ -46,7 +47,6 @@ from orders.selectors import (
 )
 
 PAGE_SIZE = 50
-_ENDED_FULFILMENTS = (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED)
 _ACTION_ERRORS = (TransitionError, CheckoutError, payments.PaymentError)
 
 
@@ -101,7 +101,7 @@ def fulfilment_detail(request, slug, pk):
     fulfilment = _own_fulfilment(cooperative, pk)
     order = fulfilment.order
     next_statuses = services.FULFILMENT_TRANSITIONS.get(fulfilment.status, set())
-    order_live = order.status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
+    order_live = order.status not in ORDER_ENDED
     return render(
         request,
         "orders/workspace_fulfilment_detail.html",
@@ -249,8 +249,8 @@ def _may_mark_paid(fulfilment: Fulfilment) -> bool:
     return (
         order.payment_method != PaymentMethod.CARD
         and not fulfilment.is_paid
-        and order.status not in (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
-        and fulfilment.status not in _ENDED_FULFILMENTS
+        and order.status not in ORDER_ENDED
+        and fulfilment.status not in FULFILMENT_ENDED
     )
 
 
