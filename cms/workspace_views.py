@@ -25,7 +25,7 @@ from cms import cooperative_selectors as selectors
 from cms import services
 from cms.exceptions import MarketError
 from cms.models import MarketState
-from cooperatives.permissions import workspace_membership
+from cooperatives.permissions import request_membership
 from market.units import QuantityError, format_quantity, parse_quantity
 
 
@@ -46,11 +46,6 @@ class OfferConfirmForm(forms.Form):
             raise forms.ValidationError(error.message) from None
 
 
-def _read_membership(request, slug):
-    """Every member reads; a request that is not a read is for managers only (404 otherwise)."""
-    return workspace_membership(request.user, slug, manage=request.method not in ("GET", "HEAD"))
-
-
 def _own_market(cooperative, page_id):
     event = selectors.cooperative_market(cooperative, page_id)
     if event is None:
@@ -60,7 +55,7 @@ def _own_market(cooperative, page_id):
 
 @login_required
 def market_list(request, slug):
-    membership = _read_membership(request, slug)
+    membership = request_membership(request, slug)
     cooperative = membership.cooperative
     return render(
         request,
@@ -75,7 +70,7 @@ def market_list(request, slug):
 
 @login_required
 def market_detail(request, slug, page_id):
-    membership = _read_membership(request, slug)
+    membership = request_membership(request, slug)
     cooperative = membership.cooperative
     event = _own_market(cooperative, page_id)
     state = event.state_at(timezone.now())
@@ -136,7 +131,7 @@ def market_detail(request, slug, page_id):
 @login_required
 def market_packing(request, slug, page_id):
     """A printable packing list: one block per buyer, with only this cooperative's lines."""
-    membership = _read_membership(request, slug)
+    membership = request_membership(request, slug)
     cooperative = membership.cooperative
     event = _own_market(cooperative, page_id)
     return render(

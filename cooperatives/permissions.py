@@ -27,6 +27,11 @@ def workspace_membership(user, cooperative_slug: str, *, manage: bool = False) -
     return membership
 
 
+def request_membership(request, cooperative_slug: str) -> Membership:
+    """Every member reads; a request that is not a read is for managers only (404 otherwise)."""
+    return workspace_membership(request.user, cooperative_slug, manage=request.method not in ("GET", "HEAD"))
+
+
 def user_cooperatives(user):
     if not user.is_authenticated:
         return Cooperative.objects.none()

@@ -38,6 +38,17 @@ def normalize_nit(raw: str) -> str:
     return f"{body}-{digit}"
 
 
+def format_nit(nit: str) -> str:
+    """`900123456-8` -> `900.123.456-8`, as NITs are printed on Colombian invoices."""
+    if not nit:
+        return ""
+    body, _sep, digit = nit.partition("-")
+    if not body.isdigit():
+        return nit
+    grouped = f"{int(body):,}".replace(",", ".")
+    return f"{grouped}-{digit}" if digit else grouped
+
+
 def validate_nit(value: str) -> None:
     if value:
         normalize_nit(value)

@@ -30,6 +30,7 @@ from django.utils.translation import ngettext
 
 from cooperatives.models import Cooperative, Membership
 from market.money import format_cop
+from market.nit import format_nit
 from market.units import format_quantity
 from orders.exceptions import OrderError
 from orders.models import (
@@ -84,17 +85,6 @@ def proof_for_viewer(*, user, number: str, pk) -> PaymentProof | None:
 
 
 # --- The document's data --------------------------------------------------------------------
-
-
-def format_nit(nit: str) -> str:
-    """`900123456-8` -> `900.123.456-8`, as NITs are printed on Colombian invoices."""
-    if not nit:
-        return ""
-    body, _sep, digit = nit.partition("-")
-    if not body.isdigit():
-        return nit
-    grouped = f"{int(body):,}".replace(",", ".")
-    return f"{grouped}-{digit}" if digit else grouped
 
 
 @dataclass

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cooperatives.permissions import workspace_membership
+from cooperatives.permissions import request_membership, workspace_membership
 from market.spreadsheets import csv_download, inert
 from orders import payments, services
 from orders.exceptions import CheckoutError, TransitionError
@@ -55,11 +55,6 @@ def _status_filter(request) -> str:
     return status if status in FulfilmentStatus.values else ""
 
 
-def _read_membership(request, slug):
-    """Every member reads; a request that is not a read is for managers only (404 otherwise)."""
-    return workspace_membership(request.user, slug, manage=request.method not in ("GET", "HEAD"))
-
-
 def _own_fulfilment(cooperative, pk) -> Fulfilment:
     fulfilment = cooperative_fulfilment(cooperative=cooperative, pk=pk)
     if fulfilment is None:
@@ -72,7 +67,7 @@ def _own_fulfilment(cooperative, pk) -> Fulfilment:
 
 @login_required
 def fulfilment_list(request, slug):
-    membership = _read_membership(request, slug)
+    membership = request_membership(request, slug)
     cooperative = membership.cooperative
     status = _status_filter(request)
     page = Paginator(cooperative_fulfilments(cooperative=cooperative, status=status), PAGE_SIZE).get_page(
@@ -96,7 +91,7 @@ def fulfilment_list(request, slug):
 
 @login_required
 def fulfilment_detail(request, slug, pk):
-    membership = _read_membership(request, slug)
+    membership = request_membership(request, slug)
     cooperative = membership.cooperative
     fulfilment = _own_fulfilment(cooperative, pk)
     order = fulfilment.order
@@ -125,7 +120,7 @@ def fulfilment_detail(request, slug, pk):
 
 @login_required
 def fulfilment_packing_list(request, slug, pk):
-    membership = _read_membership(request, slug)
+    membership = request_membership(request, slug)
     cooperative = membership.cooperative
     fulfilment = _own_fulfilment(cooperative, pk)
     return render(
@@ -296,7 +291,7 @@ def fulfilment_csv(request, slug):
     point (machine-readable), and the header says so. Dates are in the site's time zone
     (America/Bogota), named in the header.
     """
-    membership = _read_membership(request, slug)
+    membership = request_membership(request, slug)
     cooperative = membership.cooperative
     zone = timezone.get_default_timezone()
     fulfilments = cooperative_fulfilments(cooperative=cooperative, status=_status_filter(request))
