@@ -164,14 +164,24 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Limits per account first ("key": the e-mail typed), per IP only as a ceiling. Rural mobile
+# carriers put a whole town behind one public address (carrier-grade NAT), and behind a load
+# balancer every request has the proxy's address unless ALLAUTH_TRUSTED_PROXY_COUNT says how
+# many proxies to trust: the ceilings let an opening rush of hundreds of buyers through, while
+# 5 wrong passwords for one account in 5 minutes stop that account's guessing from any address.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
-    "login": "30/m/ip",
-    "signup": "20/m/ip",
+    "login_failed": "120/m/ip,5/5m/key",
+    "login": "1200/m/ip",
+    "signup": "300/m/ip",
     "confirm_email": "1/3m/key",
-    "reset_password": "20/m/ip,5/m/key",
-    "request_login_code": "20/m/ip,3/m/key",
+    "reset_password": "300/m/ip,5/m/key",
+    "reset_password_from_key": "300/m/ip",
+    "request_login_code": "300/m/ip,3/m/key",
 }
+# The client's address: the N-th address from the right of X-Forwarded-For (N = the proxies you
+# run), or a header your proxy sets. Left at 0 / empty, REMOTE_ADDR is used.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", default="") or None
 ACCOUNT_SIGNUP_FORM_CLASS = "market.forms.SignupExtraForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Minga] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
@@ -250,6 +260,10 @@ WAGTAIL_SITE_NAME = "Minga"
 # an English translation of a page ("Translate" in the page's menu) and /en/… serves it.
 # A market's translation sells through its Spanish original (see cms.models).
 WAGTAIL_I18N_ENABLED = True
+# One sign-in for everybody: the Wagtail admin sends people to the site's login (rate limited
+# per account), and has no password reset of its own.
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000

@@ -1,14 +1,21 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from market import views as market_views
 
+# The Wagtail and Django admins have login forms of their own that no rate limit guards: both
+# send people to the site's login (limited per account and per address), keeping `next`.
+_site_login = RedirectView.as_view(url=reverse_lazy("account_login"), query_string=True)
+
 urlpatterns = [
+    path("cms/login/", _site_login, name="cms_login_redirect"),
+    path("django-admin/login/", _site_login, name="django_admin_login_redirect"),
     path("robots.txt", market_views.robots_txt, name="robots_txt"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cms/", include(wagtailadmin_urls)),
