@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from catalog.models import Category, Certification, Product, ProductPhoto
 from cooperatives.models import Cooperative
 from market.models import Department
-from market.text import fold
+from market.text import search_words
 
 
 def photos_prefetch(lookup: str = "photos") -> Prefetch:
@@ -35,7 +35,7 @@ def product_search(
     certification: Certification | None = None,
 ) -> QuerySet:
     qs = Product.objects.public()
-    for word in fold(text).split()[:8]:
+    for word in search_words(text):
         qs = qs.filter(search_text__contains=word)
     if category is not None:
         qs = qs.filter(Q(category=category) | Q(category__parent=category))

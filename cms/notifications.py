@@ -48,6 +48,7 @@ from cms import cooperative_selectors as selectors
 from cms import services
 from cms.models import MarketEventPage, MarketOrder
 from cooperatives.models import Membership
+from market.text import one_line
 from orders.models import ORDER_NOT_PLACED
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def _send(*, template: str, subject: str, to: list[str], context: dict) -> None:
         return
     context = {"site_url": _site_url(), **context}
     message = EmailMultiAlternatives(
-        subject=f"[Minga] {subject}",
+        subject=one_line(f"[Minga] {subject}"),
         body=render_to_string(f"cms/email/{template}.txt", context),
         to=to,
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cooperatives.exceptions import InvitationError
 from cooperatives.models import Cooperative, Invitation, Membership, MembershipRole, Producer
+from market.text import one_line
 
 
 def invitation_create(*, cooperative: Cooperative, email: str, role: str, invited_by) -> Invitation:
@@ -38,7 +39,7 @@ def invitation_create(*, cooperative: Cooperative, email: str, role: str, invite
 def invitation_send(*, invitation: Invitation) -> None:
     url = settings.SITE_URL.rstrip("/") + reverse("cooperatives:invitation_accept", args=[invitation.token])
     context = {"invitation": invitation, "url": url, "cooperative": invitation.cooperative}
-    subject = _("Invitation to join %(name)s on Minga") % {"name": invitation.cooperative.name}
+    subject = _("Invitation to join %(name)s on Minga") % {"name": one_line(invitation.cooperative.name)}
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("cooperatives/email/invitation.txt", context),

@@ -11,14 +11,21 @@ from market.models import Municipality, OrganizationKind
 from market.nit import normalize_nit
 from market.phones import normalize_phone
 from market.services import AddressInput
-from market.text import fold
+from market.text import fold, one_line
+
+
+class OneLineField(forms.CharField):
+    """A name or address: a line break pasted or posted into it becomes a space."""
+
+    def to_python(self, value):
+        return one_line(super().to_python(value))
 
 
 class SignupExtraForm(forms.Form):
     """Extra sign-up fields for allauth (ACCOUNT_SIGNUP_FORM_CLASS): name and optional phone."""
 
-    first_name = forms.CharField(label=_("First name"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    first_name = OneLineField(label=_("First name"), max_length=150)
+    last_name = OneLineField(label=_("Last name"), max_length=150, required=False)
     phone = forms.CharField(
         label=_("Mobile phone (optional)"),
         max_length=20,
@@ -106,7 +113,7 @@ class OrganizationRegisterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind of business"), choices=OrganizationKind.choices, widget=forms.RadioSelect
     )
-    legal_name = forms.CharField(
+    legal_name = OneLineField(
         label=capfirst(_("legal name")), max_length=200, help_text=_("As it appears in the RUT.")
     )
     nit = forms.CharField(
@@ -115,7 +122,7 @@ class OrganizationRegisterForm(forms.Form):
         help_text=_("With its check digit, e.g. 900.123.456-8."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    billing_address = forms.CharField(label=capfirst(_("billing address")), max_length=255)
+    billing_address = OneLineField(label=capfirst(_("billing address")), max_length=255)
     municipality = MunicipalityField()
     email = forms.EmailField(
         label=capfirst(_("billing e-mail")),
@@ -144,10 +151,10 @@ class DeliveryAddressForm(forms.Form):
     (one list of 1,103 municipalities on the page is enough; others are added later).
     """
 
-    label = forms.CharField(label=capfirst(_("label")), max_length=80, help_text=_("e.g. Main kitchen"))
-    address = forms.CharField(label=capfirst(_("address")), max_length=255)
+    label = OneLineField(label=capfirst(_("label")), max_length=80, help_text=_("e.g. Main kitchen"))
+    address = OneLineField(label=capfirst(_("address")), max_length=255)
     municipality = MunicipalityField()
-    instructions = forms.CharField(
+    instructions = OneLineField(
         label=capfirst(_("instructions")),
         max_length=255,
         required=False,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from market.models import BuyerOrganization, User
+from market.text import one_line
 
 
 def staff_emails() -> list[str]:
@@ -42,7 +43,8 @@ def organization_registered(organization_id: int) -> None:
     )
     with translation.override(settings.LANGUAGE_CODE):
         context = {"organization": organization, "registrant": first.user if first else None, "url": url}
-        subject = "[Minga] " + _("Organisation to review: %(name)s") % {"name": organization.legal_name}
+        name = one_line(organization.legal_name)
+        subject = "[Minga] " + _("Organisation to review: %(name)s") % {"name": name}
         body = render_to_string("market/email/organization_registered.txt", context)
         # One message each: no staff member sees the others' addresses.
         for address in to:

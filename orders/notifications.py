@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from cooperatives.models import Membership
+from market.text import one_line
 
 
 def _send(*, template: str, subject: str, to: list[str], context: dict, language: str | None = None) -> None:
@@ -23,7 +24,7 @@ def _send(*, template: str, subject: str, to: list[str], context: dict, language
     with translation.override(language or settings.LANGUAGE_CODE):
         context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
         message = EmailMultiAlternatives(
-            subject=f"[Minga] {subject}",
+            subject=one_line(f"[Minga] {subject}"),
             body=render_to_string(f"orders/email/{template}.txt", context),
             to=to,
         )

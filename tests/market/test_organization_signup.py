@@ -355,3 +355,38 @@ def test_one_person_cannot_flood_staff_with_registrations(client, owner, staff):
     assert not mail.outbox
     errors = " ".join(response.context["form"].non_field_errors())
     assert str(MAX_PENDING_REGISTRATIONS) in errors and errors in response.content.decode()
+
+
+def test_a_line_break_in_the_name_is_one_line_and_staff_are_still_told(
+    client, owner, staff, django_capture_on_commit_callbacks
+):
+    """A pasted name with a line break used to be stored as typed, and the staff e-mail then
+    failed silently (a line break is not allowed in a subject)."""
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            URL,
+            _data(legal_name="Hotel Ribera\r\ndel Pance\nS.A.S.", billing_address="Avenida 6N\n# 23-45"),
+        )
+    assert response.status_code == 302
+    organization = BuyerOrganization.objects.get()
+    assert organization.legal_name == "Hotel Ribera del Pance S.A.S."
+    assert organization.billing_address == "Avenida 6N # 23-45"
+    assert len(mail.outbox) == 2
+    assert all("Hotel Ribera del Pance S.A.S." in m.subject for m in mail.outbox)
+
+
+def test_a_name_stored_with_a_line_break_still_reaches_staff(owner, staff):
+    """Rows written before names were cleaned (or by staff in the admin) still send."""
+    from market.notifications import organization_registered
+
+    organization = BuyerOrganization.objects.create(
+        kind="hotel",
+        legal_name="Hotel\nViejo",
+        nit="890301880-6",
+        billing_address="Calle 1",
+        municipality=Municipality.objects.get(code="76001"),
+        email="viejo@example.org",
+    )
+    organization_registered.call(organization.pk)
+    assert [m.subject for m in mail.outbox] == ["[Minga] Organización por revisar: Hotel Viejo"] * 2
