@@ -38,7 +38,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager
 
 from catalog.models import Product
-from cms.forms import MarketEventPageForm
+from cms.markets.forms import MarketEventPageForm
 from cms.models.pages import BodyBlock, LocalizedQuerySet, default_language
 from cooperatives.models import Cooperative, VerificationStatus
 from market.models import Municipality
@@ -244,21 +244,21 @@ class MarketEventPage(RoutablePageMixin, Page):
             raise ValidationError({"closes_at": _("The market must close after it opens.")})
 
     def get_context(self, request, *args, **kwargs):
-        from cms import selectors
+        from cms.markets import storefront
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.storefront(event=self.trading_event, request=request))
+        context.update(storefront.storefront(event=self.trading_event, request=request))
         return context
 
     @path("cesta/", name="cart")
     def cart_view(self, request):
-        from cms.views import market_cart
+        from cms.markets.storefront_views import market_cart
 
         return market_cart(request, self, self.trading_event)
 
     @path("pedido/", name="checkout")
     def checkout_view(self, request):
-        from cms.views import market_checkout
+        from cms.markets.storefront_views import market_checkout
 
         return market_checkout(request, self, self.trading_event)
 
@@ -266,7 +266,7 @@ class MarketEventPage(RoutablePageMixin, Page):
     # the file name comes from Content-Disposition.
     @path("calendario/", name="calendar")
     def calendar_view(self, request):
-        from cms.views import market_calendar
+        from cms.markets.storefront_views import market_calendar
 
         return market_calendar(request, self)
 
@@ -362,7 +362,7 @@ class MarketStock(models.Model):
     """What a market may still sell of a product, outside page revisions.
 
     `planned` follows the published offer; a cooperative may lower it with `confirmed`;
-    `sold` only moves through `cms.services` (conditional updates: never oversold).
+    `sold` only moves through `cms.markets.services` (conditional updates: never oversold).
     """
 
     event = models.ForeignKey(MarketEventPage, on_delete=models.CASCADE, related_name="stock")

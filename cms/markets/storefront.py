@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
 from catalog.models import ProductPhoto
-from cms.channels import market_key, offers_on_sale
+from cms.markets.channel import market_key, offers_on_sale
 from cms.models import MarketEventPage, MarketOffer, MarketOrder, MarketStock, PickupSlot
 from market.images import THUMBNAIL_SPEC
 from market.money import line_total_cop

@@ -1,6 +1,6 @@
 """Market storefront actions: cart changes, checkout and the calendar file.
 
-The market's clock is checked by its sales channel (cms.channels) at every cart change
+The market's clock is checked by its sales channel (cms.markets.channel) at every cart change
 and at checkout; these views only turn forms into service calls. `page` is the page the
 buyer reads (maybe a translation); `event` is the market that sells (its original).
 """
@@ -16,9 +16,9 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.channels import MarketChannel, market_key
-from cms.forms import MarketCheckoutForm
-from cms.selectors import CATEGORY_PARAM, market_slots
+from cms.markets.channel import MarketChannel, market_key
+from cms.markets.forms import MarketCheckoutForm
+from cms.markets.storefront import CATEGORY_PARAM, market_slots
 from market.i18n import url_in_language
 from market.models import BuyerOrganization
 from market.units import format_quantity

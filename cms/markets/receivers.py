@@ -1,4 +1,4 @@
-from cms import services
+from cms.markets import services
 from cms.models import MarketEventPage
 
 

@@ -1,7 +1,7 @@
 """The Market Builder's views in the Wagtail admin: her markets, a market's report (screen,
 print, CSV), handing orders over, orders taken by phone, and copying a market.
 
-Every view starts with `cms.permissions.builder_market`: the builder who owns the market,
+Every view starts with `cms.markets.permissions.builder_market`: the builder who owns the market,
 or staff; anyone else gets 404. Wagtail's own admin check (access_admin) runs first,
 because the URLs are registered with the `register_admin_urls` hook.
 """
@@ -20,9 +20,9 @@ from django.views.generic import FormView, TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 
-from cms import permissions, selectors, services
-from cms.exceptions import MarketError
-from cms.forms import AssistedOrderForm, MarketCopyForm
+from cms.markets import permissions, services, storefront
+from cms.markets.exceptions import MarketError
+from cms.markets.forms import AssistedOrderForm, MarketCopyForm
 from cms.models import MarketState
 from market.spreadsheets import csv_download, inert
 from orders.exceptions import CheckoutError, InsufficientStockError
@@ -50,7 +50,7 @@ class MarketListView(_MarketsCrumbMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
         markets = list(
-            selectors.markets_with_order_counts(permissions.builder_markets(self.request.user))
+            storefront.markets_with_order_counts(permissions.builder_markets(self.request.user))
             .select_related("municipality")
             .order_by("-opens_at")
         )
@@ -125,7 +125,7 @@ class MarketReportView(_MarketView, TemplateView):
         return sorted(buttons)
 
     def get(self, request, *args, **kwargs):
-        report = selectors.market_report(self.event)
+        report = storefront.market_report(self.event)
         fmt = request.GET.get("format")
         if fmt == "csv":
             return _report_csv(self.event, report)
@@ -164,8 +164,8 @@ class AssistedOrderView(_MarketView, FormView):
         kwargs = super().get_form_kwargs()
         kwargs.update(
             event=self.event,
-            offers=selectors.market_offers(self.event),
-            slots=selectors.market_slots(self.event),
+            offers=storefront.market_offers(self.event),
+            slots=storefront.market_slots(self.event),
         )
         return kwargs
 
