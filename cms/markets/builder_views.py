@@ -20,9 +20,12 @@ from django.views.generic import FormView, TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 
-from cms.markets import permissions, services, storefront
+from cms.markets import permissions, services
 from cms.markets.exceptions import MarketError
 from cms.markets.forms import AssistedOrderForm, MarketCopyForm
+from cms.markets.report import market_report, markets_with_order_counts
+from cms.markets.slots import market_slots
+from cms.markets.storefront import market_offers
 from cms.models import MarketState
 from market.spreadsheets import csv_download, inert
 from orders.exceptions import CheckoutError, InsufficientStockError
@@ -50,7 +53,7 @@ class MarketListView(_MarketsCrumbMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
         markets = list(
-            storefront.markets_with_order_counts(permissions.builder_markets(self.request.user))
+            markets_with_order_counts(permissions.builder_markets(self.request.user))
             .select_related("municipality")
             .order_by("-opens_at")
         )
@@ -125,7 +128,7 @@ class MarketReportView(_MarketView, TemplateView):
         return sorted(buttons)
 
     def get(self, request, *args, **kwargs):
-        report = storefront.market_report(self.event)
+        report = market_report(self.event)
         fmt = request.GET.get("format")
         if fmt == "csv":
             return _report_csv(self.event, report)
@@ -164,8 +167,8 @@ class AssistedOrderView(_MarketView, FormView):
         kwargs = super().get_form_kwargs()
         kwargs.update(
             event=self.event,
-            offers=storefront.market_offers(self.event),
-            slots=storefront.market_slots(self.event),
+            offers=market_offers(self.event),
+            slots=market_slots(self.event),
         )
         return kwargs
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Prefetch, Q, Sum
 
 from cms.markets.channel import market_key
-from cms.markets.storefront import counted_market_lines
+from cms.markets.report import counted_market_lines
 from cms.models import MarketEventPage, MarketOffer, MarketOrder, MarketState, MarketStock
 from market.units import Unit
 from orders.models import (

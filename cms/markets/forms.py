@@ -79,7 +79,7 @@ class MarketEventPageForm(WagtailAdminPageForm):
 
 
 def slot_label(slot) -> str:
-    """A pickup slot as a buyer reads it; `slot.remaining` comes from `selectors.market_slots`."""
+    """A pickup slot as a buyer reads it; `slot.remaining` comes from `cms.markets.slots.market_slots`."""
     return _("%(place)s · %(start)s–%(end)s (%(left)s places left)") % {
         "place": slot.pickup_point.name,
         "start": date_format(timezone.localtime(slot.starts_at), "D j M H:i"),

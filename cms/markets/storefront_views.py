@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from cms.markets.channel import MarketChannel, market_key
 from cms.markets.forms import MarketCheckoutForm
-from cms.markets.storefront import CATEGORY_PARAM, market_slots
+from cms.markets.slots import market_slots
+from cms.markets.storefront import CATEGORY_PARAM
 from market.i18n import url_in_language
 from market.models import BuyerOrganization
 from market.units import format_quantity
