@@ -21,8 +21,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 
 from cms.markets import permissions, services
+from cms.markets.builder_forms import AssistedOrderForm, MarketCopyForm
 from cms.markets.exceptions import MarketError
-from cms.markets.forms import AssistedOrderForm, MarketCopyForm
 from cms.markets.report import market_report, markets_with_order_counts
 from cms.markets.slots import market_slots
 from cms.markets.storefront import market_offers

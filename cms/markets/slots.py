@@ -5,6 +5,10 @@ orders took each is `SlotUsage`, taken and given back by the market's channel
 (`cms.markets.channel`, under the capacity).
 """
 
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
 from cms.models import MarketEventPage, PickupSlot
 
 
@@ -18,3 +22,13 @@ def market_slots(event: MarketEventPage) -> list[PickupSlot]:
         taken = slot.usage.taken if hasattr(slot, "usage") else 0
         slot.remaining = max(slot.capacity - taken, 0)
     return slots
+
+
+def slot_label(slot) -> str:
+    """A pickup slot as a buyer reads it; `slot.remaining` comes from `market_slots`."""
+    return _("%(place)s · %(start)s–%(end)s (%(left)s places left)") % {
+        "place": slot.pickup_point.name,
+        "start": date_format(timezone.localtime(slot.starts_at), "D j M H:i"),
+        "end": date_format(timezone.localtime(slot.ends_at), "H:i"),
+        "left": slot.remaining,
+    }

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.markets.channel import MarketChannel, market_key
-from cms.markets.forms import MarketCheckoutForm
+from cms.markets.checkout_form import MarketCheckoutForm
 from cms.markets.slots import market_slots
 from cms.markets.storefront import CATEGORY_PARAM
 from market.i18n import url_in_language

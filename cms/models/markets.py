@@ -38,7 +38,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager
 
 from catalog.models import Product
-from cms.markets.forms import MarketEventPageForm
+from cms.markets.page_form import MarketEventPageForm
 from cms.models.pages import BodyBlock, LocalizedQuerySet, default_language
 from cooperatives.models import Cooperative, VerificationStatus
 from market.models import Municipality

@@ -18,7 +18,7 @@ from wagtail.models import Locale, Page
 
 from cms.markets import permissions
 from cms.markets.closing import markets_close_due
-from cms.markets.forms import MarketEventPageForm
+from cms.markets.page_form import MarketEventPageForm
 from cms.models import HomePage, MarketEventPage, MarketIndexPage, MarketOffer, MarketStock, PickupSlot
 from orders.models import CartLine, Order
 from tests.cms.factories import make_builder, make_market, market_index
