@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
@@ -24,8 +23,6 @@ from wagtail.models import Locale, Page
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from catalog import selectors as catalog_selectors
-from catalog.models import Product
 from cooperatives.models import Cooperative
 
 
@@ -134,49 +131,10 @@ class HomePage(Page):
             return original.specific.route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
-        from cms.models.markets import MarketEventPage
-        from cms.models.stories import StoryPage
+        from cms import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        now = timezone.now()
-        # Pages in a private section are left out; the restrictions are read once for both lists.
-        private = Page.objects.private_q()
-        # Open and upcoming markets in one query (those not closed yet), split here.
-        markets = list(
-            MarketEventPage.objects.live()
-            .exclude(private)
-            .for_locale(self.locale_id)
-            .filter(closes_at__gt=now)
-            .select_related("municipality__department")
-            .order_by("opens_at")[: self.MARKETS_READ]
-        )
-        open_now = sorted((m for m in markets if m.opens_at <= now), key=lambda m: m.closes_at)
-        context["open_markets"] = open_now[: self.MARKETS_SHOWN]
-        context["upcoming_markets"] = [m for m in markets if m.opens_at > now][: self.MARKETS_SHOWN]
-        # Text only (no image renditions), to stay within the home page's query budget.
-        context["stories"] = list(
-            StoryPage.objects.live()
-            .exclude(private)
-            .for_locale(self.locale_id)
-            .select_related("cooperative")
-            .order_by("-published_on", "-pk")[: self.STORIES_SHOWN]
-        )
-        # Featured first (as chosen on the original home page, so translations agree), then
-        # the other verified cooperatives: one query.
-        featured = HomePage.featured_cooperatives.through.objects.filter(
-            cooperative=OuterRef("pk"),
-            homepage__translation_key=self.translation_key,
-            homepage__locale__language_code=default_language(),
-        )
-        context["cooperatives"] = list(
-            Cooperative.objects.verified()
-            .with_place()
-            .annotate(featured=Exists(featured))
-            .order_by("-featured", "name")[: self.COOPERATIVES_SHOWN]
-        )
-        context["products"] = list(
-            catalog_selectors.product_cards(Product.objects.available()).order_by("-created_at")[:8]
-        )
+        context.update(selectors.home_page(home=self))
         return context
 
 
