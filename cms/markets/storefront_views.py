@@ -22,12 +22,10 @@ from cms.markets.slots import market_slots
 from cms.markets.storefront import CATEGORY_PARAM
 from market.i18n import url_in_language
 from market.models import BuyerOrganization
-from market.units import format_quantity
 from orders import selectors as order_selectors
 from orders import services as order_services
+from orders.checkout import cart_line_change, checkout_submit
 from orders.exceptions import CartError
-from orders.forms import CartLineForm
-from orders.views import checkout_submit
 
 
 def _back_to_offers(request, page) -> str:
@@ -42,36 +40,21 @@ def _back_to_offers(request, page) -> str:
 def market_cart(request, page, event):
     if request.method != "POST":
         return redirect(url_in_language(page.url))
-    cart = order_services.cart_get(
-        user=request.user, session=request.session, create=True, channel_key=market_key(event)
-    )
     action = request.POST.get("action", "add")
     if action == "remove":
+        cart = order_services.cart_get(
+            user=request.user, session=request.session, create=True, channel_key=market_key(event)
+        )
         order_services.cart_remove(cart=cart, product_id=request.POST.get("product", "0"))
         return redirect(_back_to_offers(request, page))
-    form = CartLineForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Enter a quantity."))
+    valid = cart_line_change(
+        request,
+        add=action == "add",
+        in_cart=_("%(name)s: %(quantity)s %(unit)s in your basket."),
+        channel_key=market_key(event),
+    )
+    if not valid:
         return redirect(url_in_language(page.url))
-    try:
-        line = order_services.cart_set_quantity(
-            cart=cart,
-            product_id=form.cleaned_data["product"],
-            raw_quantity=form.cleaned_data["quantity"],
-            add=action == "add",
-        )
-    except CartError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("%(name)s: %(quantity)s %(unit)s in your basket.")
-            % {
-                "name": line.product.name,
-                "quantity": format_quantity(line.quantity),
-                "unit": line.product.get_unit_display(),
-            },
-        )
     return redirect(_back_to_offers(request, page))
 
 
