@@ -5,8 +5,6 @@ and at checkout; these views only turn forms into service calls. `page` is the p
 buyer reads (maybe a translation); `event` is the market that sells (its original).
 """
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.validators import slug_re
@@ -20,6 +18,7 @@ from cms.markets.channel import MarketChannel, market_key
 from cms.markets.checkout_form import MarketCheckoutForm
 from cms.markets.slots import market_slots
 from cms.markets.storefront import CATEGORY_PARAM
+from market.calendar import ics_event
 from market.i18n import url_in_language
 from market.models import BuyerOrganization
 from orders import selectors as order_selectors
@@ -96,42 +95,17 @@ def market_checkout(request, page, event):
 
 def market_calendar(request, event):
     """An .ics file so a buyer can put the opening in her phone's calendar."""
-
-    def stamp(value):
-        return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-    def text(value):
-        return str(value).replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
-
-    def fold(line):
-        """RFC 5545 3.1: at most 75 octets a line; a continuation starts with a space."""
-        parts, current = [], ""
-        for char in line:
-            if len((current + char).encode()) > (74 if parts else 75):
-                parts.append(current)
-                current = char
-            else:
-                current += char
-        return "\r\n ".join([*parts, current])
-
     url = request.build_absolute_uri(event.url)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Minga//Mercados campesinos//ES",
-        "BEGIN:VEVENT",
-        f"UID:market-{event.trading_event.pk}@minga",
-        f"DTSTAMP:{stamp(timezone.now())}",
-        f"DTSTART:{stamp(event.opens_at)}",
-        f"DTEND:{stamp(event.closes_at)}",
-        f"SUMMARY:{text(event.title)}",
-        f"LOCATION:{text(event.municipality.name)}",
-        f"URL:{url}",
-        f"DESCRIPTION:{text(_('Peasant market open for orders'))} {url}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    body = "".join(fold(line) + "\r\n" for line in lines)
+    body = ics_event(
+        uid=f"market-{event.trading_event.pk}@minga",
+        starts_at=event.opens_at,
+        ends_at=event.closes_at,
+        summary=event.title,
+        location=event.municipality.name,
+        description=f"{_('Peasant market open for orders')} {url}",
+        url=url,
+        stamped_at=timezone.now(),
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mercado-{event.slug}.ics"'
     return response
