@@ -9,7 +9,6 @@ because the URLs are registered with the `register_admin_urls` hook.
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,11 +22,11 @@ from wagtail.admin.widgets.button import Button
 from cms.markets import permissions, services
 from cms.markets.builder_forms import AssistedOrderForm, MarketCopyForm
 from cms.markets.exceptions import MarketError
-from cms.markets.report import market_report, markets_with_order_counts
+from cms.markets.report import market_report, market_report_csv, markets_with_order_counts
 from cms.markets.slots import market_slots
 from cms.markets.storefront import market_offers
 from cms.models import MarketState
-from market.spreadsheets import csv_download, inert
+from market.spreadsheets import csv_download
 from orders.exceptions import CheckoutError, InsufficientStockError
 
 
@@ -131,7 +130,9 @@ class MarketReportView(_MarketView, TemplateView):
         report = market_report(self.event)
         fmt = request.GET.get("format")
         if fmt == "csv":
-            return _report_csv(self.event, report)
+            response, writer = csv_download(f"mercado-{self.event.slug}.csv")
+            writer.writerows(market_report_csv(report))
+            return response
         if fmt == "print":
             return TemplateResponse(
                 request,
@@ -247,57 +248,3 @@ class MarketCopyView(_MarketView, FormView):
             self.request, _("Draft copy created. Check the offers and slots, then submit it for publishing.")
         )
         return redirect("wagtailadmin_pages:edit", copy.pk)
-
-
-# --- CSV ---------------------------------------------------------------------------------------
-
-
-def _report_csv(event, report) -> HttpResponse:
-    """One row per order line: who, where, what, from which cooperative.
-
-    UTF-8 with a byte-order mark so spreadsheets read the accents; quantities with a
-    decimal point; times in the site's time zone.
-    """
-    response, writer = csv_download(f"mercado-{event.slug}.csv")
-    writer.writerow(
-        [
-            _("Order"),
-            _("Buyer"),
-            _("Phone"),
-            _("Pickup or delivery"),
-            _("Delivery address"),
-            _("Cooperative"),
-            _("Product"),
-            _("Unit"),
-            _("Quantity"),
-            _("Line total (COP)"),
-            _("Order total (COP)"),
-            _("Payment"),
-            _("Handed over"),
-        ]
-    )
-    for link in report["orders"]:
-        order = link.order
-        where = link.slot_label if order.delivery_method == "pickup" else order.get_delivery_method_display()
-        handed_over = (
-            timezone.localtime(link.handed_over_at).strftime("%Y-%m-%d %H:%M") if link.handed_over_at else ""
-        )
-        for line in link.packed_lines:
-            writer.writerow(
-                [
-                    order.number,
-                    inert(link.contact),
-                    inert(link.phone),
-                    inert(where),
-                    inert(order.delivery_address),
-                    inert(line.fulfilment.cooperative.name),
-                    inert(line.product_name),
-                    line.get_unit_display(),
-                    f"{line.quantity.normalize():f}",
-                    line.total_cop,
-                    order.total_cop,
-                    order.get_payment_method_display(),
-                    handed_over,
-                ]
-            )
-    return response

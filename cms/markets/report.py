@@ -9,10 +9,13 @@ The same few queries for 5 or 500 orders. Shown by `cms.markets.builder_views`.
 from collections import defaultdict
 
 from django.db.models import Count, Prefetch, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cms.markets.channel import market_key
 from cms.markets.slots import market_slots
 from cms.models import MarketEventPage, MarketOrder
+from market.spreadsheets import inert
 from market.units import Unit
 from orders import selectors as order_selectors
 from orders.models import (
@@ -107,3 +110,55 @@ def market_report(event: MarketEventPage) -> dict:
         "handed_over_count": sum(1 for link in orders if link.handed_over_at),
         "total_cop": sum(link.order.total_cop for link in orders),
     }
+
+
+def market_report_csv(report: dict) -> list[list]:
+    """The report's CSV: a header, then one row per packed order line: who, where, what,
+    from which cooperative. `report` is what `market_report` returned.
+
+    Text people typed goes out `inert` (no spreadsheet formulas); quantities with a
+    decimal point; times in the site's time zone. The builder's view writes it with
+    `market.spreadsheets.csv_download` (UTF-8 with a byte-order mark).
+    """
+    rows = [
+        [
+            _("Order"),
+            _("Buyer"),
+            _("Phone"),
+            _("Pickup or delivery"),
+            _("Delivery address"),
+            _("Cooperative"),
+            _("Product"),
+            _("Unit"),
+            _("Quantity"),
+            _("Line total (COP)"),
+            _("Order total (COP)"),
+            _("Payment"),
+            _("Handed over"),
+        ]
+    ]
+    for link in report["orders"]:
+        order = link.order
+        where = link.slot_label if order.delivery_method == "pickup" else order.get_delivery_method_display()
+        handed_over = (
+            timezone.localtime(link.handed_over_at).strftime("%Y-%m-%d %H:%M") if link.handed_over_at else ""
+        )
+        for line in link.packed_lines:
+            rows.append(
+                [
+                    order.number,
+                    inert(link.contact),
+                    inert(link.phone),
+                    inert(where),
+                    inert(order.delivery_address),
+                    inert(line.fulfilment.cooperative.name),
+                    inert(line.product_name),
+                    line.get_unit_display(),
+                    f"{line.quantity.normalize():f}",
+                    line.total_cop,
+                    order.total_cop,
+                    order.get_payment_method_display(),
+                    handed_over,
+                ]
+            )
+    return rows
