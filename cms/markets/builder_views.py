@@ -1,9 +1,11 @@
 """The Market Builder's views in the Wagtail admin: her markets, a market's report (screen,
 print, CSV), handing orders over, orders taken by phone, and copying a market.
 
-Every view starts with `cms.markets.permissions.builder_market`: the builder who owns the market,
-or staff; anyone else gets 404. Wagtail's own admin check (access_admin) runs first,
-because the URLs are registered with the `register_admin_urls` hook.
+Every view starts with `cms.markets.permissions.builder_market`: the builder who owns the
+market, or staff; anyone else gets 404. Wagtail's own admin check (access_admin) runs
+first, because the URLs are registered with the `register_admin_urls` hook (in
+`cms.wagtail_hooks`). The reads are in `cms.markets.report`, the writes in
+`cms.markets.services`, the forms in `cms.markets.builder_forms`.
 """
 
 from datetime import timedelta

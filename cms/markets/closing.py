@@ -14,9 +14,10 @@ default) they are sent inline by the command itself.
 
 Exactly once
 ------------
-* A market is claimed by inserting its `MarketClosing` row (`cms.markets.services.market_close_claim`):
-  the unique row is the lock, so two runs, on one server or several, claim it once and
-  only the winner enqueues the cooperatives' e-mails, after the claim committed.
+* A market is claimed by inserting its `MarketClosing` row
+  (`cms.markets.services.market_close_claim`): the unique row is the lock, so two runs,
+  on one server or several, claim it once and only the winner enqueues the
+  cooperatives' e-mails, after the claim committed.
 * Each buyer's reminder is recorded on `MarketOrder.reminder_sent_at` by a conditional
   UPDATE (`... WHERE reminder_sent_at IS NULL`) *before* the e-mail goes out: only the
   task that flips it sends. If sending fails the mark is cleared, and the next run of the

@@ -7,7 +7,7 @@ lowers each quantity (`cms.markets.services.offer_confirm`, which also refuses a
 cooperative's product); from the opening on the page is read-only. Once the market
 closed, the page shows what to bring and links a printable packing list per buyer.
 
-Every view starts with `workspace_membership` (404 to anyone outside the cooperative),
+Every view starts with `request_membership` (404 to anyone outside the cooperative),
 and finds the market through the cooperative, so a market it does not take part in is a
 404 too. Members read; a POST is for managers only and a member's POST is a 404.
 """

@@ -1,3 +1,5 @@
+"""Wagtail's page signals, connected in `cms.apps`: a market's counters follow what is published."""
+
 from cms.markets import services
 from cms.models import MarketEventPage
 

@@ -1,7 +1,8 @@
 """Market storefront actions: cart changes, checkout and the calendar file.
 
-The market's clock is checked by its sales channel (cms.markets.channel) at every cart change
-and at checkout; these views only turn forms into service calls. `page` is the page the
+The market's clock is checked by its sales channel (`cms.markets.channel`) at every cart
+change and at checkout; these views only turn forms into service calls (the cart line and
+the order placing are shared with the catalogue: `orders.checkout`). `page` is the page the
 buyer reads (maybe a translation); `event` is the market that sells (its original).
 """
 
