@@ -9,9 +9,9 @@ class CmsConfig(AppConfig):
     def ready(self):
         from wagtail.signals import copy_for_translation_done, page_published
 
-        from cms import channels, receivers
+        from cms.markets import channel, receivers
         from orders import channels as order_channels
 
-        order_channels.register("market", channels.resolve)
+        order_channels.register("market", channel.resolve)
         page_published.connect(receivers.market_published, dispatch_uid="cms_market_published")
         copy_for_translation_done.connect(receivers.market_translated, dispatch_uid="cms_market_translated")

@@ -25,8 +25,8 @@ from wagtail.models import Locale
 from wagtail.rich_text import RichText
 
 from catalog.models import Product
-from cms import services as market_services
-from cms.channels import market_key
+from cms.markets import services as market_services
+from cms.markets.channel import market_key
 from cms.models import (
     HomePage,
     MarketEventPage,

@@ -1,312 +1,64 @@
-"""Reads for market pages. The storefront runs the same few queries for 10 or 300 offers."""
+"""Reads of the content pages that span relations and own their prefetches.
 
-from collections import defaultdict
-from dataclasses import dataclass
-from decimal import Decimal
+The markets' own reads (storefront, report, a cooperative's lists) are in `cms.markets`.
+"""
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from wagtail.images import get_image_model
+from wagtail.models import Page
 
-from catalog.models import ProductPhoto
-from cms.channels import market_key, offers_on_sale
-from cms.models import MarketEventPage, MarketOffer, MarketOrder, MarketStock, PickupSlot
-from market.images import THUMBNAIL_SPEC
-from market.money import line_total_cop
-from market.units import KILOS_PER_UNIT, Unit
-from orders import selectors as order_selectors
-from orders import services as order_services
-from orders.models import (
-    FULFILMENT_ENDED,
-    ORDER_NOT_PLACED,
-    CartLine,
-    DeliveryMethod,
-    LineStatus,
-    OrderLine,
-)
-
-# Orders that do not count for what a market sold or what a cooperative brings.
-_COUNTED = ~Q(order__status__in=ORDER_NOT_PLACED)
+from catalog import selectors as catalog_selectors
+from catalog.models import Product
+from cms.models import HomePage, MarketEventPage, StoryPage, default_language
+from cooperatives.models import Cooperative
 
 
-def counted_market_lines(event: MarketEventPage):
-    """Order lines a market really sells: placed orders, parts and lines not rejected."""
-    return (
-        OrderLine.objects.filter(_COUNTED, order__channel_key=market_key(event))
-        .exclude(fulfilment__status__in=FULFILMENT_ENDED)
-        .exclude(status=LineStatus.REJECTED)
-    )
+def home_page(*, home: HomePage, now=None) -> dict:
+    """What the home page shows, in its language: open and upcoming markets, the latest
+    stories, featured then other verified cooperatives, the newest products.
 
-
-def market_offers(event: MarketEventPage) -> list[MarketOffer]:
-    """Offers on sale with product, cooperative, what is left and the thumbnail, in ONE query.
-
-    The storefront must stay within its query budget whatever the number of offers (issue
-    5: at most 12 for a signed-in buyer, Wagtail's routing included), so what is left and
-    the first photo's thumbnail rendition (made at upload, `THUMBNAIL_SPEC`) are read by
-    subqueries instead of prefetches. A thumbnail missing from the database is made once,
-    here. Each offer gets `remaining` and `thumb` (url, width, height, or None).
+    The same few queries however many markets, stories, cooperatives and products there
+    are (the home page has a query budget); stories come without image renditions.
     """
-    rendition_model = get_image_model().get_rendition_model()
-    stock = MarketStock.objects.filter(event=event.pk, product=OuterRef("product_id"))
-    first_photo = ProductPhoto.objects.filter(product=OuterRef("product_id")).order_by("position", "pk")
-    thumb = rendition_model.objects.filter(
-        image=OuterRef("thumb_image_id"), filter_spec=THUMBNAIL_SPEC
-    ).order_by("-pk")
-    offers = list(
-        offers_on_sale(event)
-        .select_related("product__cooperative", "product__category")
-        .annotate(
-            stock_planned=Subquery(stock.values("planned")[:1]),
-            stock_confirmed=Subquery(stock.values("confirmed")[:1]),
-            stock_sold=Subquery(stock.values("sold")[:1]),
-            thumb_image_id=Subquery(first_photo.values("image_id")[:1]),
-        )
-        .annotate(
-            thumb_file=Subquery(thumb.values("file")[:1]),
-            thumb_width=Subquery(thumb.values("width")[:1]),
-            thumb_height=Subquery(thumb.values("height")[:1]),
-        )
-        .order_by("sort_order", "pk")
+    now = now or timezone.now()
+    # Pages in a private section are left out; the restrictions are read once for both lists.
+    private = Page.objects.private_q()
+    # Open and upcoming markets in one query (those not closed yet), split here.
+    markets = list(
+        MarketEventPage.objects.live()
+        .exclude(private)
+        .for_locale(home.locale_id)
+        .filter(closes_at__gt=now)
+        .select_related("municipality__department")
+        .order_by("opens_at")[: home.MARKETS_READ]
     )
-    storage = rendition_model._meta.get_field("file").storage
-    missing = {o.thumb_image_id for o in offers if o.thumb_image_id and not o.thumb_file}
-    made = {}
-    if missing:
-        for image in get_image_model().objects.filter(pk__in=missing):
-            made[image.pk] = image.get_rendition(THUMBNAIL_SPEC)
-    for offer in offers:
-        planned = offer.stock_planned
-        offer.remaining = (
-            MarketStock(planned=planned, confirmed=offer.stock_confirmed, sold=offer.stock_sold).remaining
-            if planned is not None
-            else Decimal("0")
-        )
-        if offer.thumb_file:
-            offer.thumb = Thumb(storage.url(offer.thumb_file), offer.thumb_width, offer.thumb_height)
-        elif offer.thumb_image_id in made:
-            rendition = made[offer.thumb_image_id]
-            offer.thumb = Thumb(rendition.url, rendition.width, rendition.height)
-        else:
-            offer.thumb = None
-    return offers
-
-
-@dataclass(frozen=True)
-class Thumb:
-    url: str
-    width: int
-    height: int
-
-
-def market_slots(event: MarketEventPage) -> list[PickupSlot]:
-    slots = list(
-        PickupSlot.objects.filter(page=event)
-        .select_related("pickup_point", "usage")
-        .order_by("starts_at", "pk")
+    open_now = sorted((m for m in markets if m.opens_at <= now), key=lambda m: m.closes_at)
+    # Text only (no image renditions), to stay within the home page's query budget.
+    stories = list(
+        StoryPage.objects.live()
+        .exclude(private)
+        .for_locale(home.locale_id)
+        .select_related("cooperative")
+        .order_by("-published_on", "-pk")[: home.STORIES_SHOWN]
     )
-    for slot in slots:
-        taken = slot.usage.taken if hasattr(slot, "usage") else 0
-        slot.remaining = max(slot.capacity - taken, 0)
-    return slots
-
-
-def market_summary(event: MarketEventPage) -> dict:
-    """Public figures of a closed market: never a buyer's name.
-
-    Counts what the market really sold (`counted_market_lines`: no cancelled order, no
-    rejected line), by what was delivered where a weight was recorded. Weights (kilo,
-    pound, arroba) add up to `kilos`; other units are listed by unit.
-    """
-    lines = counted_market_lines(event)
-    rows = (
-        lines.values("unit")
-        .annotate(quantity=Sum(Coalesce("delivered_quantity", "quantity")))
-        .order_by("unit")
+    # Featured first (as chosen on the original home page, so translations agree), then
+    # the other verified cooperatives: one query.
+    featured = HomePage.featured_cooperatives.through.objects.filter(
+        cooperative=OuterRef("pk"),
+        homepage__translation_key=home.translation_key,
+        homepage__locale__language_code=default_language(),
     )
-    kilos = Decimal("0")
-    by_unit = []
-    for row in rows:
-        if row["unit"] in KILOS_PER_UNIT:
-            kilos += row["quantity"] * KILOS_PER_UNIT[row["unit"]]
-        else:
-            by_unit.append({"quantity": row["quantity"], "unit": Unit(row["unit"]).label})
-    totals = lines.aggregate(
-        orders=Count("order", distinct=True),
-        # Orders taken by phone are placed by the builder for someone else: that someone
-        # is known by her phone.
-        households=Count(
-            "order__buyer", distinct=True, filter=Q(order__market_link__assisted_by__isnull=True)
-        ),
-        assisted_households=Count(
-            "order__contact_phone", distinct=True, filter=Q(order__market_link__assisted_by__isnull=False)
-        ),
-        cooperatives=Count("fulfilment__cooperative", distinct=True),
-        families=Count("product__producers", distinct=True),
+    cooperatives = list(
+        Cooperative.objects.verified()
+        .with_place()
+        .annotate(featured=Exists(featured))
+        .order_by("-featured", "name")[: home.COOPERATIVES_SHOWN]
     )
-    totals["households"] += totals.pop("assisted_households")
-    return {"kilos": kilos, "by_unit": by_unit, **totals}
-
-
-def storefront(*, event: MarketEventPage, request) -> dict:
-    now = timezone.now()
-    state = event.state_at(now)
-    context = {"state": state, "now": now, "channel_key": market_key(event)}
-    if state == "closed":
-        context["summary"] = market_summary(event)
-        return context
-    offers = market_offers(event)
-    context.update(offers_by_category(offers, request.GET.get(CATEGORY_PARAM, "")))
-    if state == "open":
-        context["cart"] = market_basket(event=event, request=request, offers=offers)
-        context["slots"] = market_slots(event)
-    return context
-
-
-CATEGORY_PARAM = "categoria"
-
-
-def offers_by_category(offers: list[MarketOffer], wanted: str) -> dict:
-    """The categories on offer (with how many offers each) and the offers of the chosen one.
-
-    Chosen by a plain link (`?categoria=<slug>`), so a phone shows only what the buyer
-    looks for, without JavaScript; an unknown slug shows everything.
-    """
-    categories: dict[str, dict] = {}
-    for offer in offers:
-        category = offer.product.category
-        if category is not None:
-            entry = categories.setdefault(
-                category.slug, {"slug": category.slug, "name": category.name, "count": 0}
-            )
-            entry["count"] += 1
-    chosen = categories.get(wanted)
-    if chosen is not None:
-        offers = [
-            offer for offer in offers if offer.product.category and offer.product.category.slug == wanted
-        ]
+    products = list(catalog_selectors.product_cards(Product.objects.available()).order_by("-created_at")[:8])
     return {
-        "offers": offers,
-        "categories": sorted(categories.values(), key=lambda c: c["name"]) if len(categories) > 1 else [],
-        "category": chosen,
-    }
-
-
-def market_basket(*, event: MarketEventPage, request, offers: list[MarketOffer]) -> dict:
-    """The visitor's basket in this market, priced from the offers already read: one query.
-
-    Same shape as `orders.selectors.cart_summary` (groups per cooperative, `count`,
-    `total_cop`), which would take five queries here. A line the market no longer sells
-    is listed with `problem` and no price. The cart is found as `orders.services.cart_get`
-    finds it: the user's, or the one whose token the visitor's session holds.
-    """
-    key = market_key(event)
-    empty = {"groups": [], "total_cop": 0, "count": 0}
-    if request.user.is_authenticated:
-        lines = CartLine.objects.filter(cart__user=request.user, cart__channel_key=key)
-    else:
-        token = request.session.get(f"{order_services.CART_SESSION_KEY}:{key}")
-        if not token:
-            return empty
-        lines = CartLine.objects.filter(cart__user__isnull=True, cart__session_key=token)
-    lines = list(
-        lines.select_related("product__cooperative").order_by(
-            "product__cooperative__name", "product__name", "pk"
-        )
-    )
-    if not lines:
-        return empty
-    on_sale = {offer.product_id: offer for offer in offers}
-    groups: dict[int, dict] = {}
-    total = 0
-    for line in lines:
-        offer = on_sale.get(line.product_id)
-        if offer is None:
-            line.unit_price_cop = 0
-            line.problem = _("%(name)s is not offered in this market.") % {"name": line.product.name}
-        else:
-            line.unit_price_cop = offer.price_cop
-        line.total_cop = line_total_cop(line.unit_price_cop, line.quantity)
-        total += line.total_cop
-        cooperative = line.product.cooperative
-        group = groups.setdefault(
-            cooperative.pk, {"cooperative": cooperative, "lines": [], "subtotal_cop": 0}
-        )
-        group["lines"].append(line)
-        group["subtotal_cop"] += line.total_cop
-    return {"groups": list(groups.values()), "total_cop": total, "count": len(lines)}
-
-
-def market_orders_for_builder(event: MarketEventPage):
-    """The orders of a market to pack and hand over, for the Market Builder: placed and not
-    cancelled or expired (a card order still waiting for its payment is not one yet), with
-    buyer, organisation, slot, lines (with each line's cooperative) and fulfilments."""
-    return (
-        MarketOrder.objects.filter(event=event)
-        .exclude(order__status__in=ORDER_NOT_PLACED)
-        .select_related("order__buyer", "order__organization", "slot__pickup_point", "assisted_by")
-        .prefetch_related(
-            Prefetch("order__lines", queryset=OrderLine.objects.select_related("fulfilment__cooperative")),
-            "order__fulfilments__cooperative",
-        )
-        .order_by("slot__starts_at", "order__placed_at", "pk")
-    )
-
-
-def market_consolidated(event: MarketEventPage) -> list[dict]:
-    """What each cooperative brings: totals per cooperative and product."""
-    rows = (
-        counted_market_lines(event)
-        .values("fulfilment__cooperative__name", "fulfilment__cooperative_id", "product_name", "unit")
-        .annotate(quantity=Sum("quantity"), total_cop=Sum("total_cop"), orders=Count("order", distinct=True))
-        .order_by("fulfilment__cooperative__name", "product_name")
-    )
-    grouped, names = defaultdict(list), {}
-    for row in rows:
-        row["unit_label"] = Unit(row["unit"]).label
-        names[row["fulfilment__cooperative_id"]] = row["fulfilment__cooperative__name"]
-        grouped[row["fulfilment__cooperative_id"]].append(row)
-    return [{"cooperative": names[pk], "cooperative_id": pk, "lines": lines} for pk, lines in grouped.items()]
-
-
-def markets_with_order_counts(markets):
-    """`markets` (a MarketEventPage queryset) with `order_count`: placed, not ended."""
-    return markets.annotate(
-        order_count=Count("market_orders", filter=~Q(market_orders__order__status__in=ORDER_NOT_PLACED))
-    )
-
-
-def market_report(event: MarketEventPage) -> dict:
-    """The Market Builder's report: what each cooperative brings, the packing list per
-    buyer, the lists per pickup slot and for delivery. Same queries for 5 or 500 orders.
-
-    Each order (a MarketOrder) gets `contact` and `phone` (the person who collects: the
-    contact of an assisted order, else the buyer) and `packed_lines` (not rejected).
-    """
-    orders = list(market_orders_for_builder(event))
-    by_slot, delivery = defaultdict(list), []
-    for link in orders:
-        order = link.order
-        link.contact = order.contact_name or order_selectors.buyer_label(order)
-        link.phone = order.contact_phone or order.buyer.phone
-        link.packed_lines = [line for line in order.lines.all() if line.status != LineStatus.REJECTED]
-        if order.delivery_method == DeliveryMethod.DELIVERY:
-            delivery.append(link)
-        else:
-            by_slot[link.slot_id].append(link)
-    pickups = [{"slot": slot, "orders": by_slot.pop(slot.pk, [])} for slot in market_slots(event)]
-    # A slot removed from the page after orders took it: its orders still need packing.
-    orphans = [link for links in by_slot.values() for link in links]
-    if orphans:
-        pickups.append({"slot": None, "orders": orphans})
-    return {
-        "consolidated": market_consolidated(event),
-        "orders": sorted(orders, key=lambda link: (link.contact.casefold(), link.order.number)),
-        "pickups": pickups,
-        "delivery": delivery,
-        "order_count": len(orders),
-        "handed_over_count": sum(1 for link in orders if link.handed_over_at),
-        "total_cop": sum(link.order.total_cop for link in orders),
+        "open_markets": open_now[: home.MARKETS_SHOWN],
+        "upcoming_markets": [m for m in markets if m.opens_at > now][: home.MARKETS_SHOWN],
+        "stories": stories,
+        "cooperatives": cooperatives,
+        "products": products,
     }

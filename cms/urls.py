@@ -7,7 +7,7 @@ Included in market/urls.py inside `i18n_patterns`, before Wagtail's catch-all.
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from cms import workspace_views
+from cms.markets import cooperative_views
 from cms.sitemaps import SITEMAPS
 
 app_name = "cms"
@@ -16,7 +16,9 @@ PREFIX = "espacio/<slug:slug>/mercados/"
 
 urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path(PREFIX, workspace_views.market_list, name="workspace_markets"),
-    path(PREFIX + "<int:page_id>/", workspace_views.market_detail, name="workspace_market"),
-    path(PREFIX + "<int:page_id>/empaque/", workspace_views.market_packing, name="workspace_market_packing"),
+    path(PREFIX, cooperative_views.market_list, name="workspace_markets"),
+    path(PREFIX + "<int:page_id>/", cooperative_views.market_detail, name="workspace_market"),
+    path(
+        PREFIX + "<int:page_id>/empaque/", cooperative_views.market_packing, name="workspace_market_packing"
+    ),
 ]

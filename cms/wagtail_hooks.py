@@ -2,7 +2,7 @@
 (a "Markets" menu, a report button on each market, the report's URLs).
 
 Who may do what is set by migration cms/0004 (the "Market builders" group) and checked by
-`cms.permissions`.
+`cms.markets.permissions`.
 """
 
 from django.urls import path, reverse
@@ -15,7 +15,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from cms import admin_views, permissions
+from cms.markets import builder_views, permissions
 from cms.models import MarketEventPage, PickupPoint
 
 
@@ -41,23 +41,25 @@ register_snippet(PickupPointViewSet)
 @hooks.register("register_admin_urls")
 def register_market_urls():
     return [
-        path("mercados/", admin_views.MarketListView.as_view(), name="cms_market_list"),
+        path("mercados/", builder_views.MarketListView.as_view(), name="cms_market_list"),
         path(
             "mercados/<int:page_id>/informe/",
-            admin_views.MarketReportView.as_view(),
+            builder_views.MarketReportView.as_view(),
             name="cms_market_report",
         ),
         path(
             "mercados/<int:page_id>/pedidos/<str:number>/entregado/",
-            admin_views.market_hand_over,
+            builder_views.market_hand_over,
             name="cms_market_hand_over",
         ),
         path(
             "mercados/<int:page_id>/pedido-asistido/",
-            admin_views.AssistedOrderView.as_view(),
+            builder_views.AssistedOrderView.as_view(),
             name="cms_market_assist",
         ),
-        path("mercados/<int:page_id>/copiar/", admin_views.MarketCopyView.as_view(), name="cms_market_copy"),
+        path(
+            "mercados/<int:page_id>/copiar/", builder_views.MarketCopyView.as_view(), name="cms_market_copy"
+        ),
     ]
 
 

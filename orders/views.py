@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 
 from market import selectors as market_selectors
 from market.models import BuyerOrganization
-from market.units import format_quantity
 from orders import selectors, services
-from orders.exceptions import CartError, CheckoutError, InsufficientStockError, TransitionError
-from orders.forms import CartLineForm, CheckoutForm
-from orders.models import Order, PaymentMethod
+from orders.checkout import cart_line_change, checkout_submit
+from orders.exceptions import TransitionError
+from orders.forms import CheckoutForm
+from orders.models import Order
 
 
 def _back(request, fallback: str):
@@ -42,30 +42,7 @@ def cart_update(request):
 
 
 def _cart_change(request, *, add: bool):
-    form = CartLineForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Enter a quantity."))
-        return _back(request, reverse("orders:cart"))
-    cart = services.cart_get(user=request.user, session=request.session, create=True)
-    try:
-        line = services.cart_set_quantity(
-            cart=cart,
-            product_id=form.cleaned_data["product"],
-            raw_quantity=form.cleaned_data["quantity"],
-            add=add,
-        )
-    except CartError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("%(name)s: %(quantity)s %(unit)s in your cart.")
-            % {
-                "name": line.product.name,
-                "quantity": format_quantity(line.quantity),
-                "unit": line.product.get_unit_display(),
-            },
-        )
+    cart_line_change(request, add=add, in_cart=_("%(name)s: %(quantity)s %(unit)s in your cart."))
     return _back(request, reverse("orders:cart"))
 
 
@@ -99,26 +76,6 @@ def checkout(request):
         {"form": form, "summary": summary, "short_lines": short_lines},
         status=400 if request.method == "POST" else 200,
     )
-
-
-def checkout_submit(request, *, cart, form):
-    """Place the order a valid checkout form describes (catalogue or market).
-
-    Returns (redirect, []) on success; (None, short lines) with the reason on the form
-    when the order is refused, in which case nothing was written.
-    """
-    try:
-        order = services.order_place(buyer=request.user, cart=cart, choice=form.choice())
-    except InsufficientStockError as error:
-        form.add_error(None, _("Some products do not have enough stock. Nothing was reserved."))
-        return None, error.short_lines
-    except CheckoutError as error:
-        form.add_error(None, error.message)
-        return None, []
-    if order.payment_method == PaymentMethod.CARD:
-        return redirect("orders:pay_card", order.number), []
-    messages.success(request, _("Thank you! Your order %(number)s was placed.") % {"number": order.number})
-    return redirect("orders:detail", order.number), []
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cms import services as cms_services
+from cms.markets import services as cms_services
 from cms.models import MarketOrder
 from orders import services
 from orders.models import OrderEvent

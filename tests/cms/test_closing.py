@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from cms.markets.closing import markets_close_due
 from cms.models import MarketClosing, MarketOrder
-from cms.notifications import markets_close_due
 from cooperatives.models import MembershipRole
 from orders import services as order_services
 from orders.models import OrderStatus

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cms.channels import market_key
+from cms.markets.channel import market_key
 from cms.models import MarketStock
 from cooperatives.models import MembershipRole
 from orders import services as order_services

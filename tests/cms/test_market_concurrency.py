@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from cms.channels import market_key
+from cms.markets.channel import market_key
 from cms.models import MarketOrder, MarketStock, SlotUsage
 from orders import services
 from orders.exceptions import CheckoutError, InsufficientStockError, TransitionError

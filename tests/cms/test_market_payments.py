@@ -1,4 +1,4 @@
-"""A card payment begun before a market closes and finished after it (cms.channels).
+"""A card payment begun before a market closes and finished after it (cms.markets.channel).
 
 The order, its market units and its pickup slot are taken when it is placed, which must
 happen before `closes_at`. Its card payment is accepted when Stripe confirms it before

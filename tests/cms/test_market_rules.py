@@ -523,7 +523,7 @@ def test_another_buyers_market_order_is_not_found(client, clock, event, goods):
 def test_the_closed_summary_counts_what_was_really_sold(client, clock, goods):
     """No rejected line; delivered weights where recorded; pounds become kilos; a phone order
     taken by the builder counts the household that ordered, not the builder."""
-    from cms import services as market_services
+    from cms.markets import services as market_services
     from orders.models import FulfilmentStatus
     from tests.cms.factories import make_builder
 

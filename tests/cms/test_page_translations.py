@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Locale, Page
 
-from cms import permissions
-from cms.forms import MarketEventPageForm
+from cms.markets import permissions
+from cms.markets.closing import markets_close_due
+from cms.markets.page_form import MarketEventPageForm
 from cms.models import HomePage, MarketEventPage, MarketIndexPage, MarketOffer, MarketStock, PickupSlot
-from cms.notifications import markets_close_due
 from orders.models import CartLine, Order
 from tests.cms.factories import make_builder, make_market, market_index
 from tests.factories import CooperativeFactory, UserFactory, make_product

@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.images import get_image_model
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
-from cms.channels import market_key
+from cms.markets.channel import market_key
 from cms.models import MarketEventPage
 from market.images import THUMBNAIL_SPEC
 from orders import services

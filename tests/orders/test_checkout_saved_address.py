@@ -240,7 +240,7 @@ def test_the_checkout_page_reads_every_saved_address_in_one_query(client, buyer,
     assert sum("market_deliveryaddress" in q["sql"] for q in many.captured_queries) == 1
 
 
-# --- The market checkout (cms.forms.MarketCheckoutForm subclasses CheckoutForm) -------------
+# --- The market checkout (cms.markets.checkout_form.MarketCheckoutForm subclasses CheckoutForm) ---
 
 
 @pytest.fixture

@@ -429,7 +429,7 @@ def test_tasks_queued_by_one_process_run_once_with_two_workers(site):
     env = site["env"]
     queued = 8
     enqueue = (
-        "from cms.notifications import cooperative_market_list\n"
+        "from cms.markets.closing import cooperative_market_list\n"
         f"ids = [str(cooperative_market_list.enqueue({site['event']}, {site['cooperative']}).id) "
         f"for _ in range({queued})]\n"
         "print(','.join(ids))"

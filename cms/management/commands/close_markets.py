@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from cms.notifications import markets_close_due
+from cms.markets.closing import markets_close_due
 
 
 class Command(BaseCommand):

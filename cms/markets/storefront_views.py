@@ -1,11 +1,10 @@
 """Market storefront actions: cart changes, checkout and the calendar file.
 
-The market's clock is checked by its sales channel (cms.channels) at every cart change
-and at checkout; these views only turn forms into service calls. `page` is the page the
+The market's clock is checked by its sales channel (`cms.markets.channel`) at every cart
+change and at checkout; these views only turn forms into service calls (the cart line and
+the order placing are shared with the catalogue: `orders.checkout`). `page` is the page the
 buyer reads (maybe a translation); `event` is the market that sells (its original).
 """
-
-import datetime
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -16,17 +15,17 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.channels import MarketChannel, market_key
-from cms.forms import MarketCheckoutForm
-from cms.selectors import CATEGORY_PARAM, market_slots
+from cms.markets.channel import MarketChannel, market_key
+from cms.markets.checkout_form import MarketCheckoutForm
+from cms.markets.slots import market_slots
+from cms.markets.storefront import CATEGORY_PARAM
+from market.calendar import ics_event
 from market.i18n import url_in_language
 from market.models import BuyerOrganization
-from market.units import format_quantity
 from orders import selectors as order_selectors
 from orders import services as order_services
+from orders.checkout import cart_line_change, checkout_submit
 from orders.exceptions import CartError
-from orders.forms import CartLineForm
-from orders.views import checkout_submit
 
 
 def _back_to_offers(request, page) -> str:
@@ -41,36 +40,21 @@ def _back_to_offers(request, page) -> str:
 def market_cart(request, page, event):
     if request.method != "POST":
         return redirect(url_in_language(page.url))
-    cart = order_services.cart_get(
-        user=request.user, session=request.session, create=True, channel_key=market_key(event)
-    )
     action = request.POST.get("action", "add")
     if action == "remove":
+        cart = order_services.cart_get(
+            user=request.user, session=request.session, create=True, channel_key=market_key(event)
+        )
         order_services.cart_remove(cart=cart, product_id=request.POST.get("product", "0"))
         return redirect(_back_to_offers(request, page))
-    form = CartLineForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Enter a quantity."))
+    valid = cart_line_change(
+        request,
+        add=action == "add",
+        in_cart=_("%(name)s: %(quantity)s %(unit)s in your basket."),
+        channel_key=market_key(event),
+    )
+    if not valid:
         return redirect(url_in_language(page.url))
-    try:
-        line = order_services.cart_set_quantity(
-            cart=cart,
-            product_id=form.cleaned_data["product"],
-            raw_quantity=form.cleaned_data["quantity"],
-            add=action == "add",
-        )
-    except CartError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("%(name)s: %(quantity)s %(unit)s in your basket.")
-            % {
-                "name": line.product.name,
-                "quantity": format_quantity(line.quantity),
-                "unit": line.product.get_unit_display(),
-            },
-        )
     return redirect(_back_to_offers(request, page))
 
 
@@ -112,42 +96,17 @@ def market_checkout(request, page, event):
 
 def market_calendar(request, event):
     """An .ics file so a buyer can put the opening in her phone's calendar."""
-
-    def stamp(value):
-        return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-    def text(value):
-        return str(value).replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;").replace("\n", "\\n")
-
-    def fold(line):
-        """RFC 5545 3.1: at most 75 octets a line; a continuation starts with a space."""
-        parts, current = [], ""
-        for char in line:
-            if len((current + char).encode()) > (74 if parts else 75):
-                parts.append(current)
-                current = char
-            else:
-                current += char
-        return "\r\n ".join([*parts, current])
-
     url = request.build_absolute_uri(event.url)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Minga//Mercados campesinos//ES",
-        "BEGIN:VEVENT",
-        f"UID:market-{event.trading_event.pk}@minga",
-        f"DTSTAMP:{stamp(timezone.now())}",
-        f"DTSTART:{stamp(event.opens_at)}",
-        f"DTEND:{stamp(event.closes_at)}",
-        f"SUMMARY:{text(event.title)}",
-        f"LOCATION:{text(event.municipality.name)}",
-        f"URL:{url}",
-        f"DESCRIPTION:{text(_('Peasant market open for orders'))} {url}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    body = "".join(fold(line) + "\r\n" for line in lines)
+    body = ics_event(
+        uid=f"market-{event.trading_event.pk}@minga",
+        starts_at=event.opens_at,
+        ends_at=event.closes_at,
+        summary=event.title,
+        location=event.municipality.name,
+        description=f"{_('Peasant market open for orders')} {url}",
+        url=url,
+        stamped_at=timezone.now(),
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mercado-{event.slug}.ics"'
     return response

@@ -14,9 +14,10 @@ default) they are sent inline by the command itself.
 
 Exactly once
 ------------
-* A market is claimed by inserting its `MarketClosing` row (`cms.services.market_close_claim`):
-  the unique row is the lock, so two runs, on one server or several, claim it once and
-  only the winner enqueues the cooperatives' e-mails, after the claim committed.
+* A market is claimed by inserting its `MarketClosing` row
+  (`cms.markets.services.market_close_claim`): the unique row is the lock, so two runs,
+  on one server or several, claim it once and only the winner enqueues the
+  cooperatives' e-mails, after the claim committed.
 * Each buyer's reminder is recorded on `MarketOrder.reminder_sent_at` by a conditional
   UPDATE (`... WHERE reminder_sent_at IS NULL`) *before* the e-mail goes out: only the
   task that flips it sends. If sending fails the mark is cleared, and the next run of the
@@ -44,8 +45,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from cms import cooperative_selectors as selectors
-from cms import services
+from cms.markets import services
+from cms.markets.cooperative import (
+    cooperative_consolidated,
+    cooperative_packing,
+    market_participants,
+    orders_to_remind,
+)
 from cms.models import MarketEventPage, MarketOrder
 from cooperatives.models import Membership
 from market.text import one_line
@@ -128,9 +134,9 @@ def _remindable():
 def market_closed(event_id: int) -> None:
     """Fan out: one e-mail task per participating cooperative and per buyer to remind."""
     event = MarketEventPage.objects.get(pk=event_id)
-    for cooperative in selectors.market_participants(event):
+    for cooperative in market_participants(event):
         cooperative_market_list.enqueue(event.pk, cooperative.pk)
-    for link_id in list(selectors.orders_to_remind(event).values_list("pk", flat=True)):
+    for link_id in list(orders_to_remind(event).values_list("pk", flat=True)):
         pickup_reminder.enqueue(link_id)
 
 
@@ -142,7 +148,7 @@ def cooperative_market_list(event_id: int, cooperative_id: int) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         event = MarketEventPage.objects.select_related("municipality").get(pk=event_id)
         cooperative = Cooperative.objects.get(pk=cooperative_id)
-        fulfilments = selectors.cooperative_packing(event=event, cooperative=cooperative)
+        fulfilments = cooperative_packing(event=event, cooperative=cooperative)
         _send(
             template="market_closed_cooperative",
             subject=_("%(market)s closed: what %(cooperative)s brings")
@@ -151,7 +157,7 @@ def cooperative_market_list(event_id: int, cooperative_id: int) -> None:
             context={
                 "event": event,
                 "cooperative": cooperative,
-                "consolidated": selectors.cooperative_consolidated(event=event, cooperative=cooperative),
+                "consolidated": cooperative_consolidated(event=event, cooperative=cooperative),
                 "fulfilments": fulfilments,
                 "orders": len(fulfilments),
                 "url": _site_url() + reverse("cms:workspace_market", args=[cooperative.slug, event.pk]),

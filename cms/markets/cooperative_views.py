@@ -3,11 +3,11 @@
 A manager or member sees the markets the cooperative takes part in and, in each, only
 the cooperative's own offers: market price, quantity planned by the Market Builder, the
 quantity it confirmed, and what is sold. Before the market opens a manager confirms or
-lowers each quantity (`cms.services.offer_confirm`, which also refuses another
+lowers each quantity (`cms.markets.services.offer_confirm`, which also refuses another
 cooperative's product); from the opening on the page is read-only. Once the market
 closed, the page shows what to bring and links a printable packing list per buyer.
 
-Every view starts with `workspace_membership` (404 to anyone outside the cooperative),
+Every view starts with `request_membership` (404 to anyone outside the cooperative),
 and finds the market through the cooperative, so a market it does not take part in is a
 404 too. Members read; a POST is for managers only and a member's POST is a 404.
 """
@@ -21,9 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cms import cooperative_selectors as selectors
-from cms import services
-from cms.exceptions import MarketError
+from cms.markets import services
+from cms.markets.cooperative import (
+    cooperative_consolidated,
+    cooperative_market,
+    cooperative_markets_by_state,
+    cooperative_offers,
+    cooperative_packing,
+)
+from cms.markets.exceptions import MarketError
 from cms.models import MarketState
 from cooperatives.permissions import request_membership
 from market.units import QuantityError, format_quantity, parse_quantity
@@ -47,7 +53,7 @@ class OfferConfirmForm(forms.Form):
 
 
 def _own_market(cooperative, page_id):
-    event = selectors.cooperative_market(cooperative, page_id)
+    event = cooperative_market(cooperative, page_id)
     if event is None:
         raise Http404
     return event
@@ -63,7 +69,7 @@ def market_list(request, slug):
         {
             "membership": membership,
             "cooperative": cooperative,
-            "markets": selectors.cooperative_markets_by_state(cooperative, timezone.now()),
+            "markets": cooperative_markets_by_state(cooperative, timezone.now()),
         },
     )
 
@@ -74,7 +80,7 @@ def market_detail(request, slug, page_id):
     cooperative = membership.cooperative
     event = _own_market(cooperative, page_id)
     state = event.state_at(timezone.now())
-    offers = selectors.cooperative_offers(event=event, cooperative=cooperative)
+    offers = cooperative_offers(event=event, cooperative=cooperative)
     error, failed_product, status = "", None, 200
     if request.method == "POST":
         form = OfferConfirmForm(request.POST)
@@ -120,7 +126,7 @@ def market_detail(request, slug, page_id):
             "offers": offers,
             "can_confirm": membership.is_manager() and state == MarketState.UPCOMING,
             "error": error,
-            "consolidated": selectors.cooperative_consolidated(event=event, cooperative=cooperative)
+            "consolidated": cooperative_consolidated(event=event, cooperative=cooperative)
             if closed
             else None,
         },
@@ -142,7 +148,7 @@ def market_packing(request, slug, page_id):
             "cooperative": cooperative,
             "event": event,
             "state": event.state_at(timezone.now()),
-            "consolidated": selectors.cooperative_consolidated(event=event, cooperative=cooperative),
-            "fulfilments": selectors.cooperative_packing(event=event, cooperative=cooperative),
+            "consolidated": cooperative_consolidated(event=event, cooperative=cooperative),
+            "fulfilments": cooperative_packing(event=event, cooperative=cooperative),
         },
     )

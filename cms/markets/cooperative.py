@@ -2,7 +2,7 @@
 
 Every function takes the cooperative and filters on it in SQL, so another cooperative's
 offers, lines or buyers never reach a template or an e-mail. Used by the cooperative
-workspace (`cms.workspace_views`) and the closing e-mails (`cms.notifications`).
+workspace (`cms.markets.cooperative_views`) and the closing e-mails (`cms.markets.closing`).
 
 Which markets a cooperative "participates in": published at least once (so it has live
 counters), and either listing the cooperative among its participants or offering one of
@@ -14,9 +14,9 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Prefetch, Q, Sum
 
-from cms.channels import market_key
+from cms.markets.channel import market_key
+from cms.markets.report import counted_market_lines
 from cms.models import MarketEventPage, MarketOffer, MarketOrder, MarketState, MarketStock
-from cms.selectors import counted_market_lines
 from market.units import Unit
 from orders.models import (
     FULFILMENT_ENDED,

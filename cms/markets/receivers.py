@@ -1,4 +1,6 @@
-from cms import services
+"""Wagtail's page signals, connected in `cms.apps`: a market's counters follow what is published."""
+
+from cms.markets import services
 from cms.models import MarketEventPage
 
 

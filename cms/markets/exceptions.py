@@ -1,3 +1,6 @@
+"""The markets' domain error."""
+
+
 class MarketError(Exception):
     """A market change refused for a reason the person can fix."""
 

@@ -1,15 +1,16 @@
 """The Market Builder's views in the Wagtail admin: her markets, a market's report (screen,
 print, CSV), handing orders over, orders taken by phone, and copying a market.
 
-Every view starts with `cms.permissions.builder_market`: the builder who owns the market,
-or staff; anyone else gets 404. Wagtail's own admin check (access_admin) runs first,
-because the URLs are registered with the `register_admin_urls` hook.
+Every view starts with `cms.markets.permissions.builder_market`: the builder who owns the
+market, or staff; anyone else gets 404. Wagtail's own admin check (access_admin) runs
+first, because the URLs are registered with the `register_admin_urls` hook (in
+`cms.wagtail_hooks`). The reads are in `cms.markets.report`, the writes in
+`cms.markets.services`, the forms in `cms.markets.builder_forms`.
 """
 
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,11 +21,14 @@ from django.views.generic import FormView, TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 
-from cms import permissions, selectors, services
-from cms.exceptions import MarketError
-from cms.forms import AssistedOrderForm, MarketCopyForm
+from cms.markets import permissions, services
+from cms.markets.builder_forms import AssistedOrderForm, MarketCopyForm
+from cms.markets.exceptions import MarketError
+from cms.markets.report import market_report, market_report_csv, markets_with_order_counts
+from cms.markets.slots import market_slots
+from cms.markets.storefront import market_offers
 from cms.models import MarketState
-from market.spreadsheets import csv_download, inert
+from market.spreadsheets import csv_download
 from orders.exceptions import CheckoutError, InsufficientStockError
 
 
@@ -50,7 +54,7 @@ class MarketListView(_MarketsCrumbMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
         markets = list(
-            selectors.markets_with_order_counts(permissions.builder_markets(self.request.user))
+            markets_with_order_counts(permissions.builder_markets(self.request.user))
             .select_related("municipality")
             .order_by("-opens_at")
         )
@@ -125,10 +129,12 @@ class MarketReportView(_MarketView, TemplateView):
         return sorted(buttons)
 
     def get(self, request, *args, **kwargs):
-        report = selectors.market_report(self.event)
+        report = market_report(self.event)
         fmt = request.GET.get("format")
         if fmt == "csv":
-            return _report_csv(self.event, report)
+            response, writer = csv_download(f"mercado-{self.event.slug}.csv")
+            writer.writerows(market_report_csv(report))
+            return response
         if fmt == "print":
             return TemplateResponse(
                 request,
@@ -164,8 +170,8 @@ class AssistedOrderView(_MarketView, FormView):
         kwargs = super().get_form_kwargs()
         kwargs.update(
             event=self.event,
-            offers=selectors.market_offers(self.event),
-            slots=selectors.market_slots(self.event),
+            offers=market_offers(self.event),
+            slots=market_slots(self.event),
         )
         return kwargs
 
@@ -244,57 +250,3 @@ class MarketCopyView(_MarketView, FormView):
             self.request, _("Draft copy created. Check the offers and slots, then submit it for publishing.")
         )
         return redirect("wagtailadmin_pages:edit", copy.pk)
-
-
-# --- CSV ---------------------------------------------------------------------------------------
-
-
-def _report_csv(event, report) -> HttpResponse:
-    """One row per order line: who, where, what, from which cooperative.
-
-    UTF-8 with a byte-order mark so spreadsheets read the accents; quantities with a
-    decimal point; times in the site's time zone.
-    """
-    response, writer = csv_download(f"mercado-{event.slug}.csv")
-    writer.writerow(
-        [
-            _("Order"),
-            _("Buyer"),
-            _("Phone"),
-            _("Pickup or delivery"),
-            _("Delivery address"),
-            _("Cooperative"),
-            _("Product"),
-            _("Unit"),
-            _("Quantity"),
-            _("Line total (COP)"),
-            _("Order total (COP)"),
-            _("Payment"),
-            _("Handed over"),
-        ]
-    )
-    for link in report["orders"]:
-        order = link.order
-        where = link.slot_label if order.delivery_method == "pickup" else order.get_delivery_method_display()
-        handed_over = (
-            timezone.localtime(link.handed_over_at).strftime("%Y-%m-%d %H:%M") if link.handed_over_at else ""
-        )
-        for line in link.packed_lines:
-            writer.writerow(
-                [
-                    order.number,
-                    inert(link.contact),
-                    inert(link.phone),
-                    inert(where),
-                    inert(order.delivery_address),
-                    inert(line.fulfilment.cooperative.name),
-                    inert(line.product_name),
-                    line.get_unit_display(),
-                    f"{line.quantity.normalize():f}",
-                    line.total_cop,
-                    order.total_cop,
-                    order.get_payment_method_display(),
-                    handed_over,
-                ]
-            )
-    return response

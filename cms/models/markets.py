@@ -1,20 +1,24 @@
-"""Wagtail pages: home, content pages, and the virtual peasant markets.
+"""The virtual peasant markets: the market pages and their clock, offers, pickup points
+and slots, and the live counters and links no page revision touches.
 
-A market's trading window is `opens_at <= now < closes_at`, checked on the server at
-every cart change, at checkout and when a card payment is confirmed. Wagtail's
-`go_live_at`/`expire_at` only decide whether the page is visible.
+A market's trading window is `opens_at <= now < closes_at` (`MarketEventPage.is_open`,
+`state_at`), checked on the server at every cart change, at checkout and when a card
+payment is confirmed (`cms.markets.channel`). Wagtail's `go_live_at`/`expire_at` only
+decide whether the page is visible.
 
 Offers and pickup slots are edited as inline panels, so they live in page revisions.
 What is sold and how many people booked a slot must never be overwritten by publishing
 an old revision, so those counters live in `MarketStock` and `SlotUsage`, which no
 revision touches.
 
-Pages are written in Spanish first; staff translate them to English with Wagtail's
-locales. A market sells in one place whatever the language its buyers read: its
-translation shows its own title and texts but takes the clock, place, delivery terms,
-offers, pickup slots, stock and orders of its original, the market's page in the default
-language (`MarketEventPage.trading_event`). Saving keeps those fields equal to the
-original's, and a translation carries no offers or slots of its own.
+A market sells in one place whatever the language its buyers read: its translation shows
+its own title and texts but takes the clock, place, delivery terms, offers, pickup slots,
+stock and orders of its original, the market's page in the default language
+(`MarketEventPage.trading_event`). Saving keeps those fields equal to the original's, and
+a translation carries no offers or slots of its own.
+
+What the markets do with these models (channel, storefront, report, builder and
+cooperative views, closing job) is in the `cms.markets` package.
 """
 
 from decimal import Decimal
@@ -23,316 +27,22 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
-from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
-from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.fields import RichTextField, StreamField
-from wagtail.images.blocks import ImageChooserBlock
-from wagtail.models import Locale, Orderable, Page, PageManager
-from wagtail.query import PageQuerySet
-from wagtail.search import index
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page, PageManager
 
-from catalog import selectors as catalog_selectors
 from catalog.models import Product
-from cms.forms import MarketEventPageForm
+from cms.markets.page_form import MarketEventPageForm
+from cms.models.pages import BodyBlock, LocalizedQuerySet, default_language
 from cooperatives.models import Cooperative, VerificationStatus
 from market.models import Municipality
 from orders.models import Order
-
-
-def default_language() -> str:
-    """The content language pages are written in first (Spanish)."""
-    return get_supported_content_language_variant(settings.LANGUAGE_CODE)
-
-
-class LocalizedQuerySet(PageQuerySet):
-    """Listings in the visitor's language, for page types that are translated."""
-
-    def originals(self):
-        """Every page's own original, never its translations.
-
-        A page is an original when it is in the default language, or when its translation
-        group has no page in the default language. Jobs, reports and workspace lists use
-        this, so a translated market is closed, reported and counted once.
-        """
-        return self.filter(_is_original(self.model))
-
-    def for_locale(self, locale_id):
-        """One page per translation group for a visitor reading `locale_id`: its live
-        translation in that language when there is one, else the original."""
-        translated = self.model.objects.live().filter(
-            translation_key=OuterRef("translation_key"), locale_id=locale_id
-        )
-        return self.filter(Q(locale_id=locale_id) | (_is_original(self.model) & ~Exists(translated)))
-
-
-def _is_original(model) -> Q:
-    language = default_language()
-    has_original = model.objects.filter(
-        translation_key=OuterRef("translation_key"), locale__language_code=language
-    )
-    return Q(locale__language_code=language) | ~Exists(has_original)
-
-
-class BodyBlock(blocks.StreamBlock):
-    paragraph = blocks.RichTextBlock(
-        features=["bold", "italic", "link", "ol", "ul", "h3"], label=_("Paragraph")
-    )
-    image = ImageChooserBlock(label=_("Image"))
-    quote = blocks.BlockQuoteBlock(label=_("Quote"))
-
-
-class HomePage(Page):
-    intro = models.CharField(
-        _("intro"),
-        max_length=255,
-        blank=True,
-        default=_("Buy directly from the peasant cooperatives of Colombia."),
-    )
-    how_it_works = RichTextField(
-        _("how it works"), blank=True, features=["bold", "italic", "ol", "ul", "link"]
-    )
-    featured_cooperatives = ParentalManyToManyField(
-        Cooperative,
-        blank=True,
-        related_name="+",
-        verbose_name=_("featured cooperatives"),
-        help_text=_(
-            "Shown first on the home page, in every language (chosen on the Spanish page). "
-            "Only verified cooperatives are shown; the rest of the places go to the others."
-        ),
-    )
-
-    content_panels = Page.content_panels + [
-        FieldPanel("intro"),
-        FieldPanel("how_it_works"),
-        FieldPanel("featured_cooperatives", widget=forms.CheckboxSelectMultiple),
-    ]
-
-    parent_page_types = ["wagtailcore.Page"]
-    max_count = 1  # the Spanish home; its English translation is made with "Translate"
-
-    MARKETS_SHOWN = 4
-    COOPERATIVES_SHOWN = 8
-    MARKETS_READ = 40  # markets not closed yet, read at most
-    STORIES_SHOWN = 3
-
-    class Meta:
-        verbose_name = _("home page")
-
-    def route(self, request, path_components):
-        """The markets section in one query instead of Wagtail's two (page, then specific row).
-
-        Buyers mostly come to markets; with the locale lookup page translation adds, this
-        keeps a storefront within its query budget. Other pages route as usual.
-
-        In a translated home (English), a page not translated yet is served from the
-        original (Spanish) tree, so a language link never leads to a dead end.
-        """
-        try:
-            if path_components:
-                index = MarketIndexPage.objects.child_of(self).filter(slug=path_components[0]).first()
-                if index is not None:
-                    index._cached_parent_obj = self
-                    return index.route(request, path_components[1:])
-            return super().route(request, path_components)
-        except Http404:
-            original = self.get_translation_or_none(Locale.get_default()) if path_components else None
-            if original is None or original.pk == self.pk:
-                raise
-            return original.specific.route(request, path_components)
-
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        now = timezone.now()
-        # Pages in a private section are left out; the restrictions are read once for both lists.
-        private = Page.objects.private_q()
-        # Open and upcoming markets in one query (those not closed yet), split here.
-        markets = list(
-            MarketEventPage.objects.live()
-            .exclude(private)
-            .for_locale(self.locale_id)
-            .filter(closes_at__gt=now)
-            .select_related("municipality__department")
-            .order_by("opens_at")[: self.MARKETS_READ]
-        )
-        open_now = sorted((m for m in markets if m.opens_at <= now), key=lambda m: m.closes_at)
-        context["open_markets"] = open_now[: self.MARKETS_SHOWN]
-        context["upcoming_markets"] = [m for m in markets if m.opens_at > now][: self.MARKETS_SHOWN]
-        # Text only (no image renditions), to stay within the home page's query budget.
-        context["stories"] = list(
-            StoryPage.objects.live()
-            .exclude(private)
-            .for_locale(self.locale_id)
-            .select_related("cooperative")
-            .order_by("-published_on", "-pk")[: self.STORIES_SHOWN]
-        )
-        # Featured first (as chosen on the original home page, so translations agree), then
-        # the other verified cooperatives: one query.
-        featured = HomePage.featured_cooperatives.through.objects.filter(
-            cooperative=OuterRef("pk"),
-            homepage__translation_key=self.translation_key,
-            homepage__locale__language_code=default_language(),
-        )
-        context["cooperatives"] = list(
-            Cooperative.objects.verified()
-            .with_place()
-            .annotate(featured=Exists(featured))
-            .order_by("-featured", "name")[: self.COOPERATIVES_SHOWN]
-        )
-        context["products"] = list(
-            catalog_selectors.product_cards(Product.objects.available()).order_by("-created_at")[:8]
-        )
-        return context
-
-
-class StandardPage(Page):
-    """A content page: about us, how it works, terms."""
-
-    intro = models.CharField(_("intro"), max_length=255, blank=True)
-    hero_image = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
-
-    content_panels = Page.content_panels + [
-        FieldPanel("intro"),
-        FieldPanel("hero_image"),
-        FieldPanel("body"),
-    ]
-    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
-
-    class Meta:
-        verbose_name = _("content page")
-
-
-class StoryIndexPage(Page):
-    """The stories of the cooperatives and their families, newest first."""
-
-    intro = models.CharField(_("intro"), max_length=255, blank=True)
-
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-    parent_page_types = ["cms.HomePage"]
-    subpage_types = ["cms.StoryPage"]
-    max_count_per_parent = 1  # one per home page, that is one per content language
-
-    PER_PAGE = 12
-
-    class Meta:
-        verbose_name = _("story index")
-
-    def get_context(self, request, *args, **kwargs):
-        from django.core.paginator import Paginator
-
-        context = super().get_context(request, *args, **kwargs)
-        stories = StoryPage.objects.live().public().for_locale(self.locale_id).cards()
-        context["stories"] = Paginator(stories, self.PER_PAGE).get_page(request.GET.get("page"))
-        return context
-
-
-class StoryQuerySet(LocalizedQuerySet):
-    def cards(self):
-        """Stories as cards: cooperative, place and hero image's renditions in two queries."""
-        from wagtail.images import get_image_model
-
-        renditions = get_image_model().get_rendition_model().objects.all()
-        return (
-            self.select_related("cooperative__municipality__department", "hero_image")
-            .prefetch_related(models.Prefetch("hero_image__renditions", queryset=renditions))
-            .order_by("-published_on", "-pk")
-        )
-
-
-class StoryPage(Page):
-    """A story about a cooperative and its families: how they grow, what changed for them.
-
-    People are named or shown only with their agreement: naming producers requires the
-    editor to confirm it (`people_agreed`).
-    """
-
-    published_on = models.DateField(_("date"), default=timezone.localdate)
-    intro = models.CharField(_("summary"), max_length=255)
-    hero_image = models.ForeignKey(
-        "wagtailimages.Image",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("main image"),
-    )
-    body = StreamField(BodyBlock(), blank=True, verbose_name=_("story"))
-    cooperative = models.ForeignKey(
-        Cooperative,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("cooperative"),
-        help_text=_("The cooperative this story is about; its products are shown with the story."),
-    )
-    producers = ParentalManyToManyField(
-        "cooperatives.Producer",
-        blank=True,
-        related_name="+",
-        verbose_name=_("producers named in the story"),
-    )
-    people_agreed = models.BooleanField(
-        _("the people named or shown agreed"),
-        default=False,
-        help_text=_("Tick only when every person named or shown in this story agreed to its publication."),
-    )
-
-    objects = PageManager.from_queryset(StoryQuerySet)()
-
-    content_panels = Page.content_panels + [
-        FieldPanel("published_on"),
-        FieldPanel("intro"),
-        FieldPanel("hero_image"),
-        FieldPanel("body"),
-        MultiFieldPanel(
-            [FieldPanel("cooperative"), FieldPanel("producers"), FieldPanel("people_agreed")],
-            heading=_("Who the story is about"),
-        ),
-    ]
-    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
-    parent_page_types = ["cms.StoryIndexPage"]
-    subpage_types = []
-
-    class Meta:
-        verbose_name = _("story")
-        verbose_name_plural = _("stories")
-
-    def clean(self):
-        super().clean()
-        producers = list(self.producers.all())
-        errors = {}
-        if producers and not self.people_agreed:
-            errors["people_agreed"] = _("Naming producers needs their agreement: confirm it here.")
-        strangers = [p.name for p in producers if p.cooperative_id != self.cooperative_id]
-        if strangers:
-            errors["producers"] = _("Not producers of the chosen cooperative: %(names)s.") % {
-                "names": ", ".join(strangers)
-            }
-        if errors:
-            raise ValidationError(errors)
-
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        context["producers"] = list(self.producers.all()) if self.people_agreed else []
-        if self.cooperative_id:
-            context["products"] = list(
-                catalog_selectors.product_cards(
-                    Product.objects.available().filter(cooperative_id=self.cooperative_id)
-                ).order_by("-created_at")[:4]
-            )
-        return context
 
 
 class MarketIndexPage(Page):
@@ -534,21 +244,21 @@ class MarketEventPage(RoutablePageMixin, Page):
             raise ValidationError({"closes_at": _("The market must close after it opens.")})
 
     def get_context(self, request, *args, **kwargs):
-        from cms import selectors
+        from cms.markets import storefront
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.storefront(event=self.trading_event, request=request))
+        context.update(storefront.storefront(event=self.trading_event, request=request))
         return context
 
     @path("cesta/", name="cart")
     def cart_view(self, request):
-        from cms.views import market_cart
+        from cms.markets.storefront_views import market_cart
 
         return market_cart(request, self, self.trading_event)
 
     @path("pedido/", name="checkout")
     def checkout_view(self, request):
-        from cms.views import market_checkout
+        from cms.markets.storefront_views import market_checkout
 
         return market_checkout(request, self, self.trading_event)
 
@@ -556,7 +266,7 @@ class MarketEventPage(RoutablePageMixin, Page):
     # the file name comes from Content-Disposition.
     @path("calendario/", name="calendar")
     def calendar_view(self, request):
-        from cms.views import market_calendar
+        from cms.markets.storefront_views import market_calendar
 
         return market_calendar(request, self)
 
@@ -652,7 +362,7 @@ class MarketStock(models.Model):
     """What a market may still sell of a product, outside page revisions.
 
     `planned` follows the published offer; a cooperative may lower it with `confirmed`;
-    `sold` only moves through `cms.services` (conditional updates: never oversold).
+    `sold` only moves through `cms.markets.services` (conditional updates: never oversold).
     """
 
     event = models.ForeignKey(MarketEventPage, on_delete=models.CASCADE, related_name="stock")

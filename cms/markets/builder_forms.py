@@ -1,123 +1,15 @@
+"""The Market Builder's forms in the Wagtail admin (`cms.markets.builder_views`): an order
+taken by phone, and the new dates of a market's copy."""
+
 from django import forms
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
+from cms.markets.slots import slot_label
 from market.phones import normalize_phone
 from market.units import QuantityError, parse_quantity
-from orders.forms import CheckoutForm
 from orders.models import DeliveryMethod, PaymentMethod
-
-
-class MarketEventPageForm(WagtailAdminPageForm):
-    """Offers may only use products of the market's participating, verified cooperatives.
-
-    A translation (an English page of a Spanish market) only translates texts: its clock,
-    place and delivery terms are shown as the original's and cannot be changed here, and
-    offers and pickup slots are managed on the original.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.original = None
-        if self.instance.pk and self.instance.is_translation:
-            self.original = self.instance.trading_event
-            note = _("Set on the original market page (%(title)s).") % {"title": self.original.title}
-            for name in self.instance.TRADING_FIELDS:
-                field_name = name.removesuffix("_id")
-                if field_name in self.fields:
-                    self.fields[field_name].disabled = True
-                    self.fields[field_name].help_text = note
-                    self.initial[field_name] = getattr(self.original, name)
-
-    def is_valid(self):
-        # ClusterForm cleans the page's fields (and runs `clean`) before its formsets, so
-        # the offers can only be checked against the cooperatives once both are cleaned.
-        valid = super().is_valid()
-        return self._check_translation() and self._check_offers() and valid
-
-    def _check_translation(self) -> bool:
-        if self.original is None:
-            return True
-        ok = True
-        for name in ("offers", "slots"):
-            formset = self.formsets.get(name)
-            if formset is None:
-                continue
-            for form in formset.forms:
-                data = getattr(form, "cleaned_data", None) or {}
-                if data and not data.get("DELETE"):
-                    ok = False
-                    form.add_error(
-                        None,
-                        _("Offers and pickup slots are managed on the original market page (%(title)s).")
-                        % {"title": self.original.title},
-                    )
-        return ok
-
-    def _check_offers(self) -> bool:
-        cooperatives = getattr(self, "cleaned_data", {}).get("cooperatives")
-        if cooperatives is None or "offers" not in self.formsets:
-            return True
-        allowed = {c.pk for c in cooperatives if c.verification_status == "verified"}
-        ok = True
-        for form in self.formsets["offers"].forms:
-            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
-                continue
-            product = form.cleaned_data.get("product")
-            if product is not None and product.cooperative_id not in allowed:
-                ok = False
-                form.add_error(
-                    "product",
-                    _("%(cooperative)s is not a participating, verified cooperative of this market.")
-                    % {"cooperative": product.cooperative.name},
-                )
-        return ok
-
-
-def slot_label(slot) -> str:
-    """A pickup slot as a buyer reads it; `slot.remaining` comes from `selectors.market_slots`."""
-    return _("%(place)s · %(start)s–%(end)s (%(left)s places left)") % {
-        "place": slot.pickup_point.name,
-        "start": date_format(timezone.localtime(slot.starts_at), "D j M H:i"),
-        "end": date_format(timezone.localtime(slot.ends_at), "H:i"),
-        "left": slot.remaining,
-    }
-
-
-class MarketCheckoutForm(CheckoutForm):
-    """Checkout in a market: a pickup slot with room, or the market's delivery."""
-
-    slot = forms.TypedChoiceField(
-        label=gettext_lazy("Pickup slot"), coerce=int, required=False, widget=forms.RadioSelect
-    )
-
-    def __init__(self, *args, event, slots, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.event = event
-        self.fields["slot"].choices = [(slot.pk, slot_label(slot)) for slot in slots if slot.remaining > 0]
-        if not event.delivery_offered:
-            self.fields["delivery_method"].choices = [(DeliveryMethod.PICKUP, DeliveryMethod.PICKUP.label)]
-        self.order_fields(
-            ["buyer", "delivery_method", "slot", "saved_address", "delivery_address", "payment_method"]
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("delivery_method") == DeliveryMethod.PICKUP and not cleaned.get("slot"):
-            self.add_error("slot", _("Choose a pickup slot."))
-        return cleaned
-
-    def choice(self):
-        choice = super().choice()
-        choice.slot_id = self.cleaned_data.get("slot") or None
-        return choice
-
-
-# --- The Market Builder's admin views -------------------------------------------------------
 
 
 class AssistedOrderForm(forms.Form):

@@ -9,8 +9,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.channels import market_key
-from cms.exceptions import MarketError
+from cms.markets.channel import market_key
+from cms.markets.exceptions import MarketError
 from cms.models import (
     MarketClosing,
     MarketEventPage,

@@ -1,0 +1,41 @@
+"""The virtual peasant markets: everything a market does, one subject a file.
+
+The models (the market page and its clock, offers, pickup points and slots, stock and
+slot counters, order links, closing claims) are in `cms.models.markets`; the page
+templates in `cms/templates/cms/`. Here:
+
+Selling
+- `channel`: the market as a sales channel of `orders` (`MarketChannel`): the clock
+  checked at every cart change, at checkout and at a card payment's confirmation; the
+  market's prices, per-buyer limits, stock reserved and given back, the pickup slot
+  taken (under its capacity) and given back.
+- `storefront`: what a buyer sees on a market's page: offers by category with what is
+  left, her basket, and a closed market's public figures.
+- `slots`: a market's pickup slots with the places left, and how a slot reads.
+- `storefront_views`: the buyer's cart changes, checkout and calendar file (.ics).
+- `checkout_form`: the market's checkout form (a pickup slot or the market's delivery).
+
+The Market Builder (in the Wagtail admin)
+- `permissions`: which markets a user may run (hers, or all for staff).
+- `builder_views`: her markets, a market's report (screen, print, CSV), handing an
+  order over, an order taken by phone (assisted), copying a market.
+- `builder_forms`: the assisted order's and the copy's forms.
+- `report`: the report's reads (what each cooperative brings, lists per buyer, slot and
+  delivery, CSV rows) and what a market really sold (`counted_market_lines`).
+- `page_form`: the Wagtail editor's form for a market page (offers only from
+  participating, verified cooperatives; a translation keeps its original's clock).
+
+The cooperatives
+- `cooperative`: one market seen by one cooperative: its markets, its offers and
+  counters, what it brings, its packing list.
+- `cooperative_views`: the cooperative workspace's market pages (confirming quantities
+  before the opening, the packing list after the close).
+
+Writes and jobs
+- `services`: every write with a rule: stock counters following the published offers,
+  a cooperative's confirmation, the closing claim, copying a market, handing an order
+  over, an assisted order. Errors are `exceptions.MarketError`.
+- `closing`: the closing job (`manage.py close_markets`): each cooperative's list, each
+  buyer's pickup reminder, exactly once.
+- `receivers`: publishing or translating a market page keeps its counters in step.
+"""

@@ -1,0 +1,38 @@
+"""The checkout form of a market's storefront (`cms.markets.storefront_views.market_checkout`)."""
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cms.markets.slots import slot_label
+from orders.forms import CheckoutForm
+from orders.models import DeliveryMethod
+
+
+class MarketCheckoutForm(CheckoutForm):
+    """Checkout in a market: a pickup slot with room, or the market's delivery."""
+
+    slot = forms.TypedChoiceField(
+        label=gettext_lazy("Pickup slot"), coerce=int, required=False, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, event, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.fields["slot"].choices = [(slot.pk, slot_label(slot)) for slot in slots if slot.remaining > 0]
+        if not event.delivery_offered:
+            self.fields["delivery_method"].choices = [(DeliveryMethod.PICKUP, DeliveryMethod.PICKUP.label)]
+        self.order_fields(
+            ["buyer", "delivery_method", "slot", "saved_address", "delivery_address", "payment_method"]
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("delivery_method") == DeliveryMethod.PICKUP and not cleaned.get("slot"):
+            self.add_error("slot", _("Choose a pickup slot."))
+        return cleaned
+
+    def choice(self):
+        choice = super().choice()
+        choice.slot_id = self.cleaned_data.get("slot") or None
+        return choice

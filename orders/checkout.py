@@ -1,0 +1,72 @@
+"""What the buyer's cart and checkout pages do with a posted form, shared by the
+catalogue's views (`orders.views`) and a market's storefront
+(`cms.markets.storefront_views`).
+
+These are not views: each takes the request for its user, session and messages, calls
+the service, and tells the buyer what happened; the calling view decides where she goes.
+"""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from market.units import format_quantity
+from orders import services
+from orders.exceptions import CartError, CheckoutError, InsufficientStockError
+from orders.forms import CartLineForm
+from orders.models import PaymentMethod
+
+
+def cart_line_change(request, *, add: bool, in_cart: str, channel_key: str = "") -> bool:
+    """Set the posted line's quantity in the visitor's cart for `channel_key` (the
+    catalogue's by default), or with `add` increase it.
+
+    `in_cart` is the message shown when it worked, with `%(name)s`, `%(quantity)s` and
+    `%(unit)s`; a refusal (stock, step, a market's clock...) is shown as an error. Returns
+    False when the form itself is invalid: nothing was changed.
+    """
+    form = CartLineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a quantity."))
+        return False
+    cart = services.cart_get(user=request.user, session=request.session, create=True, channel_key=channel_key)
+    try:
+        line = services.cart_set_quantity(
+            cart=cart,
+            product_id=form.cleaned_data["product"],
+            raw_quantity=form.cleaned_data["quantity"],
+            add=add,
+        )
+    except CartError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            in_cart
+            % {
+                "name": line.product.name,
+                "quantity": format_quantity(line.quantity),
+                "unit": line.product.get_unit_display(),
+            },
+        )
+    return True
+
+
+def checkout_submit(request, *, cart, form):
+    """Place the order a valid checkout form describes (catalogue or market).
+
+    Returns (redirect, []) on success; (None, short lines) with the reason on the form
+    when the order is refused, in which case nothing was written.
+    """
+    try:
+        order = services.order_place(buyer=request.user, cart=cart, choice=form.choice())
+    except InsufficientStockError as error:
+        form.add_error(None, _("Some products do not have enough stock. Nothing was reserved."))
+        return None, error.short_lines
+    except CheckoutError as error:
+        form.add_error(None, error.message)
+        return None, []
+    if order.payment_method == PaymentMethod.CARD:
+        return redirect("orders:pay_card", order.number), []
+    messages.success(request, _("Thank you! Your order %(number)s was placed.") % {"number": order.number})
+    return redirect("orders:detail", order.number), []
