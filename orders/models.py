@@ -5,6 +5,7 @@ Statuses change only through `orders.services.order_transition` and
 """
 
 import secrets
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -312,8 +313,34 @@ class OrderLine(models.Model):
         return self.delivered_quantity if self.delivered_quantity is not None else self.quantity
 
 
+class OrderEventManager(models.Manager):
+    def record(
+        self,
+        *,
+        order_id: int,
+        to_status: str,
+        from_status: str = "",
+        fulfilment: Fulfilment | None = None,
+        actor=None,
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> "OrderEvent":
+        """The one writer of a log row. A note that changes no status repeats the status
+        in `from_status` and `to_status`; the reason is cut to what the column holds."""
+        return self.create(
+            order_id=order_id,
+            fulfilment=fulfilment,
+            actor=actor,
+            at=at or timezone.now(),
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason[:255],
+        )
+
+
 class OrderEvent(models.Model):
-    """The status log: who moved what, when, from where to where, and why."""
+    """The status log: who moved what, when, from where to where, and why.
+    Rows are written by `OrderEvent.objects.record`."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     fulfilment = models.ForeignKey(
@@ -326,6 +353,8 @@ class OrderEvent(models.Model):
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     reason = models.CharField(max_length=255, blank=True)
+
+    objects = OrderEventManager()
 
     class Meta:
         ordering = ["at", "id"]

@@ -136,13 +136,13 @@ def fulfilment_mark_paid(*, fulfilment: Fulfilment, actor, reason: str = "") -> 
         }
         if reason.strip():
             note = f"{note} · {reason.strip()}"
-        OrderEvent.objects.create(
-            order=order,
+        OrderEvent.objects.record(
+            order_id=order.pk,
             fulfilment=current,
             actor=actor,
             from_status=PaymentStatus.UNPAID,
             to_status=PaymentStatus.PAID,
-            reason=note[:255],
+            reason=note,
         )
         order_payment_follow_fulfilments(order=order, actor=actor)
     fulfilment.paid_cop, fulfilment.paid_at = current.paid_cop, current.paid_at
@@ -203,18 +203,14 @@ def _payment_record(
             payment_status=to_status, **fields
         )
         if moved:
-            OrderEvent.objects.create(
-                order_id=order_id,
-                actor=actor,
-                from_status=from_status,
-                to_status=to_status,
-                reason=reason[:255],
+            OrderEvent.objects.record(
+                order_id=order_id, actor=actor, from_status=from_status, to_status=to_status, reason=reason
             )
     return bool(moved)
 
 
 def _note(order_id: int, status: str, reason: str) -> None:
-    OrderEvent.objects.create(order_id=order_id, from_status=status, to_status=status, reason=reason[:255])
+    OrderEvent.objects.record(order_id=order_id, from_status=status, to_status=status, reason=reason)
 
 
 # --- The Stripe client ---------------------------------------------------------------------

@@ -379,7 +379,7 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
                     for cl in coop_lines
                 ]
             )
-        OrderEvent.objects.create(order=order, actor=buyer, at=now, to_status=order.status)
+        OrderEvent.objects.record(order_id=order.pk, actor=buyer, at=now, to_status=order.status)
         try:
             channel.after_place(order=order, choice=choice)
         except CartError as error:
@@ -435,8 +435,8 @@ def order_transition(*, order: Order, to: str, actor=None, reason: str = "") -> 
         moved = Order.objects.filter(pk=current.pk, status=current.status).update(status=to)
         if not moved:
             raise TransitionError(_("The order changed meanwhile. Reload the page."))
-        OrderEvent.objects.create(
-            order=current, actor=actor, from_status=current.status, to_status=to, reason=reason[:255]
+        OrderEvent.objects.record(
+            order_id=current.pk, actor=actor, from_status=current.status, to_status=to, reason=reason
         )
         if to in ORDER_ENDED:
             stock_return(lines=list(current.lines.all()))
@@ -471,13 +471,13 @@ def _fulfilment_move(fulfilment: Fulfilment, to: str, actor, reason: str) -> Non
     moved = Fulfilment.objects.filter(pk=fulfilment.pk, status=fulfilment.status).update(status=to)
     if not moved:
         raise TransitionError(_("The order changed meanwhile. Reload the page."))
-    OrderEvent.objects.create(
+    OrderEvent.objects.record(
         order_id=fulfilment.order_id,
         fulfilment=fulfilment,
         actor=actor,
         from_status=fulfilment.status,
         to_status=to,
-        reason=reason[:255],
+        reason=reason,
     )
     fulfilment.status = to
 
@@ -550,13 +550,13 @@ def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
         note = _("Line rejected: %(product)s") % {"product": line.product_name}
         if reason.strip():
             note = f"{note} · {reason.strip()}"
-        OrderEvent.objects.create(
-            order=order,
+        OrderEvent.objects.record(
+            order_id=order.pk,
             fulfilment=fulfilment,
             actor=actor,
             from_status=fulfilment.status,
             to_status=fulfilment.status,
-            reason=note[:255],
+            reason=note,
         )
         if fulfilment.lines.exclude(status=LineStatus.REJECTED).exists():
             order_recompute_totals(order=order)
@@ -638,8 +638,8 @@ def line_record_delivery(*, line: OrderLine, delivered_quantity, actor=None) -> 
             )
         OrderLine.objects.filter(pk=line.pk).update(delivered_quantity=delivered)
         line.delivered_quantity = delivered
-        OrderEvent.objects.create(
-            order=order,
+        OrderEvent.objects.record(
+            order_id=order.pk,
             fulfilment=fulfilment,
             actor=actor,
             from_status=fulfilment.status,
