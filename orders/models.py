@@ -1,7 +1,7 @@
 """Carts, orders, per-cooperative fulfilments, their status logs and payments.
 
-Statuses change only through `orders.services.order_transition` and
-`orders.services.fulfilment_transition`, which check the move and write a log row.
+Statuses change only through `orders.transitions.order_transition` and
+`orders.transitions.fulfilment_transition`, which check the move and write a log row.
 """
 
 import secrets
@@ -226,8 +226,8 @@ class Fulfilment(models.Model):
     total_cop = models.PositiveBigIntegerField(default=0)
     # An offline payment (cash, transfer, invoice) is recorded part by part, by each
     # cooperative: what it received for its part (its total then, with its delivery fee)
-    # and when. Written only by `orders.payments.fulfilment_mark_paid`. A card pays the
-    # whole order at once: for a card order these stay empty and the order's own
+    # and when. Written only by `orders.payments.offline.fulfilment_mark_paid`. A card pays
+    # the whole order at once: for a card order these stay empty and the order's own
     # `payment_status` is every part's (see `payment_status` below).
     paid_cop = models.PositiveBigIntegerField(default=0)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -1,15 +1,11 @@
-"""Writes on carts and orders: stock reservation, placement and the two state machines.
-
-Locking rule: stock is taken with one conditional UPDATE per product, in primary-key
-order, inside the caller's transaction, so two checkouts can never oversell and never
-deadlock. Nothing holds a lock while talking to a payment provider.
+"""Writes on carts and orders: the cart, placing an order, and the cooperative's changes
+to its lines. Status moves are `orders.transitions`; stock is `orders.stock`.
 """
 
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +25,6 @@ from orders.exceptions import (
     TransitionError,
 )
 from orders.models import (
-    FULFILMENT_ENDED,
     ORDER_ENDED,
     Cart,
     CartLine,
@@ -44,42 +39,14 @@ from orders.models import (
     PaymentMethod,
     PaymentStatus,
 )
-
-# --- Stock -------------------------------------------------------------------------------
-
-
-def stock_reserve(*, wanted: dict[int, Decimal], channel_key: str = "") -> None:
-    """Take `wanted[product_id]` units for every product from the channel, all or nothing.
-
-    The caller must hold a transaction: on a short line this raises
-    InsufficientStockError naming every short line, and the caller's rollback undoes
-    the units already taken (see CatalogChannel.reserve for the locking rule).
-    """
-    channels.channel_for(channel_key).reserve(wanted=wanted)
-
-
-def stock_return(*, lines) -> None:
-    """Give back the stock of `lines`, each exactly once (cancel, reject, expire).
-
-    The conditional UPDATE on the line is the guard: a second call, even a concurrent
-    one, finds `stock_returned_at` set and returns nothing.
-    """
-    now = timezone.now()
-    claimed = []
-    for line in sorted(lines, key=lambda item: item.product_id):
-        if OrderLine.objects.filter(pk=line.pk, stock_returned_at__isnull=True).update(stock_returned_at=now):
-            claimed.append(line)
-    if not claimed:
-        return
-    keys = dict(
-        Order.objects.filter(pk__in={line.order_id for line in claimed}).values_list("pk", "channel_key")
-    )
-    by_key = defaultdict(list)
-    for line in claimed:
-        by_key[keys[line.order_id]].append(line)
-    for key, key_lines in by_key.items():
-        channels.channel_for(key).release(lines=key_lines)
-
+from orders.stock import stock_return
+from orders.totals import order_recompute_totals
+from orders.transitions import (
+    LINE_REJECTABLE,
+    fulfilment_transition,
+    order_check_open_to_cooperatives,
+    order_transition,
+)
 
 # --- Cart --------------------------------------------------------------------------------
 
@@ -390,137 +357,7 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
     return order
 
 
-# --- State machines ----------------------------------------------------------------------
-
-ORDER_TRANSITIONS = {
-    OrderStatus.AWAITING_PAYMENT: {OrderStatus.PLACED, OrderStatus.CANCELLED, OrderStatus.EXPIRED},
-    OrderStatus.PLACED: {OrderStatus.CONFIRMED, OrderStatus.CANCELLED},
-    OrderStatus.CONFIRMED: {OrderStatus.READY, OrderStatus.CANCELLED},
-    OrderStatus.READY: {OrderStatus.DELIVERED},
-    OrderStatus.DELIVERED: {OrderStatus.COMPLETED},
-}
-
-FULFILMENT_TRANSITIONS = {
-    FulfilmentStatus.PENDING: {
-        FulfilmentStatus.CONFIRMED,
-        FulfilmentStatus.REJECTED,
-        FulfilmentStatus.CANCELLED,
-    },
-    # CONFIRMED -> REJECTED: a confirmed part whose every line is rejected after all (line_reject).
-    FulfilmentStatus.CONFIRMED: {
-        FulfilmentStatus.READY,
-        FulfilmentStatus.REJECTED,
-        FulfilmentStatus.CANCELLED,
-    },
-    FulfilmentStatus.READY: {FulfilmentStatus.HANDED_OVER},
-}
-# While its fulfilment is in one of these, a line may still be rejected on its own.
-LINE_REJECTABLE = (FulfilmentStatus.PENDING, FulfilmentStatus.CONFIRMED)
-
-
-def order_transition(*, order: Order, to: str, actor=None, reason: str = "") -> Order:
-    """The one way to change an order's status: checks the move, saves, logs.
-
-    Cancelling or expiring returns the stock of every line (once) and cancels the open
-    fulfilments. The conditional UPDATE on the old status makes a concurrent second
-    move fail instead of applying twice.
-    """
-    with transaction.atomic():
-        current = Order.objects.select_for_update().get(pk=order.pk)
-        if to not in ORDER_TRANSITIONS.get(current.status, set()):
-            raise TransitionError(
-                _("An order cannot go from %(from)s to %(to)s.")
-                % {"from": OrderStatus(current.status).label, "to": OrderStatus(to).label}
-            )
-        moved = Order.objects.filter(pk=current.pk, status=current.status).update(status=to)
-        if not moved:
-            raise TransitionError(_("The order changed meanwhile. Reload the page."))
-        OrderEvent.objects.record(
-            order_id=current.pk, actor=actor, from_status=current.status, to_status=to, reason=reason
-        )
-        if to in ORDER_ENDED:
-            stock_return(lines=list(current.lines.all()))
-            channels.channel_for(current.channel_key).after_end(order=current)
-            for fulfilment in current.fulfilments.exclude(
-                status__in=[
-                    FulfilmentStatus.REJECTED,
-                    FulfilmentStatus.CANCELLED,
-                    FulfilmentStatus.HANDED_OVER,
-                ]
-            ):
-                _fulfilment_move(fulfilment, FulfilmentStatus.CANCELLED, actor, reason)
-            if current.status != OrderStatus.AWAITING_PAYMENT:
-                transaction.on_commit(lambda: notifications.order_cancelled.enqueue(current.pk))
-        elif to == OrderStatus.READY:
-            transaction.on_commit(lambda: notifications.order_ready.enqueue(current.pk))
-        if current.payment_method == PaymentMethod.CARD:
-            # Capture on delivery, release or refund on cancellation: after commit.
-            from orders import payments
-
-            payments.card_after_transition(order=current, to=to)
-        order.status = to
-    return order
-
-
-def _fulfilment_move(fulfilment: Fulfilment, to: str, actor, reason: str) -> None:
-    if to not in FULFILMENT_TRANSITIONS.get(fulfilment.status, set()):
-        raise TransitionError(
-            _("This part of the order cannot go from %(from)s to %(to)s.")
-            % {"from": FulfilmentStatus(fulfilment.status).label, "to": FulfilmentStatus(to).label}
-        )
-    moved = Fulfilment.objects.filter(pk=fulfilment.pk, status=fulfilment.status).update(status=to)
-    if not moved:
-        raise TransitionError(_("The order changed meanwhile. Reload the page."))
-    OrderEvent.objects.record(
-        order_id=fulfilment.order_id,
-        fulfilment=fulfilment,
-        actor=actor,
-        from_status=fulfilment.status,
-        to_status=to,
-        reason=reason,
-    )
-    fulfilment.status = to
-
-
-def _check_order_open_to_cooperatives(order: Order) -> None:
-    """A cooperative acts only on a placed order that has not ended: a card order waiting
-    for its payment is not an order yet. The caller holds the order's row lock."""
-    if order.status in ORDER_ENDED:
-        raise TransitionError(_("This order was cancelled."))
-    if order.status == OrderStatus.AWAITING_PAYMENT:
-        raise TransitionError(
-            _("This order is waiting for its card payment. Nothing can change until it is authorised.")
-        )
-
-
-def fulfilment_transition(*, fulfilment: Fulfilment, to: str, actor=None, reason: str = "") -> Fulfilment:
-    """The one way to change a fulfilment's status; the order follows its fulfilments.
-
-    A rejection tells the buyer at once: by the order's own notice when the order moved
-    with it (confirmed, ready, cancelled), else by the "changed" notice.
-    """
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=fulfilment.order_id)
-        fulfilment = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
-        _check_order_open_to_cooperatives(order)
-        order_status_before = order.status
-        _fulfilment_move(fulfilment, to, actor, reason)
-        if to == FulfilmentStatus.REJECTED:
-            lines = list(fulfilment.lines.all())
-            OrderLine.objects.filter(fulfilment=fulfilment).update(status=LineStatus.REJECTED)
-            stock_return(lines=lines)
-            order_recompute_totals(order=order)
-        elif to == FulfilmentStatus.CONFIRMED:
-            fulfilment.lines.filter(status=LineStatus.PENDING).update(status=LineStatus.CONFIRMED)
-        _order_follow_fulfilments(order, actor)
-        if to in FULFILMENT_ENDED and order.status not in ORDER_ENDED:
-            # The parts left may all be paid already: the order's payment follows them.
-            from orders import payments
-
-            payments.order_payment_follow_fulfilments(order=order, actor=actor)
-        if to == FulfilmentStatus.REJECTED and order.status == order_status_before:
-            transaction.on_commit(lambda: notifications.order_changed.enqueue(order.pk))
-    return fulfilment
+# --- The cooperative's changes to its lines; the buyer's cancellation ------------------------
 
 
 def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
@@ -535,7 +372,7 @@ def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=line.order_id)
         fulfilment = Fulfilment.objects.select_for_update().get(pk=line.fulfilment_id)
-        _check_order_open_to_cooperatives(order)
+        order_check_open_to_cooperatives(order)
         if fulfilment.status not in LINE_REJECTABLE:
             raise TransitionError(_("This line can no longer be rejected."))
         rejected = (
@@ -566,58 +403,6 @@ def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
                 fulfilment=fulfilment, to=FulfilmentStatus.REJECTED, actor=actor, reason=note
             )
     return line
-
-
-def _order_follow_fulfilments(order: Order, actor) -> None:
-    statuses = set(order.fulfilments.values_list("status", flat=True))
-    live = statuses - FULFILMENT_ENDED
-    if not live:
-        order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, reason="all parts rejected")
-        return
-    if order.status == OrderStatus.PLACED and FulfilmentStatus.PENDING not in live:
-        order_transition(order=order, to=OrderStatus.CONFIRMED, actor=actor)
-        transaction.on_commit(lambda: notifications.order_confirmed.enqueue(order.pk))
-        order.status = OrderStatus.CONFIRMED
-    if order.status == OrderStatus.CONFIRMED and live <= {
-        FulfilmentStatus.READY,
-        FulfilmentStatus.HANDED_OVER,
-    }:
-        order_transition(order=order, to=OrderStatus.READY, actor=actor)
-        order.status = OrderStatus.READY
-    if order.status == OrderStatus.READY and live == {FulfilmentStatus.HANDED_OVER}:
-        order_transition(order=order, to=OrderStatus.DELIVERED, actor=actor)
-
-
-def order_recompute_totals(*, order: Order) -> Order:
-    """Totals follow delivered weights and rejected lines. The one place totals are summed."""
-    fulfilments = list(order.fulfilments.prefetch_related("lines").select_related("cooperative"))
-    subtotals, live = {}, {}
-    for fulfilment in fulfilments:
-        subtotal = 0
-        for line in fulfilment.lines.all():
-            total = line_total_cop(line.unit_price_cop, line.billed_quantity)
-            if total != line.total_cop:
-                OrderLine.objects.filter(pk=line.pk).update(total_cop=total)
-            subtotal += total
-        subtotals[fulfilment] = subtotal
-        if fulfilment.status not in FULFILMENT_ENDED:
-            live[fulfilment.cooperative] = subtotal
-    fees, order_fee = channels.channel_for(order.channel_key).fees_after_change(
-        delivery_method=order.delivery_method, subtotals=live
-    )
-    for fulfilment, subtotal in subtotals.items():
-        fee = fees.get(fulfilment.cooperative_id, 0)
-        Fulfilment.objects.filter(pk=fulfilment.pk).update(
-            subtotal_cop=subtotal, delivery_fee_cop=fee, total_cop=subtotal + fee
-        )
-    order_subtotal = sum(subtotals.values())
-    order_fees = sum(fees.values()) + order_fee
-    Order.objects.filter(pk=order.pk).update(
-        subtotal_cop=order_subtotal, delivery_fee_cop=order_fees, total_cop=order_subtotal + order_fees
-    )
-    order.subtotal_cop, order.delivery_fee_cop = order_subtotal, order_fees
-    order.total_cop = order_subtotal + order_fees
-    return order
 
 
 def line_record_delivery(*, line: OrderLine, delivered_quantity, actor=None) -> OrderLine:

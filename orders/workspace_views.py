@@ -25,8 +25,8 @@ from django.views.decorators.http import require_POST
 
 from cooperatives.permissions import request_membership, workspace_membership
 from market.spreadsheets import csv_download, inert
-from orders import payments, services
-from orders.exceptions import CheckoutError, TransitionError
+from orders import services, transitions
+from orders.exceptions import CheckoutError, PaymentError, TransitionError
 from orders.forms import DeliveryForm, LineRejectForm, RejectForm
 from orders.models import (
     FULFILMENT_ENDED,
@@ -38,6 +38,7 @@ from orders.models import (
     PaymentMethod,
     PaymentStatus,
 )
+from orders.payments import offline
 from orders.selectors import (
     buyer_label,
     cooperative_fulfilment,
@@ -47,7 +48,7 @@ from orders.selectors import (
 )
 
 PAGE_SIZE = 50
-_ACTION_ERRORS = (TransitionError, CheckoutError, payments.PaymentError)
+_ACTION_ERRORS = (TransitionError, CheckoutError, PaymentError)
 
 
 def _status_filter(request) -> str:
@@ -95,7 +96,7 @@ def fulfilment_detail(request, slug, pk):
     cooperative = membership.cooperative
     fulfilment = _own_fulfilment(cooperative, pk)
     order = fulfilment.order
-    next_statuses = services.FULFILMENT_TRANSITIONS.get(fulfilment.status, set())
+    next_statuses = transitions.FULFILMENT_TRANSITIONS.get(fulfilment.status, set())
     order_live = order.status not in ORDER_ENDED
     return render(
         request,
@@ -112,7 +113,7 @@ def fulfilment_detail(request, slug, pk):
             "can_hand_over": order_live and FulfilmentStatus.HANDED_OVER in next_statuses,
             "can_record_delivery": order_live
             and fulfilment.status in (FulfilmentStatus.CONFIRMED, FulfilmentStatus.READY),
-            "can_reject_lines": order_live and fulfilment.status in services.LINE_REJECTABLE,
+            "can_reject_lines": order_live and fulfilment.status in transitions.LINE_REJECTABLE,
             "can_mark_paid": _may_mark_paid(fulfilment),
         },
     )
@@ -171,7 +172,7 @@ def fulfilment_move(request, slug, pk, to: str):
     """Confirm, mark ready or mark handed over; `to` comes from the URL pattern, not the POST."""
 
     def move(fulfilment):
-        services.fulfilment_transition(fulfilment=fulfilment, to=to, actor=request.user)
+        transitions.fulfilment_transition(fulfilment=fulfilment, to=to, actor=request.user)
         return str(_MOVE_MESSAGES[to])
 
     return _act(request, slug, pk, move)
@@ -185,7 +186,7 @@ def fulfilment_reject(request, slug, pk):
     def reject(fulfilment):
         if not form.is_valid():
             raise TransitionError(_("Tell the buyer why you reject the order."))
-        services.fulfilment_transition(
+        transitions.fulfilment_transition(
             fulfilment=fulfilment,
             to=FulfilmentStatus.REJECTED,
             actor=request.user,
@@ -274,7 +275,7 @@ def fulfilment_mark_paid(request, slug, pk):
     part arrived; the other cooperatives' parts are theirs to record."""
 
     def mark_paid(fulfilment):
-        payments.fulfilment_mark_paid(fulfilment=fulfilment, actor=request.user)
+        offline.fulfilment_mark_paid(fulfilment=fulfilment, actor=request.user)
         return _("Payment recorded.")
 
     return _act(request, slug, pk, mark_paid)

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from orders import documents, services
+from orders import documents, services, transitions
 from orders.models import FulfilmentStatus
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory, make_product
 from tests.orders.factories import make_organization, place_order
@@ -65,7 +65,7 @@ def invoice_order(db):
             purchase_order_number="OC-2026-117",
         )
     part = order.fulfilments.get(cooperative=seller)
-    services.fulfilment_transition(fulfilment=part, to=FulfilmentStatus.CONFIRMED)
+    transitions.fulfilment_transition(fulfilment=part, to=FulfilmentStatus.CONFIRMED)
     services.line_record_delivery(line=part.lines.get(product=name), delivered_quantity="9.5")
     part.refresh_from_db()
     return {"buyer": buyer, "order": order, "part": part, "seller": seller, "other": other, "hotel": hotel}
