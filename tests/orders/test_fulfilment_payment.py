@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.money import format_cop
-from orders import documents, services, transitions
+from orders import receipts, selectors, services, statements, transitions
 from orders.exceptions import PaymentError
 from orders.models import Fulfilment, FulfilmentStatus, Order, OrderEvent, OrderStatus, PaymentStatus
 from orders.payments import offline
@@ -272,18 +272,18 @@ def test_buyer_sees_how_much_arrived_and_the_transfer_still_due(seller_a, seller
 def test_receipts_and_statements_follow_each_part(order, seller_a, seller_b):
     offline.fulfilment_mark_paid(fulfilment=_part(order, seller_a), actor=None)
 
-    receipt_a = documents.document_build(
-        documents.fulfilment_for_cooperative(cooperative=seller_a.cooperative, pk=_part(order, seller_a).pk)
+    receipt_a = receipts.document_build(
+        selectors.fulfilment_for_cooperative(cooperative=seller_a.cooperative, pk=_part(order, seller_a).pk)
     )
-    receipt_b = documents.document_build(
-        documents.fulfilment_for_cooperative(cooperative=seller_b.cooperative, pk=_part(order, seller_b).pk)
+    receipt_b = receipts.document_build(
+        selectors.fulfilment_for_cooperative(cooperative=seller_b.cooperative, pk=_part(order, seller_b).pk)
     )
     assert receipt_a.payment_status == str(PaymentStatus.PAID.label)
     assert receipt_b.payment_status == str(PaymentStatus.UNPAID.label)
 
-    start, end = documents.month_bounds(timezone.localdate(order.placed_at))
+    start, end = statements.month_bounds(timezone.localdate(order.placed_at))
     statement = {
-        seller.cooperative.slug: documents.statement_build(
+        seller.cooperative.slug: statements.statement_build(
             cooperative=seller.cooperative, start=start, end=end
         )
         for seller in (seller_a, seller_b)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orders import documents, services, transitions
+from orders import services, statements, transitions
 from orders.models import FulfilmentStatus, Order, OrderStatus, PaymentStatus
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory, make_product
 from tests.orders.factories import make_organization, pay_every_part, place_order
@@ -91,7 +91,7 @@ EXPECTED = {
 
 
 def test_statement_figures_by_method_in_exact_pesos(sales):
-    statement = documents.statement_build(
+    statement = statements.statement_build(
         cooperative=sales["coop"], start=date(2026, 5, 1), end=date(2026, 5, 31)
     )
     figures = {
@@ -109,7 +109,7 @@ def test_statement_figures_by_method_in_exact_pesos(sales):
 
 
 def test_a_shorter_period_counts_only_its_days(sales):
-    statement = documents.statement_build(
+    statement = statements.statement_build(
         cooperative=sales["coop"], start=date(2026, 5, 4), end=date(2026, 5, 4)
     )
     assert (statement.count, statement.sold_cop, statement.owed_cop) == (1, 23_000, 23_000)
