@@ -4,7 +4,8 @@ to its lines. Status moves are `orders.transitions`; stock is `orders.stock`.
 
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
+from cooperatives.models import Cooperative
 from market.models import BuyerOrganization, User
 from market.money import format_cop, line_total_cop
 from market.units import QuantityError, format_quantity, parse_quantity
@@ -122,8 +124,8 @@ def _posted_pk(value) -> int | None:
 
 def cart_merge_on_login(*, session, user) -> None:
     """Move anonymous carts' lines into the user's carts when she signs in."""
-    for field in [k for k in list(session.keys()) if k.startswith(CART_SESSION_KEY)]:
-        token = session.pop(field, None)
+    for session_field in [k for k in list(session.keys()) if k.startswith(CART_SESSION_KEY)]:
+        token = session.pop(session_field, None)
         with transaction.atomic():
             anonymous = Cart.objects.filter(user__isnull=True, session_key=token).first() if token else None
             if anonymous is None:
@@ -243,8 +245,63 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
 
     Prices, availability and stock are read from the database (through the cart's
     channel) here, never from a form. Raises CheckoutError or InsufficientStockError;
-    then nothing was written.
+    then nothing was written. The choice is checked first; the other steps run in this
+    order, in one transaction.
     """
+    _checkout_check(buyer=buyer, choice=choice)
+    with transaction.atomic():
+        with _as_checkout_error():
+            channel = channels.channel_for(cart.channel_key)
+        priced = _lines_priced(channel=channel, cart=cart)
+        _fees(channel=channel, priced=priced, buyer=buyer, choice=choice)
+        _check_payment_method(choice, priced.total_cop)
+        _stock_reserve(channel=channel, priced=priced)
+        order = _order_create(buyer=buyer, choice=choice, channel=channel, priced=priced)
+        _fulfilments_create(order=order, priced=priced)
+        OrderEvent.objects.record(order_id=order.pk, actor=buyer, at=order.placed_at, to_status=order.status)
+        with _as_checkout_error():
+            channel.after_place(order=order, choice=choice)
+        cart.lines.all().delete()
+        if choice.payment_method != PaymentMethod.CARD:
+            transaction.on_commit(lambda: notifications.order_placed.enqueue(order.pk))
+    return order
+
+
+@contextmanager
+def _as_checkout_error():
+    """A channel's refusal (CartError) at checkout is the buyer's CheckoutError."""
+    try:
+        yield
+    except CartError as error:
+        raise CheckoutError(error.message) from None
+
+
+@dataclass
+class _Priced:
+    """The cart's lines as the channel prices them now, grouped by cooperative."""
+
+    lines: list[CartLine]
+    prices: dict[int, int]
+    by_cooperative: dict[Cooperative, list[CartLine]]
+    subtotals: dict[Cooperative, int]
+    fees: dict[int, int] = field(default_factory=dict)
+    order_fee: int = 0
+
+    @property
+    def subtotal_cop(self) -> int:
+        return sum(self.subtotals.values())
+
+    @property
+    def fee_cop(self) -> int:
+        return sum(self.fees.values()) + self.order_fee
+
+    @property
+    def total_cop(self) -> int:
+        return self.subtotal_cop + self.fee_cop
+
+
+def _checkout_check(*, buyer, choice: CheckoutChoice) -> None:
+    """What the buyer chose, before anything is read or locked."""
     if (
         choice.organization is not None
         and not BuyerOrganization.objects.for_user(buyer).filter(pk=choice.organization.pk).exists()
@@ -255,106 +312,101 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
     if choice.delivery_method == DeliveryMethod.DELIVERY and not choice.delivery_address.strip():
         raise CheckoutError(_("Enter the delivery address."))
 
-    with transaction.atomic():
-        try:
-            channel = channels.channel_for(cart.channel_key)
-        except CartError as error:
-            raise CheckoutError(error.message) from None
-        lines = list(cart.lines.select_related("product__cooperative").order_by("product_id"))
-        if not lines:
-            raise CheckoutError(_("Your cart is empty."))
-        prices = {}
-        by_cooperative = defaultdict(list)
-        for line in lines:
-            try:
-                channel.check_checkout_line(line.product, line.quantity)
-                prices[line.product_id] = channel.unit_price_cop(line.product)
-            except CartError as error:
-                raise CheckoutError(error.message) from None
-            by_cooperative[line.product.cooperative].append(line)
 
-        subtotals = {
-            cooperative: sum(line_total_cop(prices[cl.product_id], cl.quantity) for cl in coop_lines)
-            for cooperative, coop_lines in by_cooperative.items()
-        }
-        subtotal_cop = sum(subtotals.values())
-        try:
-            fees, order_fee = channel.delivery_fees(
-                delivery_method=choice.delivery_method, subtotals=subtotals
-            )
-            channel.check_checkout(buyer=buyer, choice=choice, subtotal_cop=subtotal_cop)
-        except CartError as error:
-            raise CheckoutError(error.message) from None
-        fee_cop = sum(fees.values()) + order_fee
-        total_cop = subtotal_cop + fee_cop
-        _check_payment_method(choice, total_cop)
+def _lines_priced(*, channel, cart: Cart) -> _Priced:
+    """Every line checked and priced by the channel, in product (primary-key) order."""
+    lines = list(cart.lines.select_related("product__cooperative").order_by("product_id"))
+    if not lines:
+        raise CheckoutError(_("Your cart is empty."))
+    prices = {}
+    by_cooperative = defaultdict(list)
+    for line in lines:
+        with _as_checkout_error():
+            channel.check_checkout_line(line.product, line.quantity)
+            prices[line.product_id] = channel.unit_price_cop(line.product)
+        by_cooperative[line.product.cooperative].append(line)
+    subtotals = {
+        cooperative: sum(line_total_cop(prices[cl.product_id], cl.quantity) for cl in coop_lines)
+        for cooperative, coop_lines in by_cooperative.items()
+    }
+    return _Priced(lines=lines, prices=prices, by_cooperative=by_cooperative, subtotals=subtotals)
 
-        channel.reserve(wanted={line.product_id: line.quantity for line in lines})
 
-        now = timezone.now()
-        is_card = choice.payment_method == PaymentMethod.CARD
-        order = Order.objects.create(
-            buyer=buyer,
-            organization=choice.organization,
-            channel=channel.kind,
-            channel_key=channel.key,
-            status=OrderStatus.AWAITING_PAYMENT if is_card else OrderStatus.PLACED,
-            delivery_method=choice.delivery_method,
-            delivery_address=choice.delivery_address.strip(),
-            purchase_order_number=choice.purchase_order_number.strip(),
-            notes=choice.notes.strip(),
-            contact_name=choice.contact_name.strip(),
-            contact_phone=choice.contact_phone.strip(),
-            language=_active_language(),
-            payment_method=choice.payment_method,
-            subtotal_cop=subtotal_cop,
-            delivery_fee_cop=fee_cop,
-            total_cop=total_cop,
-            placed_at=now,
-            payment_expires_at=now + timedelta(minutes=settings.MINGA_CARD_PAYMENT_MINUTES)
-            if is_card
-            else None,
-            due_on=(
-                timezone.localdate(now) + timedelta(days=choice.organization.credit_days)
-                if choice.payment_method == PaymentMethod.INVOICE
-                else None
-            ),
+def _fees(*, channel, priced: _Priced, buyer, choice: CheckoutChoice) -> None:
+    """The delivery fees of each cooperative and of the order, then the channel's own
+    checks on the whole order (a market's minimum, its pickup slot)."""
+    with _as_checkout_error():
+        priced.fees, priced.order_fee = channel.delivery_fees(
+            delivery_method=choice.delivery_method, subtotals=priced.subtotals
         )
-        if choice.payment_method == PaymentMethod.TRANSFER:
-            order.transfer_reference = order.number.replace("-", "")
-            order.save(update_fields=["transfer_reference"])
-        for cooperative, coop_lines in by_cooperative.items():
-            fulfilment = Fulfilment.objects.create(
-                order=order,
-                cooperative=cooperative,
-                subtotal_cop=subtotals[cooperative],
-                delivery_fee_cop=fees[cooperative.pk],
-                total_cop=subtotals[cooperative] + fees[cooperative.pk],
-            )
-            OrderLine.objects.bulk_create(
-                [
-                    OrderLine(
-                        order=order,
-                        fulfilment=fulfilment,
-                        product=cl.product,
-                        product_name=cl.product.name,
-                        unit=cl.product.unit,
-                        unit_price_cop=prices[cl.product_id],
-                        quantity=cl.quantity,
-                        total_cop=line_total_cop(prices[cl.product_id], cl.quantity),
-                    )
-                    for cl in coop_lines
-                ]
-            )
-        OrderEvent.objects.record(order_id=order.pk, actor=buyer, at=now, to_status=order.status)
-        try:
-            channel.after_place(order=order, choice=choice)
-        except CartError as error:
-            raise CheckoutError(error.message) from None
-        cart.lines.all().delete()
-        if not is_card:
-            transaction.on_commit(lambda: notifications.order_placed.enqueue(order.pk))
+        channel.check_checkout(buyer=buyer, choice=choice, subtotal_cop=priced.subtotal_cop)
+
+
+def _stock_reserve(*, channel, priced: _Priced) -> None:
+    """All lines or none, in primary-key order (see `CatalogChannel.reserve`)."""
+    channel.reserve(wanted={line.product_id: line.quantity for line in priced.lines})
+
+
+def _order_create(*, buyer, choice: CheckoutChoice, channel, priced: _Priced) -> Order:
+    now = timezone.now()
+    is_card = choice.payment_method == PaymentMethod.CARD
+    order = Order.objects.create(
+        buyer=buyer,
+        organization=choice.organization,
+        channel=channel.kind,
+        channel_key=channel.key,
+        status=OrderStatus.AWAITING_PAYMENT if is_card else OrderStatus.PLACED,
+        delivery_method=choice.delivery_method,
+        delivery_address=choice.delivery_address.strip(),
+        purchase_order_number=choice.purchase_order_number.strip(),
+        notes=choice.notes.strip(),
+        contact_name=choice.contact_name.strip(),
+        contact_phone=choice.contact_phone.strip(),
+        language=_active_language(),
+        payment_method=choice.payment_method,
+        subtotal_cop=priced.subtotal_cop,
+        delivery_fee_cop=priced.fee_cop,
+        total_cop=priced.total_cop,
+        placed_at=now,
+        payment_expires_at=now + timedelta(minutes=settings.MINGA_CARD_PAYMENT_MINUTES) if is_card else None,
+        due_on=(
+            timezone.localdate(now) + timedelta(days=choice.organization.credit_days)
+            if choice.payment_method == PaymentMethod.INVOICE
+            else None
+        ),
+    )
+    if choice.payment_method == PaymentMethod.TRANSFER:
+        order.transfer_reference = order.number.replace("-", "")
+        order.save(update_fields=["transfer_reference"])
     return order
+
+
+def _fulfilments_create(*, order: Order, priced: _Priced) -> None:
+    """One fulfilment per cooperative, with its own lines at the prices read above."""
+    prices = priced.prices
+    for cooperative, coop_lines in priced.by_cooperative.items():
+        fulfilment = Fulfilment.objects.create(
+            order=order,
+            cooperative=cooperative,
+            subtotal_cop=priced.subtotals[cooperative],
+            delivery_fee_cop=priced.fees[cooperative.pk],
+            total_cop=priced.subtotals[cooperative] + priced.fees[cooperative.pk],
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    fulfilment=fulfilment,
+                    product=cl.product,
+                    product_name=cl.product.name,
+                    unit=cl.product.unit,
+                    unit_price_cop=prices[cl.product_id],
+                    quantity=cl.quantity,
+                    total_cop=line_total_cop(prices[cl.product_id], cl.quantity),
+                )
+                for cl in coop_lines
+            ]
+        )
 
 
 # --- The cooperative's changes to its lines; the buyer's cancellation ------------------------
