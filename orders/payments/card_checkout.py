@@ -1,7 +1,7 @@
 """Opening the Stripe Checkout Session of a card order (see the rules in `orders.payments`)."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import stripe
 from django.db import transaction
@@ -32,7 +32,23 @@ def card_checkout_start(*, order: Order, success_url: str, cancel_url: str) -> s
     order = _awaiting_card_order(order.pk)
     if order.stripe_session_id:
         return _session_reuse(order)
+    expires_at = _payment_window_stretch(order)
+    params = _session_params(order, expires_at=expires_at, success_url=success_url, cancel_url=cancel_url)
+    try:
+        session = stripe_client().v1.checkout.sessions.create(
+            params=params, options=idempotent(f"checkout-{order.number}")
+        )
+    except stripe.StripeError as error:
+        log.warning("Stripe refused the checkout session of %s: %s", order.number, error)
+        raise PaymentError(
+            _("We could not open the card payment. Try again in a few minutes, or cancel the order.")
+        ) from error
+    Order.objects.filter(pk=order.pk, stripe_session_id="").update(stripe_session_id=session.id)
+    return session.url
 
+
+def _payment_window_stretch(order: Order) -> datetime:
+    """The order's payment deadline, moved to Stripe's minimum session lifetime if shorter."""
     now = timezone.now()
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -40,8 +56,12 @@ def card_checkout_start(*, order: Order, success_url: str, cancel_url: str) -> s
         if expires_at is None or expires_at < now + SESSION_MIN_LIFETIME:
             expires_at = now + SESSION_EXTENDED_LIFETIME
             Order.objects.filter(pk=order.pk).update(payment_expires_at=expires_at)
+    return expires_at
 
-    params = {
+
+def _session_params(order: Order, *, expires_at: datetime, success_url: str, cancel_url: str) -> dict:
+    """One line for the whole order, authorised now and captured after delivery."""
+    return {
         "mode": "payment",
         "payment_method_types": ["card"],
         "client_reference_id": order.number,
@@ -67,17 +87,6 @@ def card_checkout_start(*, order: Order, success_url: str, cancel_url: str) -> s
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
-    try:
-        session = stripe_client().v1.checkout.sessions.create(
-            params=params, options=idempotent(f"checkout-{order.number}")
-        )
-    except stripe.StripeError as error:
-        log.warning("Stripe refused the checkout session of %s: %s", order.number, error)
-        raise PaymentError(
-            _("We could not open the card payment. Try again in a few minutes, or cancel the order.")
-        ) from error
-    Order.objects.filter(pk=order.pk, stripe_session_id="").update(stripe_session_id=session.id)
-    return session.url
 
 
 def _awaiting_card_order(order_pk: int) -> Order:
