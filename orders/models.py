@@ -313,6 +313,12 @@ class OrderLine(models.Model):
         return self.delivered_quantity if self.delivered_quantity is not None else self.quantity
 
 
+def event_reason(what: str, why: str = "") -> str:
+    """A log row's reason: what happened, then what the person typed about it, if anything."""
+    why = why.strip()
+    return f"{what} · {why}" if why else what
+
+
 class OrderEventManager(models.Manager):
     def record(
         self,

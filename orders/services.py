@@ -40,6 +40,7 @@ from orders.models import (
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
+    event_reason,
 )
 from orders.stock import stock_return
 from orders.totals import order_recompute_totals
@@ -436,9 +437,7 @@ def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
             raise TransitionError(_("%(product)s was already rejected.") % {"product": line.product_name})
         line.status = LineStatus.REJECTED
         stock_return(lines=[line])
-        note = _("Line rejected: %(product)s") % {"product": line.product_name}
-        if reason.strip():
-            note = f"{note} · {reason.strip()}"
+        note = event_reason(_("Line rejected: %(product)s") % {"product": line.product_name}, reason)
         OrderEvent.objects.record(
             order_id=order.pk,
             fulfilment=fulfilment,

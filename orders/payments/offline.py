@@ -36,6 +36,7 @@ from orders.models import (
     OrderEvent,
     PaymentMethod,
     PaymentStatus,
+    event_reason,
 )
 from orders.payments.records import payment_record
 
@@ -87,12 +88,11 @@ def fulfilment_mark_paid(*, fulfilment: Fulfilment, actor, reason: str = "") -> 
             raise PaymentError(
                 _part_refusal(current) or _("The payment of your cooperative's part is already recorded.")
             )
-        note = _("Payment received by %(cooperative)s: %(amount)s") % {
-            "cooperative": current.cooperative.name,
-            "amount": format_cop(current.paid_cop),
-        }
-        if reason.strip():
-            note = f"{note} · {reason.strip()}"
+        note = event_reason(
+            _("Payment received by %(cooperative)s: %(amount)s")
+            % {"cooperative": current.cooperative.name, "amount": format_cop(current.paid_cop)},
+            reason,
+        )
         OrderEvent.objects.record(
             order_id=order.pk,
             fulfilment=current,
