@@ -36,3 +36,15 @@ class CheckoutError(OrderError):
 
 class TransitionError(OrderError):
     """A status move that the state machine does not allow."""
+
+
+class PaymentError(OrderError):
+    """A payment change that is not allowed (wrong method, already paid, cancelled order)."""
+
+
+class WebhookSignatureError(PaymentError):
+    """The webhook is not from Stripe, was changed, or is too old: answer 400."""
+
+
+class ProofError(OrderError):
+    """A proof that cannot be attached to this order (wrong method, paid, cancelled, too many)."""

@@ -1,8 +1,16 @@
+import os
+from datetime import date
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from market.selectors import delivery_address_text, delivery_addresses
 from orders.models import DeliveryMethod, PaymentMethod
+from orders.statements import month_bounds
+from orders.transfer_proofs import PROOF_MAX_BYTES
 
 SAVED_ADDRESS_NONE = ""
 NOT_YOUR_ADDRESS = _("That saved address is not one of yours. Choose one from the list or write the address.")
@@ -162,3 +170,58 @@ class DeliveryForm(forms.Form):
 
     line = forms.IntegerField(min_value=1)
     delivered_quantity = forms.CharField(max_length=20)
+
+
+# --- Documents: a transfer proof, a statement's period ----------------------------------------
+
+
+class TransferProofForm(forms.Form):
+    """A photo of the transfer receipt (cleaned by market.images, the one upload cleaner)
+    or a PDF (checked by extension, size and its `%PDF-` signature)."""
+
+    file = forms.FileField(
+        label=_("Proof of transfer"),
+        help_text=_("A photo (JPG, PNG, WebP) or a PDF, up to 10 MB."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".jpg,.jpeg,.png,.webp,.pdf,image/*,application/pdf"}
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > PROOF_MAX_BYTES:
+            raise ValidationError(gettext("The file is larger than 10 MB."), code="too_big")
+        extension = os.path.splitext(upload.name or "")[1].lower()
+        if extension == ".pdf":
+            upload.seek(0)
+            signature = upload.read(5)
+            upload.seek(0)
+            if signature != b"%PDF-":
+                raise ValidationError(gettext("This file is not a valid PDF."), code="invalid_pdf")
+            upload.content_type = "application/pdf"
+            return upload
+        if extension in (".jpg", ".jpeg", ".png", ".webp"):
+            # Imported here: wagtail.images.forms queries the database when imported, and this
+            # module is imported while models load (cms.models -> cms.forms -> orders.forms).
+            from market.images import PhotoField
+
+            # Wagtail's validation (format matches extension, size, pixels) and metadata stripping.
+            return PhotoField(required=True).clean(upload)
+        raise ValidationError(gettext("Upload a photo (JPG, PNG, WebP) or a PDF."), code="invalid_type")
+
+
+class StatementPeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, input_formats=["%Y-%m-%d"])
+    end = forms.DateField(label=_("To"), required=False, input_formats=["%Y-%m-%d"])
+
+    def period(self) -> tuple[date, date]:
+        default_start, default_end = month_bounds(timezone.localdate())
+        start = self.cleaned_data.get("start") or default_start
+        end = self.cleaned_data.get("end") or (
+            month_bounds(start)[1] if self.cleaned_data.get("start") else default_end
+        )
+        if end < start:
+            raise ValidationError(gettext("The end date is before the start date."))
+        if (end - start).days > 366:
+            raise ValidationError(gettext("Choose a period of at most one year."))
+        return start, end

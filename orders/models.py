@@ -1,10 +1,11 @@
 """Carts, orders, per-cooperative fulfilments, their status logs and payments.
 
-Statuses change only through `orders.services.order_transition` and
-`orders.services.fulfilment_transition`, which check the move and write a log row.
+Statuses change only through `orders.transitions.order_transition` and
+`orders.transitions.fulfilment_transition`, which check the move and write a log row.
 """
 
 import secrets
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -225,8 +226,8 @@ class Fulfilment(models.Model):
     total_cop = models.PositiveBigIntegerField(default=0)
     # An offline payment (cash, transfer, invoice) is recorded part by part, by each
     # cooperative: what it received for its part (its total then, with its delivery fee)
-    # and when. Written only by `orders.payments.fulfilment_mark_paid`. A card pays the
-    # whole order at once: for a card order these stay empty and the order's own
+    # and when. Written only by `orders.payments.offline.fulfilment_mark_paid`. A card pays
+    # the whole order at once: for a card order these stay empty and the order's own
     # `payment_status` is every part's (see `payment_status` below).
     paid_cop = models.PositiveBigIntegerField(default=0)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -312,8 +313,40 @@ class OrderLine(models.Model):
         return self.delivered_quantity if self.delivered_quantity is not None else self.quantity
 
 
+def event_reason(what: str, why: str = "") -> str:
+    """A log row's reason: what happened, then what the person typed about it, if anything."""
+    why = why.strip()
+    return f"{what} · {why}" if why else what
+
+
+class OrderEventManager(models.Manager):
+    def record(
+        self,
+        *,
+        order_id: int,
+        to_status: str,
+        from_status: str = "",
+        fulfilment: Fulfilment | None = None,
+        actor=None,
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> "OrderEvent":
+        """The one writer of a log row. A note that changes no status repeats the status
+        in `from_status` and `to_status`; the reason is cut to what the column holds."""
+        return self.create(
+            order_id=order_id,
+            fulfilment=fulfilment,
+            actor=actor,
+            at=at or timezone.now(),
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason[:255],
+        )
+
+
 class OrderEvent(models.Model):
-    """The status log: who moved what, when, from where to where, and why."""
+    """The status log: who moved what, when, from where to where, and why.
+    Rows are written by `OrderEvent.objects.record`."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     fulfilment = models.ForeignKey(
@@ -326,6 +359,8 @@ class OrderEvent(models.Model):
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     reason = models.CharField(max_length=255, blank=True)
+
+    objects = OrderEventManager()
 
     class Meta:
         ordering = ["at", "id"]

@@ -15,8 +15,11 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from orders import payments, selectors
+from orders import selectors
+from orders.exceptions import PaymentError, WebhookSignatureError
 from orders.models import Order, OrderStatus, PaymentMethod
+from orders.payments.card_checkout import card_checkout_start
+from orders.payments.card_webhooks import stripe_webhook_handle
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +40,12 @@ def pay_card(request, number):
         return redirect("orders:detail", number)
     if request.method == "POST":
         try:
-            url = payments.card_checkout_start(
+            url = card_checkout_start(
                 order=order,
                 success_url=request.build_absolute_uri(reverse("orders:pay_card_return", args=[number])),
                 cancel_url=request.build_absolute_uri(reverse("orders:pay_card", args=[number])),
             )
-        except payments.PaymentError as error:
+        except PaymentError as error:
             messages.error(request, error.message)
             return redirect("orders:detail", number)
         response = HttpResponseRedirect(url)
@@ -66,10 +69,10 @@ def pay_card_return(request, number):
 @require_POST
 def stripe_webhook(request):
     try:
-        outcome = payments.stripe_webhook_handle(
+        outcome = stripe_webhook_handle(
             payload=request.body, signature=request.headers.get("Stripe-Signature")
         )
-    except payments.WebhookSignatureError as error:
+    except WebhookSignatureError as error:
         log.warning("Stripe webhook refused: %s", error)
         return HttpResponseBadRequest("invalid signature", content_type="text/plain")
     return HttpResponse(outcome, content_type="text/plain")

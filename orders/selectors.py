@@ -1,15 +1,30 @@
 """Reads for order pages; each owns its joins so pages run a fixed number of queries."""
 
+from collections.abc import Iterator
+
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from catalog.selectors import product_cards
-from cooperatives.models import Cooperative
+from cooperatives.models import Cooperative, Membership
 from market.money import line_total_cop
+from market.spreadsheets import inert
 from orders import channels
 from orders.exceptions import CartError
-from orders.models import Cart, CartLine, Fulfilment, Order, OrderEvent, OrderLine, OrderStatus
+from orders.models import (
+    Cart,
+    CartLine,
+    Fulfilment,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    PaymentProof,
+    PaymentStatus,
+)
 
 # A card order waiting for its payment (or whose payment never came) is not an order yet
 # for the cooperative: it is told on placement only once the payment is through.
@@ -99,10 +114,14 @@ def cooperative_fulfilment(*, cooperative: Cooperative, pk: int) -> Fulfilment |
 
 
 def fulfilment_log(fulfilment: Fulfilment) -> list[OrderEvent]:
-    """This fulfilment's moves, and the order's own moves (placed, paid, cancelled).
+    """This fulfilment's moves, and the order's own moves (placed, paid, cancelled), as its
+    cooperative may see them.
 
     Order-level rows are shown without their actor: the last confirmation may have been
-    made by another cooperative's manager.
+    made by another cooperative's manager. An offline order's own payment row (unpaid ->
+    paid, "every cooperative recorded its payment") would tell this cooperative that the
+    others were paid: it is left out, and the cooperative sees the row of its own part
+    instead. A card pays the whole order, so its rows stay. Reads `fulfilment.order`.
     """
     events = list(
         OrderEvent.objects.filter(
@@ -112,7 +131,13 @@ def fulfilment_log(fulfilment: Fulfilment) -> list[OrderEvent]:
     for event in events:
         if event.fulfilment_id is None:
             event.actor = None
-    return events
+    if fulfilment.order.payment_method == PaymentMethod.CARD:
+        return events
+    return [
+        event
+        for event in events
+        if event.fulfilment_id is not None or event.to_status not in PaymentStatus.values
+    ]
 
 
 def cooperative_order_lines(*, fulfilments: QuerySet[Fulfilment]) -> QuerySet[OrderLine]:
@@ -124,6 +149,47 @@ def cooperative_order_lines(*, fulfilments: QuerySet[Fulfilment]) -> QuerySet[Or
     )
 
 
+def cooperative_order_lines_csv(*, cooperative: Cooperative, status: str = "") -> tuple[list, Iterator[list]]:
+    """This cooperative's order lines for a spreadsheet: the header and the rows.
+
+    Numbers keep a decimal point (machine-readable), and the header says so. Dates are in
+    the site's time zone (America/Bogota), named in the header. Text people typed is inert.
+    """
+    zone = timezone.get_default_timezone()
+    point = _("decimal point")
+    header = [
+        _("Order"),
+        _("Date (%(zone)s)") % {"zone": zone.key},
+        _("Buyer"),
+        _("Product"),
+        _("Unit"),
+        f"{_('Ordered quantity')} ({point})",
+        f"{_('Delivered quantity')} ({point})",
+        _("Unit price (COP)"),
+        _("Line total (COP)"),
+        _("Status"),
+    ]
+    lines = cooperative_order_lines(
+        fulfilments=cooperative_fulfilments(cooperative=cooperative, status=status)
+    )
+    rows = (
+        [
+            line.order.number,
+            timezone.localtime(line.order.placed_at, zone).strftime("%Y-%m-%d %H:%M"),
+            inert(buyer_label(line.order)),
+            inert(line.product_name),
+            line.get_unit_display(),
+            f"{line.quantity.normalize():f}",
+            f"{line.delivered_quantity.normalize():f}" if line.delivered_quantity is not None else "",
+            line.unit_price_cop,
+            line.total_cop,
+            line.fulfilment.get_status_display(),
+        ]
+        for line in lines.iterator(chunk_size=500)
+    )
+    return header, rows
+
+
 def buyer_label(order: Order) -> str:
     """The buyer as the cooperative knows her: an organisation's legal name and PO number,
     or the person's name. Reads `order.buyer` and `order.organization`: join them first."""
@@ -133,3 +199,53 @@ def buyer_label(order: Order) -> str:
             name += " · " + _("PO %(number)s") % {"number": order.purchase_order_number}
         return name
     return order.buyer.display_name
+
+
+# --- Documents and transfer proofs, with who may see them ------------------------------------
+#
+# Every document view asks these loaders, so all ask the same question:
+# - a buyer sees the documents of her own orders (`Order.objects.for_buyer`); any other
+#   order number is a 404, never a "forbidden" that would confirm the order exists;
+# - a cooperative's members see the document of their own fulfilment only;
+# - a transfer proof is seen by the buyer, by a member of a cooperative that has a part in
+#   the order, and by staff. Proof files get a random name and are only ever served through
+#   `transfer_views.transfer_proof_file`, never linked with MEDIA_URL.
+
+
+def _document_fulfilments():
+    return Fulfilment.objects.select_related(
+        "order__buyer",
+        "order__organization__municipality__department",
+        "cooperative__municipality__department",
+    )
+
+
+def fulfilment_for_buyer(*, user, number: str, pk) -> Fulfilment | None:
+    """One cooperative's part of the user's own order, or None (the view turns it into 404)."""
+    return (
+        _document_fulfilments()
+        .filter(pk=pk, order__in=Order.objects.for_buyer(user).filter(number=number))
+        .first()
+    )
+
+
+def fulfilment_for_cooperative(*, cooperative: Cooperative, pk) -> Fulfilment | None:
+    """The cooperative's own fulfilment, or None. Membership is checked by the caller
+    (`cooperatives.permissions.workspace_membership`)."""
+    return _document_fulfilments().filter(pk=pk, cooperative=cooperative).first()
+
+
+def user_may_see_order_payments(*, user, order: Order) -> bool:
+    """The buyer, a member of a cooperative with a part in the order, or staff."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or order.buyer_id == user.pk:
+        return True
+    return Membership.objects.filter(user=user, cooperative__fulfilments__order=order).exists()
+
+
+def proof_for_viewer(*, user, number: str, pk) -> PaymentProof | None:
+    proof = PaymentProof.objects.select_related("order").filter(pk=pk, order__number=number).first()
+    if proof is None or not user_may_see_order_payments(user=user, order=proof.order):
+        return None
+    return proof

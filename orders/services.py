@@ -1,15 +1,12 @@
-"""Writes on carts and orders: stock reservation, placement and the two state machines.
-
-Locking rule: stock is taken with one conditional UPDATE per product, in primary-key
-order, inside the caller's transaction, so two checkouts can never oversell and never
-deadlock. Nothing holds a lock while talking to a payment provider.
+"""Writes on carts and orders: the cart, placing an order, and the cooperative's changes
+to its lines. Status moves are `orders.transitions`; stock is `orders.stock`.
 """
 
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
+from cooperatives.models import Cooperative
 from market.models import BuyerOrganization, User
 from market.money import format_cop, line_total_cop
 from market.units import QuantityError, format_quantity, parse_quantity
@@ -29,7 +27,6 @@ from orders.exceptions import (
     TransitionError,
 )
 from orders.models import (
-    FULFILMENT_ENDED,
     ORDER_ENDED,
     Cart,
     CartLine,
@@ -43,43 +40,16 @@ from orders.models import (
     OrderStatus,
     PaymentMethod,
     PaymentStatus,
+    event_reason,
 )
-
-# --- Stock -------------------------------------------------------------------------------
-
-
-def stock_reserve(*, wanted: dict[int, Decimal], channel_key: str = "") -> None:
-    """Take `wanted[product_id]` units for every product from the channel, all or nothing.
-
-    The caller must hold a transaction: on a short line this raises
-    InsufficientStockError naming every short line, and the caller's rollback undoes
-    the units already taken (see CatalogChannel.reserve for the locking rule).
-    """
-    channels.channel_for(channel_key).reserve(wanted=wanted)
-
-
-def stock_return(*, lines) -> None:
-    """Give back the stock of `lines`, each exactly once (cancel, reject, expire).
-
-    The conditional UPDATE on the line is the guard: a second call, even a concurrent
-    one, finds `stock_returned_at` set and returns nothing.
-    """
-    now = timezone.now()
-    claimed = []
-    for line in sorted(lines, key=lambda item: item.product_id):
-        if OrderLine.objects.filter(pk=line.pk, stock_returned_at__isnull=True).update(stock_returned_at=now):
-            claimed.append(line)
-    if not claimed:
-        return
-    keys = dict(
-        Order.objects.filter(pk__in={line.order_id for line in claimed}).values_list("pk", "channel_key")
-    )
-    by_key = defaultdict(list)
-    for line in claimed:
-        by_key[keys[line.order_id]].append(line)
-    for key, key_lines in by_key.items():
-        channels.channel_for(key).release(lines=key_lines)
-
+from orders.stock import stock_return
+from orders.totals import order_recompute_totals
+from orders.transitions import (
+    LINE_REJECTABLE,
+    fulfilment_transition,
+    order_check_open_to_cooperatives,
+    order_transition,
+)
 
 # --- Cart --------------------------------------------------------------------------------
 
@@ -155,8 +125,8 @@ def _posted_pk(value) -> int | None:
 
 def cart_merge_on_login(*, session, user) -> None:
     """Move anonymous carts' lines into the user's carts when she signs in."""
-    for field in [k for k in list(session.keys()) if k.startswith(CART_SESSION_KEY)]:
-        token = session.pop(field, None)
+    for session_field in [k for k in list(session.keys()) if k.startswith(CART_SESSION_KEY)]:
+        token = session.pop(session_field, None)
         with transaction.atomic():
             anonymous = Cart.objects.filter(user__isnull=True, session_key=token).first() if token else None
             if anonymous is None:
@@ -276,8 +246,63 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
 
     Prices, availability and stock are read from the database (through the cart's
     channel) here, never from a form. Raises CheckoutError or InsufficientStockError;
-    then nothing was written.
+    then nothing was written. The choice is checked first; the other steps run in this
+    order, in one transaction.
     """
+    _checkout_check(buyer=buyer, choice=choice)
+    with transaction.atomic():
+        with _as_checkout_error():
+            channel = channels.channel_for(cart.channel_key)
+        priced = _lines_priced(channel=channel, cart=cart)
+        _fees(channel=channel, priced=priced, buyer=buyer, choice=choice)
+        _check_payment_method(choice, priced.total_cop)
+        _stock_reserve(channel=channel, priced=priced)
+        order = _order_create(buyer=buyer, choice=choice, channel=channel, priced=priced)
+        _fulfilments_create(order=order, priced=priced)
+        OrderEvent.objects.record(order_id=order.pk, actor=buyer, at=order.placed_at, to_status=order.status)
+        with _as_checkout_error():
+            channel.after_place(order=order, choice=choice)
+        cart.lines.all().delete()
+        if choice.payment_method != PaymentMethod.CARD:
+            transaction.on_commit(lambda: notifications.order_placed.enqueue(order.pk))
+    return order
+
+
+@contextmanager
+def _as_checkout_error():
+    """A channel's refusal (CartError) at checkout is the buyer's CheckoutError."""
+    try:
+        yield
+    except CartError as error:
+        raise CheckoutError(error.message) from None
+
+
+@dataclass
+class _Priced:
+    """The cart's lines as the channel prices them now, grouped by cooperative."""
+
+    lines: list[CartLine]
+    prices: dict[int, int]
+    by_cooperative: dict[Cooperative, list[CartLine]]
+    subtotals: dict[Cooperative, int]
+    fees: dict[int, int] = field(default_factory=dict)
+    order_fee: int = 0
+
+    @property
+    def subtotal_cop(self) -> int:
+        return sum(self.subtotals.values())
+
+    @property
+    def fee_cop(self) -> int:
+        return sum(self.fees.values()) + self.order_fee
+
+    @property
+    def total_cop(self) -> int:
+        return self.subtotal_cop + self.fee_cop
+
+
+def _checkout_check(*, buyer, choice: CheckoutChoice) -> None:
+    """What the buyer chose, before anything is read or locked."""
     if (
         choice.organization is not None
         and not BuyerOrganization.objects.for_user(buyer).filter(pk=choice.organization.pk).exists()
@@ -288,239 +313,104 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
     if choice.delivery_method == DeliveryMethod.DELIVERY and not choice.delivery_address.strip():
         raise CheckoutError(_("Enter the delivery address."))
 
-    with transaction.atomic():
-        try:
-            channel = channels.channel_for(cart.channel_key)
-        except CartError as error:
-            raise CheckoutError(error.message) from None
-        lines = list(cart.lines.select_related("product__cooperative").order_by("product_id"))
-        if not lines:
-            raise CheckoutError(_("Your cart is empty."))
-        prices = {}
-        by_cooperative = defaultdict(list)
-        for line in lines:
-            try:
-                channel.check_checkout_line(line.product, line.quantity)
-                prices[line.product_id] = channel.unit_price_cop(line.product)
-            except CartError as error:
-                raise CheckoutError(error.message) from None
-            by_cooperative[line.product.cooperative].append(line)
 
-        subtotals = {
-            cooperative: sum(line_total_cop(prices[cl.product_id], cl.quantity) for cl in coop_lines)
-            for cooperative, coop_lines in by_cooperative.items()
-        }
-        subtotal_cop = sum(subtotals.values())
-        try:
-            fees, order_fee = channel.delivery_fees(
-                delivery_method=choice.delivery_method, subtotals=subtotals
-            )
-            channel.check_checkout(buyer=buyer, choice=choice, subtotal_cop=subtotal_cop)
-        except CartError as error:
-            raise CheckoutError(error.message) from None
-        fee_cop = sum(fees.values()) + order_fee
-        total_cop = subtotal_cop + fee_cop
-        _check_payment_method(choice, total_cop)
+def _lines_priced(*, channel, cart: Cart) -> _Priced:
+    """Every line checked and priced by the channel, in product (primary-key) order."""
+    lines = list(cart.lines.select_related("product__cooperative").order_by("product_id"))
+    if not lines:
+        raise CheckoutError(_("Your cart is empty."))
+    prices = {}
+    by_cooperative = defaultdict(list)
+    for line in lines:
+        with _as_checkout_error():
+            channel.check_checkout_line(line.product, line.quantity)
+            prices[line.product_id] = channel.unit_price_cop(line.product)
+        by_cooperative[line.product.cooperative].append(line)
+    subtotals = {
+        cooperative: sum(line_total_cop(prices[cl.product_id], cl.quantity) for cl in coop_lines)
+        for cooperative, coop_lines in by_cooperative.items()
+    }
+    return _Priced(lines=lines, prices=prices, by_cooperative=by_cooperative, subtotals=subtotals)
 
-        channel.reserve(wanted={line.product_id: line.quantity for line in lines})
 
-        now = timezone.now()
-        is_card = choice.payment_method == PaymentMethod.CARD
-        order = Order.objects.create(
-            buyer=buyer,
-            organization=choice.organization,
-            channel=channel.kind,
-            channel_key=channel.key,
-            status=OrderStatus.AWAITING_PAYMENT if is_card else OrderStatus.PLACED,
-            delivery_method=choice.delivery_method,
-            delivery_address=choice.delivery_address.strip(),
-            purchase_order_number=choice.purchase_order_number.strip(),
-            notes=choice.notes.strip(),
-            contact_name=choice.contact_name.strip(),
-            contact_phone=choice.contact_phone.strip(),
-            language=_active_language(),
-            payment_method=choice.payment_method,
-            subtotal_cop=subtotal_cop,
-            delivery_fee_cop=fee_cop,
-            total_cop=total_cop,
-            placed_at=now,
-            payment_expires_at=now + timedelta(minutes=settings.MINGA_CARD_PAYMENT_MINUTES)
-            if is_card
-            else None,
-            due_on=(
-                timezone.localdate(now) + timedelta(days=choice.organization.credit_days)
-                if choice.payment_method == PaymentMethod.INVOICE
-                else None
-            ),
+def _fees(*, channel, priced: _Priced, buyer, choice: CheckoutChoice) -> None:
+    """The delivery fees of each cooperative and of the order, then the channel's own
+    checks on the whole order (a market's minimum, its pickup slot)."""
+    with _as_checkout_error():
+        priced.fees, priced.order_fee = channel.delivery_fees(
+            delivery_method=choice.delivery_method, subtotals=priced.subtotals
         )
-        if choice.payment_method == PaymentMethod.TRANSFER:
-            order.transfer_reference = order.number.replace("-", "")
-            order.save(update_fields=["transfer_reference"])
-        for cooperative, coop_lines in by_cooperative.items():
-            fulfilment = Fulfilment.objects.create(
-                order=order,
-                cooperative=cooperative,
-                subtotal_cop=subtotals[cooperative],
-                delivery_fee_cop=fees[cooperative.pk],
-                total_cop=subtotals[cooperative] + fees[cooperative.pk],
-            )
-            OrderLine.objects.bulk_create(
-                [
-                    OrderLine(
-                        order=order,
-                        fulfilment=fulfilment,
-                        product=cl.product,
-                        product_name=cl.product.name,
-                        unit=cl.product.unit,
-                        unit_price_cop=prices[cl.product_id],
-                        quantity=cl.quantity,
-                        total_cop=line_total_cop(prices[cl.product_id], cl.quantity),
-                    )
-                    for cl in coop_lines
-                ]
-            )
-        OrderEvent.objects.create(order=order, actor=buyer, at=now, to_status=order.status)
-        try:
-            channel.after_place(order=order, choice=choice)
-        except CartError as error:
-            raise CheckoutError(error.message) from None
-        cart.lines.all().delete()
-        if not is_card:
-            transaction.on_commit(lambda: notifications.order_placed.enqueue(order.pk))
-    return order
+        channel.check_checkout(buyer=buyer, choice=choice, subtotal_cop=priced.subtotal_cop)
 
 
-# --- State machines ----------------------------------------------------------------------
-
-ORDER_TRANSITIONS = {
-    OrderStatus.AWAITING_PAYMENT: {OrderStatus.PLACED, OrderStatus.CANCELLED, OrderStatus.EXPIRED},
-    OrderStatus.PLACED: {OrderStatus.CONFIRMED, OrderStatus.CANCELLED},
-    OrderStatus.CONFIRMED: {OrderStatus.READY, OrderStatus.CANCELLED},
-    OrderStatus.READY: {OrderStatus.DELIVERED},
-    OrderStatus.DELIVERED: {OrderStatus.COMPLETED},
-}
-
-FULFILMENT_TRANSITIONS = {
-    FulfilmentStatus.PENDING: {
-        FulfilmentStatus.CONFIRMED,
-        FulfilmentStatus.REJECTED,
-        FulfilmentStatus.CANCELLED,
-    },
-    # CONFIRMED -> REJECTED: a confirmed part whose every line is rejected after all (line_reject).
-    FulfilmentStatus.CONFIRMED: {
-        FulfilmentStatus.READY,
-        FulfilmentStatus.REJECTED,
-        FulfilmentStatus.CANCELLED,
-    },
-    FulfilmentStatus.READY: {FulfilmentStatus.HANDED_OVER},
-}
-# While its fulfilment is in one of these, a line may still be rejected on its own.
-LINE_REJECTABLE = (FulfilmentStatus.PENDING, FulfilmentStatus.CONFIRMED)
+def _stock_reserve(*, channel, priced: _Priced) -> None:
+    """All lines or none, in primary-key order (see `CatalogChannel.reserve`)."""
+    channel.reserve(wanted={line.product_id: line.quantity for line in priced.lines})
 
 
-def order_transition(*, order: Order, to: str, actor=None, reason: str = "") -> Order:
-    """The one way to change an order's status: checks the move, saves, logs.
-
-    Cancelling or expiring returns the stock of every line (once) and cancels the open
-    fulfilments. The conditional UPDATE on the old status makes a concurrent second
-    move fail instead of applying twice.
-    """
-    with transaction.atomic():
-        current = Order.objects.select_for_update().get(pk=order.pk)
-        if to not in ORDER_TRANSITIONS.get(current.status, set()):
-            raise TransitionError(
-                _("An order cannot go from %(from)s to %(to)s.")
-                % {"from": OrderStatus(current.status).label, "to": OrderStatus(to).label}
-            )
-        moved = Order.objects.filter(pk=current.pk, status=current.status).update(status=to)
-        if not moved:
-            raise TransitionError(_("The order changed meanwhile. Reload the page."))
-        OrderEvent.objects.create(
-            order=current, actor=actor, from_status=current.status, to_status=to, reason=reason[:255]
-        )
-        if to in ORDER_ENDED:
-            stock_return(lines=list(current.lines.all()))
-            channels.channel_for(current.channel_key).after_end(order=current)
-            for fulfilment in current.fulfilments.exclude(
-                status__in=[
-                    FulfilmentStatus.REJECTED,
-                    FulfilmentStatus.CANCELLED,
-                    FulfilmentStatus.HANDED_OVER,
-                ]
-            ):
-                _fulfilment_move(fulfilment, FulfilmentStatus.CANCELLED, actor, reason)
-            if current.status != OrderStatus.AWAITING_PAYMENT:
-                transaction.on_commit(lambda: notifications.order_cancelled.enqueue(current.pk))
-        elif to == OrderStatus.READY:
-            transaction.on_commit(lambda: notifications.order_ready.enqueue(current.pk))
-        if current.payment_method == PaymentMethod.CARD:
-            # Capture on delivery, release or refund on cancellation: after commit.
-            from orders import payments
-
-            payments.card_after_transition(order=current, to=to)
-        order.status = to
-    return order
-
-
-def _fulfilment_move(fulfilment: Fulfilment, to: str, actor, reason: str) -> None:
-    if to not in FULFILMENT_TRANSITIONS.get(fulfilment.status, set()):
-        raise TransitionError(
-            _("This part of the order cannot go from %(from)s to %(to)s.")
-            % {"from": FulfilmentStatus(fulfilment.status).label, "to": FulfilmentStatus(to).label}
-        )
-    moved = Fulfilment.objects.filter(pk=fulfilment.pk, status=fulfilment.status).update(status=to)
-    if not moved:
-        raise TransitionError(_("The order changed meanwhile. Reload the page."))
-    OrderEvent.objects.create(
-        order_id=fulfilment.order_id,
-        fulfilment=fulfilment,
-        actor=actor,
-        from_status=fulfilment.status,
-        to_status=to,
-        reason=reason[:255],
+def _order_create(*, buyer, choice: CheckoutChoice, channel, priced: _Priced) -> Order:
+    now = timezone.now()
+    is_card = choice.payment_method == PaymentMethod.CARD
+    order = Order.objects.create(
+        buyer=buyer,
+        organization=choice.organization,
+        channel=channel.kind,
+        channel_key=channel.key,
+        status=OrderStatus.AWAITING_PAYMENT if is_card else OrderStatus.PLACED,
+        delivery_method=choice.delivery_method,
+        delivery_address=choice.delivery_address.strip(),
+        purchase_order_number=choice.purchase_order_number.strip(),
+        notes=choice.notes.strip(),
+        contact_name=choice.contact_name.strip(),
+        contact_phone=choice.contact_phone.strip(),
+        language=_active_language(),
+        payment_method=choice.payment_method,
+        subtotal_cop=priced.subtotal_cop,
+        delivery_fee_cop=priced.fee_cop,
+        total_cop=priced.total_cop,
+        placed_at=now,
+        payment_expires_at=now + timedelta(minutes=settings.MINGA_CARD_PAYMENT_MINUTES) if is_card else None,
+        due_on=(
+            timezone.localdate(now) + timedelta(days=choice.organization.credit_days)
+            if choice.payment_method == PaymentMethod.INVOICE
+            else None
+        ),
     )
-    fulfilment.status = to
+    if choice.payment_method == PaymentMethod.TRANSFER:
+        order.transfer_reference = order.number.replace("-", "")
+        order.save(update_fields=["transfer_reference"])
+    return order
 
 
-def _check_order_open_to_cooperatives(order: Order) -> None:
-    """A cooperative acts only on a placed order that has not ended: a card order waiting
-    for its payment is not an order yet. The caller holds the order's row lock."""
-    if order.status in ORDER_ENDED:
-        raise TransitionError(_("This order was cancelled."))
-    if order.status == OrderStatus.AWAITING_PAYMENT:
-        raise TransitionError(
-            _("This order is waiting for its card payment. Nothing can change until it is authorised.")
+def _fulfilments_create(*, order: Order, priced: _Priced) -> None:
+    """One fulfilment per cooperative, with its own lines at the prices read above."""
+    prices = priced.prices
+    for cooperative, coop_lines in priced.by_cooperative.items():
+        fulfilment = Fulfilment.objects.create(
+            order=order,
+            cooperative=cooperative,
+            subtotal_cop=priced.subtotals[cooperative],
+            delivery_fee_cop=priced.fees[cooperative.pk],
+            total_cop=priced.subtotals[cooperative] + priced.fees[cooperative.pk],
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    fulfilment=fulfilment,
+                    product=cl.product,
+                    product_name=cl.product.name,
+                    unit=cl.product.unit,
+                    unit_price_cop=prices[cl.product_id],
+                    quantity=cl.quantity,
+                    total_cop=line_total_cop(prices[cl.product_id], cl.quantity),
+                )
+                for cl in coop_lines
+            ]
         )
 
 
-def fulfilment_transition(*, fulfilment: Fulfilment, to: str, actor=None, reason: str = "") -> Fulfilment:
-    """The one way to change a fulfilment's status; the order follows its fulfilments.
-
-    A rejection tells the buyer at once: by the order's own notice when the order moved
-    with it (confirmed, ready, cancelled), else by the "changed" notice.
-    """
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=fulfilment.order_id)
-        fulfilment = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
-        _check_order_open_to_cooperatives(order)
-        order_status_before = order.status
-        _fulfilment_move(fulfilment, to, actor, reason)
-        if to == FulfilmentStatus.REJECTED:
-            lines = list(fulfilment.lines.all())
-            OrderLine.objects.filter(fulfilment=fulfilment).update(status=LineStatus.REJECTED)
-            stock_return(lines=lines)
-            order_recompute_totals(order=order)
-        elif to == FulfilmentStatus.CONFIRMED:
-            fulfilment.lines.filter(status=LineStatus.PENDING).update(status=LineStatus.CONFIRMED)
-        _order_follow_fulfilments(order, actor)
-        if to in FULFILMENT_ENDED and order.status not in ORDER_ENDED:
-            # The parts left may all be paid already: the order's payment follows them.
-            from orders import payments
-
-            payments.order_payment_follow_fulfilments(order=order, actor=actor)
-        if to == FulfilmentStatus.REJECTED and order.status == order_status_before:
-            transaction.on_commit(lambda: notifications.order_changed.enqueue(order.pk))
-    return fulfilment
+# --- The cooperative's changes to its lines; the buyer's cancellation ------------------------
 
 
 def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
@@ -535,7 +425,7 @@ def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=line.order_id)
         fulfilment = Fulfilment.objects.select_for_update().get(pk=line.fulfilment_id)
-        _check_order_open_to_cooperatives(order)
+        order_check_open_to_cooperatives(order)
         if fulfilment.status not in LINE_REJECTABLE:
             raise TransitionError(_("This line can no longer be rejected."))
         rejected = (
@@ -547,16 +437,14 @@ def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
             raise TransitionError(_("%(product)s was already rejected.") % {"product": line.product_name})
         line.status = LineStatus.REJECTED
         stock_return(lines=[line])
-        note = _("Line rejected: %(product)s") % {"product": line.product_name}
-        if reason.strip():
-            note = f"{note} · {reason.strip()}"
-        OrderEvent.objects.create(
-            order=order,
+        note = event_reason(_("Line rejected: %(product)s") % {"product": line.product_name}, reason)
+        OrderEvent.objects.record(
+            order_id=order.pk,
             fulfilment=fulfilment,
             actor=actor,
             from_status=fulfilment.status,
             to_status=fulfilment.status,
-            reason=note[:255],
+            reason=note,
         )
         if fulfilment.lines.exclude(status=LineStatus.REJECTED).exists():
             order_recompute_totals(order=order)
@@ -566,58 +454,6 @@ def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
                 fulfilment=fulfilment, to=FulfilmentStatus.REJECTED, actor=actor, reason=note
             )
     return line
-
-
-def _order_follow_fulfilments(order: Order, actor) -> None:
-    statuses = set(order.fulfilments.values_list("status", flat=True))
-    live = statuses - FULFILMENT_ENDED
-    if not live:
-        order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, reason="all parts rejected")
-        return
-    if order.status == OrderStatus.PLACED and FulfilmentStatus.PENDING not in live:
-        order_transition(order=order, to=OrderStatus.CONFIRMED, actor=actor)
-        transaction.on_commit(lambda: notifications.order_confirmed.enqueue(order.pk))
-        order.status = OrderStatus.CONFIRMED
-    if order.status == OrderStatus.CONFIRMED and live <= {
-        FulfilmentStatus.READY,
-        FulfilmentStatus.HANDED_OVER,
-    }:
-        order_transition(order=order, to=OrderStatus.READY, actor=actor)
-        order.status = OrderStatus.READY
-    if order.status == OrderStatus.READY and live == {FulfilmentStatus.HANDED_OVER}:
-        order_transition(order=order, to=OrderStatus.DELIVERED, actor=actor)
-
-
-def order_recompute_totals(*, order: Order) -> Order:
-    """Totals follow delivered weights and rejected lines. The one place totals are summed."""
-    fulfilments = list(order.fulfilments.prefetch_related("lines").select_related("cooperative"))
-    subtotals, live = {}, {}
-    for fulfilment in fulfilments:
-        subtotal = 0
-        for line in fulfilment.lines.all():
-            total = line_total_cop(line.unit_price_cop, line.billed_quantity)
-            if total != line.total_cop:
-                OrderLine.objects.filter(pk=line.pk).update(total_cop=total)
-            subtotal += total
-        subtotals[fulfilment] = subtotal
-        if fulfilment.status not in FULFILMENT_ENDED:
-            live[fulfilment.cooperative] = subtotal
-    fees, order_fee = channels.channel_for(order.channel_key).fees_after_change(
-        delivery_method=order.delivery_method, subtotals=live
-    )
-    for fulfilment, subtotal in subtotals.items():
-        fee = fees.get(fulfilment.cooperative_id, 0)
-        Fulfilment.objects.filter(pk=fulfilment.pk).update(
-            subtotal_cop=subtotal, delivery_fee_cop=fee, total_cop=subtotal + fee
-        )
-    order_subtotal = sum(subtotals.values())
-    order_fees = sum(fees.values()) + order_fee
-    Order.objects.filter(pk=order.pk).update(
-        subtotal_cop=order_subtotal, delivery_fee_cop=order_fees, total_cop=order_subtotal + order_fees
-    )
-    order.subtotal_cop, order.delivery_fee_cop = order_subtotal, order_fees
-    order.total_cop = order_subtotal + order_fees
-    return order
 
 
 def line_record_delivery(*, line: OrderLine, delivered_quantity, actor=None) -> OrderLine:
@@ -638,8 +474,8 @@ def line_record_delivery(*, line: OrderLine, delivered_quantity, actor=None) -> 
             )
         OrderLine.objects.filter(pk=line.pk).update(delivered_quantity=delivered)
         line.delivered_quantity = delivered
-        OrderEvent.objects.create(
-            order=order,
+        OrderEvent.objects.record(
+            order_id=order.pk,
             fulfilment=fulfilment,
             actor=actor,
             from_status=fulfilment.status,

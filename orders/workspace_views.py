@@ -24,30 +24,28 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cooperatives.permissions import request_membership, workspace_membership
-from market.spreadsheets import csv_download, inert
-from orders import payments, services
-from orders.exceptions import CheckoutError, TransitionError
+from market.spreadsheets import csv_download
+from orders import services, transitions
+from orders.exceptions import CheckoutError, PaymentError, TransitionError
 from orders.forms import DeliveryForm, LineRejectForm, RejectForm
 from orders.models import (
-    FULFILMENT_ENDED,
     ORDER_ENDED,
     Fulfilment,
     FulfilmentStatus,
     LineStatus,
     OrderLine,
-    PaymentMethod,
-    PaymentStatus,
 )
+from orders.payments import offline
 from orders.selectors import (
     buyer_label,
     cooperative_fulfilment,
     cooperative_fulfilments,
-    cooperative_order_lines,
+    cooperative_order_lines_csv,
     fulfilment_log,
 )
 
 PAGE_SIZE = 50
-_ACTION_ERRORS = (TransitionError, CheckoutError, payments.PaymentError)
+_ACTION_ERRORS = (TransitionError, CheckoutError, PaymentError)
 
 
 def _status_filter(request) -> str:
@@ -95,7 +93,7 @@ def fulfilment_detail(request, slug, pk):
     cooperative = membership.cooperative
     fulfilment = _own_fulfilment(cooperative, pk)
     order = fulfilment.order
-    next_statuses = services.FULFILMENT_TRANSITIONS.get(fulfilment.status, set())
+    next_statuses = transitions.FULFILMENT_TRANSITIONS.get(fulfilment.status, set())
     order_live = order.status not in ORDER_ENDED
     return render(
         request,
@@ -105,15 +103,15 @@ def fulfilment_detail(request, slug, pk):
             "cooperative": cooperative,
             "fulfilment": fulfilment,
             "order": order,
-            "events": _own_log(fulfilment),
+            "events": fulfilment_log(fulfilment),
             "can_confirm": order_live and FulfilmentStatus.CONFIRMED in next_statuses,
             "can_reject": order_live and FulfilmentStatus.REJECTED in next_statuses,
             "can_mark_ready": order_live and FulfilmentStatus.READY in next_statuses,
             "can_hand_over": order_live and FulfilmentStatus.HANDED_OVER in next_statuses,
             "can_record_delivery": order_live
             and fulfilment.status in (FulfilmentStatus.CONFIRMED, FulfilmentStatus.READY),
-            "can_reject_lines": order_live and fulfilment.status in services.LINE_REJECTABLE,
-            "can_mark_paid": _may_mark_paid(fulfilment),
+            "can_reject_lines": order_live and fulfilment.status in transitions.LINE_REJECTABLE,
+            "can_mark_paid": offline.fulfilment_may_mark_paid(fulfilment),
         },
     )
 
@@ -171,7 +169,7 @@ def fulfilment_move(request, slug, pk, to: str):
     """Confirm, mark ready or mark handed over; `to` comes from the URL pattern, not the POST."""
 
     def move(fulfilment):
-        services.fulfilment_transition(fulfilment=fulfilment, to=to, actor=request.user)
+        transitions.fulfilment_transition(fulfilment=fulfilment, to=to, actor=request.user)
         return str(_MOVE_MESSAGES[to])
 
     return _act(request, slug, pk, move)
@@ -185,7 +183,7 @@ def fulfilment_reject(request, slug, pk):
     def reject(fulfilment):
         if not form.is_valid():
             raise TransitionError(_("Tell the buyer why you reject the order."))
-        services.fulfilment_transition(
+        transitions.fulfilment_transition(
             fulfilment=fulfilment,
             to=FulfilmentStatus.REJECTED,
             actor=request.user,
@@ -237,36 +235,6 @@ def fulfilment_line_reject(request, slug, pk, line_pk):
     return _act(request, slug, pk, reject_line)
 
 
-def _may_mark_paid(fulfilment: Fulfilment) -> bool:
-    """Offline payments only, this part not paid yet, and only while this cooperative
-    still has a part in a live order."""
-    order = fulfilment.order
-    return (
-        order.payment_method != PaymentMethod.CARD
-        and not fulfilment.is_paid
-        and order.status not in ORDER_ENDED
-        and fulfilment.status not in FULFILMENT_ENDED
-    )
-
-
-def _own_log(fulfilment: Fulfilment) -> list:
-    """The fulfilment's log as its cooperative may see it.
-
-    An offline order's own payment row (unpaid -> paid, "every cooperative recorded its
-    payment") would tell this cooperative that the others were paid: it is left out. The
-    cooperative sees the row of its own part instead. A card pays the whole order, so its
-    rows stay.
-    """
-    events = fulfilment_log(fulfilment)
-    if fulfilment.order.payment_method == PaymentMethod.CARD:
-        return events
-    return [
-        event
-        for event in events
-        if event.fulfilment_id is not None or event.to_status not in PaymentStatus.values
-    ]
-
-
 @login_required
 @require_POST
 def fulfilment_mark_paid(request, slug, pk):
@@ -274,7 +242,7 @@ def fulfilment_mark_paid(request, slug, pk):
     part arrived; the other cooperatives' parts are theirs to record."""
 
     def mark_paid(fulfilment):
-        payments.fulfilment_mark_paid(fulfilment=fulfilment, actor=request.user)
+        offline.fulfilment_mark_paid(fulfilment=fulfilment, actor=request.user)
         return _("Payment recorded.")
 
     return _act(request, slug, pk, mark_paid)
@@ -285,48 +253,13 @@ def fulfilment_mark_paid(request, slug, pk):
 
 @login_required
 def fulfilment_csv(request, slug):
-    """This cooperative's order lines as CSV, for a spreadsheet.
-
-    UTF-8 with a byte-order mark, so Excel reads the accents right. Numbers keep a decimal
-    point (machine-readable), and the header says so. Dates are in the site's time zone
-    (America/Bogota), named in the header.
-    """
+    """This cooperative's order lines as CSV, for a spreadsheet (UTF-8 with a byte-order
+    mark, so Excel reads the accents right; see `cooperative_order_lines_csv`)."""
     membership = request_membership(request, slug)
     cooperative = membership.cooperative
-    zone = timezone.get_default_timezone()
-    fulfilments = cooperative_fulfilments(cooperative=cooperative, status=_status_filter(request))
-    lines = cooperative_order_lines(fulfilments=fulfilments)
-    stamp = timezone.localtime(timezone=zone).strftime("%Y%m%d-%H%M")
+    header, rows = cooperative_order_lines_csv(cooperative=cooperative, status=_status_filter(request))
+    stamp = timezone.localtime(timezone=timezone.get_default_timezone()).strftime("%Y%m%d-%H%M")
     response, writer = csv_download(f"pedidos-{cooperative.slug}-{stamp}.csv")
-    point = _("decimal point")
-    writer.writerow(
-        [
-            _("Order"),
-            _("Date (%(zone)s)") % {"zone": zone.key},
-            _("Buyer"),
-            _("Product"),
-            _("Unit"),
-            f"{_('Ordered quantity')} ({point})",
-            f"{_('Delivered quantity')} ({point})",
-            _("Unit price (COP)"),
-            _("Line total (COP)"),
-            _("Status"),
-        ]
-    )
-    for line in lines.iterator(chunk_size=500):
-        order = line.order
-        writer.writerow(
-            [
-                order.number,
-                timezone.localtime(order.placed_at, zone).strftime("%Y-%m-%d %H:%M"),
-                inert(buyer_label(order)),
-                inert(line.product_name),
-                line.get_unit_display(),
-                f"{line.quantity.normalize():f}",
-                f"{line.delivered_quantity.normalize():f}" if line.delivered_quantity is not None else "",
-                line.unit_price_cop,
-                line.total_cop,
-                line.fulfilment.get_status_display(),
-            ]
-        )
+    writer.writerow(header)
+    writer.writerows(rows)
     return response

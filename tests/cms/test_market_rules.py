@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from cms.models import MarketOrder, MarketStock, SlotUsage
 from cooperatives.models import VerificationStatus
 from market.money import format_cop
-from orders import services
+from orders import services, transitions
 from orders.exceptions import CheckoutError
 from orders.models import CartLine, Order, OrderLine, OrderStatus
 from tests.cms.factories import make_market
@@ -552,7 +552,7 @@ def test_the_closed_summary_counts_what_was_really_sold(client, clock, goods):
     lines = {line.product_id: line for line in order.lines.all()}
     services.line_reject(line=lines[cachama.pk], reason="sin pescado")  # 4 kg never sold
     frutos = lines[araza.pk].fulfilment
-    services.fulfilment_transition(fulfilment=frutos, to=FulfilmentStatus.CONFIRMED)
+    transitions.fulfilment_transition(fulfilment=frutos, to=FulfilmentStatus.CONFIRMED)
     services.line_record_delivery(line=lines[araza.pk], delivered_quantity="2.4")  # weighed: 2,4 kg
     for name, phone in (("Rosalba Ortiz", "3105550101"), ("Marleny Cuéllar", "3105550102")):
         market_services.market_order_assist(

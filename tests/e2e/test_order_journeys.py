@@ -181,7 +181,7 @@ def test_hotel_orders_from_two_cooperatives_on_invoice_and_sees_adjusted_total(p
 
 
 def test_household_pays_by_card_and_order_becomes_paid_by_webhook(phone, e2e_server, stripe_stub):
-    """The app's rule (orders/payments.py): the webhook records the card AUTHORISED and
+    """The app's rule (orders/payments/): the webhook records the card AUTHORISED and
     places the order; PAID comes only with the capture after delivery."""
     # The stub's hosted page posts its signed event to the live server, as Stripe would.
     stripe_stub.webhook_url = e2e_server + reverse("orders:stripe_webhook")
@@ -227,7 +227,7 @@ def test_household_pays_by_card_and_order_becomes_paid_by_webhook(phone, e2e_ser
     phone.wait_for_url(re.compile(rf"/pedidos/{re.escape(number)}/$"))
     status_line = _text(phone.locator("main h1 + p").inner_text())
     assert status_line.startswith(_es(OrderStatus.PLACED.label)), status_line
-    # Authorised now, charged after delivery (orders/payments.py): "Tarjeta (Autorizado)".
+    # Authorised now, charged after delivery (orders/payments/): "Tarjeta (Autorizado)".
     assert f"{_es(PaymentMethod.CARD.label)} ({_es(PaymentStatus.AUTHORISED.label)})" in status_line
     assert _text(phone.locator("main p.total strong").inner_text()) == "$ 25.000"
 

@@ -76,9 +76,9 @@ def place_order(
 def pay_every_part(order: Order, actor=None) -> Order:
     """Each cooperative of `order` records the offline payment of its own part, as its
     managers do with "Payment received"; the order is PAID after the last one."""
-    from orders import payments
+    from orders.payments import offline
 
     for fulfilment in order.fulfilments.exclude(status__in=["rejected", "cancelled"]).order_by("pk"):
-        payments.fulfilment_mark_paid(fulfilment=fulfilment, actor=actor)
+        offline.fulfilment_mark_paid(fulfilment=fulfilment, actor=actor)
     order.refresh_from_db()
     return order

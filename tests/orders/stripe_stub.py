@@ -343,10 +343,10 @@ def stripe_stub_fixture(settings):
 
 def start_checkout(order) -> str:
     """Open the order's Checkout Session at the stub; returns the session id."""
-    from orders import payments
     from orders.models import Order
+    from orders.payments import card_checkout
 
-    payments.card_checkout_start(
+    card_checkout.card_checkout_start(
         order=order, success_url="http://testserver/ok/", cancel_url="http://testserver/back/"
     )
     return Order.objects.get(pk=order.pk).stripe_session_id

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from orders import documents, services
+from orders import receipt_pdf, receipts, selectors, services, transitions
 from orders.models import FulfilmentStatus
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory, make_product
 from tests.orders.factories import make_organization, place_order
@@ -65,7 +65,7 @@ def invoice_order(db):
             purchase_order_number="OC-2026-117",
         )
     part = order.fulfilments.get(cooperative=seller)
-    services.fulfilment_transition(fulfilment=part, to=FulfilmentStatus.CONFIRMED)
+    transitions.fulfilment_transition(fulfilment=part, to=FulfilmentStatus.CONFIRMED)
     services.line_record_delivery(line=part.lines.get(product=name), delivered_quantity="9.5")
     part.refresh_from_db()
     return {"buyer": buyer, "order": order, "part": part, "seller": seller, "other": other, "hotel": hotel}
@@ -149,12 +149,12 @@ def test_document_pdf_is_a_pdf_with_the_same_content(client, invoice_order):
 
 
 def test_uncompressed_pdf_keeps_spanish_text_searchable(invoice_order):
-    document = documents.document_build(
-        documents.fulfilment_for_buyer(
+    document = receipts.document_build(
+        selectors.fulfilment_for_buyer(
             user=invoice_order["buyer"], number=invoice_order["order"].number, pk=invoice_order["part"].pk
         )
     )
-    data = documents.document_pdf(document, compress=False)
+    data = receipt_pdf.document_pdf(document, compress=False)
     assert data.startswith(b"%PDF-")
     assert "Ñame espino".encode("latin-1") in data
     assert "Hotel Café Ñandú SAS".encode("latin-1") in data
@@ -163,12 +163,12 @@ def test_uncompressed_pdf_keeps_spanish_text_searchable(invoice_order):
 def test_characters_outside_latin1_do_not_break_the_pdf(db, invoice_order):
     invoice_order["hotel"].legal_name = "Hotel “Sol” → Mar 🌞"
     invoice_order["hotel"].save()
-    document = documents.document_build(
-        documents.fulfilment_for_buyer(
+    document = receipts.document_build(
+        selectors.fulfilment_for_buyer(
             user=invoice_order["buyer"], number=invoice_order["order"].number, pk=invoice_order["part"].pk
         )
     )
-    assert 'Hotel "Sol" -> Mar ?' in pdf_text(documents.document_pdf(document))
+    assert 'Hotel "Sol" -> Mar ?' in pdf_text(receipt_pdf.document_pdf(document))
 
 
 def test_receipt_for_a_household_cash_order(client, db):

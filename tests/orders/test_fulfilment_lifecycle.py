@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from catalog.models import Product
-from orders import services
+from orders import services, transitions
 from orders.exceptions import TransitionError
 from orders.models import (
     Fulfilment,
@@ -134,7 +134,7 @@ def test_a_confirms_b_rejects_stock_back_once_and_order_is_a_part_only(
     # Rejecting again is refused, and even cancelling the whole order gives B's stock back only once.
     response = _post(seller_b, "fulfilment_reject", rejected, {"reason": "otra vez"})
     assert _messages(response)[0][0] == "error"
-    services.order_transition(order=order, to=OrderStatus.CANCELLED, reason="test")
+    transitions.order_transition(order=order, to=OrderStatus.CANCELLED, reason="test")
     assert _stock(seller_b.product) == Decimal("20")
     assert _stock(seller_a.product) == Decimal("100")
 
@@ -353,7 +353,7 @@ def test_a_cooperative_that_rejected_its_part_cannot_mark_the_order_paid(order, 
 def test_a_card_order_cannot_be_marked_paid_by_hand(seller_a, household):
     order = place_order(household, [(seller_a.product, "4")], payment_method="card")
     # The payment provider's confirmation moves it on; the cooperative sees it from then.
-    services.order_transition(order=order, to=OrderStatus.PLACED, reason="card authorised")
+    transitions.order_transition(order=order, to=OrderStatus.PLACED, reason="card authorised")
     before = _state(order)
     response = _post(seller_a, "fulfilment_mark_paid", _fulfilment(order, seller_a))
     assert _messages(response)[0][0] == "error"

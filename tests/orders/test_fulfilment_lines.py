@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
-from orders import services
+from orders import services, transitions
 from orders.exceptions import CheckoutError, TransitionError
 from orders.models import Fulfilment, FulfilmentStatus, LineStatus, Order, OrderEvent, OrderLine, OrderStatus
 from tests.factories import make_product
@@ -99,7 +99,7 @@ def test_rejecting_a_line_returns_its_stock_once_recomputes_totals_and_tells_the
     assert _stock(plantain) == Decimal("30")
 
     # Cancelling the whole order later returns the other lines, and this one not again.
-    services.order_transition(order=order, to=OrderStatus.CANCELLED, reason="test")
+    transitions.order_transition(order=order, to=OrderStatus.CANCELLED, reason="test")
     assert (_stock(plantain), _stock(seller_a.product)) == (Decimal("30"), Decimal("100"))
 
 
@@ -193,7 +193,7 @@ def _make_ready(order, seller_a, seller_b):
 
 
 def _cancel_order(order, seller_a, seller_b):
-    services.order_transition(order=order, to=OrderStatus.CANCELLED, reason="test")
+    transitions.order_transition(order=order, to=OrderStatus.CANCELLED, reason="test")
 
 
 @pytest.mark.parametrize("setup", [_make_ready, _cancel_order], ids=["part ready", "order cancelled"])
@@ -308,7 +308,7 @@ def test_no_fulfilment_moves_while_the_card_is_not_authorised(unpaid_card_order,
     before = _state(unpaid_card_order)
     with translation.override("en"):
         with pytest.raises(TransitionError) as error:
-            services.fulfilment_transition(
+            transitions.fulfilment_transition(
                 fulfilment=_fulfilment(unpaid_card_order, seller_a), to=to, actor=seller_a.manager
             )
         assert "waiting for its card payment" in str(error.value.message)
@@ -324,8 +324,8 @@ def test_no_line_is_rejected_while_the_card_is_not_authorised(unpaid_card_order,
 
 
 def test_once_authorised_the_cooperative_confirms_as_usual(unpaid_card_order, seller_a):
-    services.order_transition(order=unpaid_card_order, to=OrderStatus.PLACED, reason="card authorised")
-    services.fulfilment_transition(
+    transitions.order_transition(order=unpaid_card_order, to=OrderStatus.PLACED, reason="card authorised")
+    transitions.fulfilment_transition(
         fulfilment=_fulfilment(unpaid_card_order, seller_a), to=FulfilmentStatus.CONFIRMED
     )
     assert Order.objects.get(pk=unpaid_card_order.pk).status == OrderStatus.CONFIRMED

@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.money import format_cop
-from orders import documents, payments, services
+from orders import receipts, selectors, services, statements, transitions
+from orders.exceptions import PaymentError
 from orders.models import Fulfilment, FulfilmentStatus, Order, OrderEvent, OrderStatus, PaymentStatus
+from orders.payments import offline
 from tests.factories import MembershipFactory
 from tests.orders.factories import make_organization, place_order
 
@@ -130,8 +132,8 @@ def test_marking_twice_is_refused_with_a_message_and_logged_once(order, seller_a
     ]
     assert _state(order) == before
     assert _payment_rows(order, part_a).count() == 1
-    with pytest.raises(payments.PaymentError):
-        payments.fulfilment_mark_paid(fulfilment=part_a, actor=seller_a.manager)
+    with pytest.raises(PaymentError):
+        offline.fulfilment_mark_paid(fulfilment=part_a, actor=seller_a.manager)
     assert _state(order) == before
 
 
@@ -168,7 +170,7 @@ def test_a_member_cannot_mark_her_cooperatives_part(order, seller_a):
 @override_settings(STRIPE_SECRET_KEY="sk_test_stub")
 def test_a_card_order_is_refused(seller_a, seller_b, household):
     order = place_order(household, [(seller_a.product, "10"), (seller_b.product, "2")], payment_method="card")
-    services.order_transition(order=order, to=OrderStatus.PLACED, reason="card authorised")
+    transitions.order_transition(order=order, to=OrderStatus.PLACED, reason="card authorised")
     part_a = _part(order, seller_a)
     before = _state(order)
 
@@ -177,13 +179,13 @@ def test_a_card_order_is_refused(seller_a, seller_b, household):
     assert _messages(response) == [("error", _("Card payments are confirmed by the card processor."))]
     assert _state(order) == before
     assert not response.context["can_mark_paid"]
-    with pytest.raises(payments.PaymentError):
-        payments.fulfilment_mark_paid(fulfilment=part_a, actor=seller_a.manager)
+    with pytest.raises(PaymentError):
+        offline.fulfilment_mark_paid(fulfilment=part_a, actor=seller_a.manager)
 
 
 def test_a_rejected_part_cannot_be_marked_and_the_rest_completes_the_order(order, seller_a, seller_b):
     _mark(seller_a, _part(order, seller_a))
-    services.fulfilment_transition(
+    transitions.fulfilment_transition(
         fulfilment=_part(order, seller_b), to=FulfilmentStatus.REJECTED, reason="Sin cosecha"
     )
     order.refresh_from_db()
@@ -197,7 +199,7 @@ def test_a_rejected_part_cannot_be_marked_and_the_rest_completes_the_order(order
 
 
 def test_a_cancelled_order_takes_no_payment(order, seller_a):
-    services.order_transition(order=order, to=OrderStatus.CANCELLED, reason="test")
+    transitions.order_transition(order=order, to=OrderStatus.CANCELLED, reason="test")
     before = _state(order)
     assert _messages(_mark(seller_a, _part(order, seller_a)))[0][0] == "error"
     assert _state(order) == before
@@ -206,10 +208,10 @@ def test_a_cancelled_order_takes_no_payment(order, seller_a):
 def test_a_markets_own_delivery_fee_is_paid_with_the_last_part(order, seller_a, seller_b):
     """An order-level fee (a market's delivery) belongs to no cooperative's part."""
     Order.objects.filter(pk=order.pk).update(delivery_fee_cop=4_000, total_cop=order.subtotal_cop + 4_000)
-    payments.fulfilment_mark_paid(fulfilment=_part(order, seller_a), actor=None)
+    offline.fulfilment_mark_paid(fulfilment=_part(order, seller_a), actor=None)
     order.refresh_from_db()
     assert (order.payment_status, order.paid_cop, order.outstanding_cop) == ("unpaid", 23_450, 64_000)
-    payments.fulfilment_mark_paid(fulfilment=_part(order, seller_b), actor=None)
+    offline.fulfilment_mark_paid(fulfilment=_part(order, seller_b), actor=None)
     order.refresh_from_db()
     assert (order.payment_status, order.paid_cop, order.outstanding_cop) == ("paid", 87_450, 0)
 
@@ -220,7 +222,7 @@ def test_each_part_pays_its_own_delivery_fee(seller_a, seller_b, household):
     )
     part_a = _part(order, seller_a)
     assert part_a.delivery_fee_cop == 5_000
-    payments.fulfilment_mark_paid(fulfilment=part_a, actor=None)
+    offline.fulfilment_mark_paid(fulfilment=part_a, actor=None)
     assert _part(order, seller_a).paid_cop == 23_450 + 5_000
 
 
@@ -236,9 +238,9 @@ def test_credit_used_drops_as_each_cooperative_records_payment(seller_a, seller_
         organization=hotel,
     )
     assert services.organization_credit_used(hotel) == 83_450
-    payments.fulfilment_mark_paid(fulfilment=_part(order, seller_b), actor=None)
+    offline.fulfilment_mark_paid(fulfilment=_part(order, seller_b), actor=None)
     assert services.organization_credit_used(hotel) == 23_450
-    payments.fulfilment_mark_paid(fulfilment=_part(order, seller_a), actor=None)
+    offline.fulfilment_mark_paid(fulfilment=_part(order, seller_a), actor=None)
     assert services.organization_credit_used(hotel) == 0
 
 
@@ -246,7 +248,7 @@ def test_buyer_sees_how_much_arrived_and_the_transfer_still_due(seller_a, seller
     order = place_order(
         household, [(seller_a.product, "10"), (seller_b.product, "2")], payment_method="transfer"
     )
-    payments.fulfilment_mark_paid(fulfilment=_part(order, seller_a), actor=None)
+    offline.fulfilment_mark_paid(fulfilment=_part(order, seller_a), actor=None)
     client.force_login(household)
 
     html = client.get(reverse("orders:detail", args=[order.number])).content.decode()
@@ -261,27 +263,27 @@ def test_buyer_sees_how_much_arrived_and_the_transfer_still_due(seller_a, seller
     assert str(PaymentStatus.PAID.label) in heading_a
     assert str(PaymentStatus.PAID.label) not in heading_b
 
-    payments.fulfilment_mark_paid(fulfilment=_part(order, seller_b), actor=None)
+    offline.fulfilment_mark_paid(fulfilment=_part(order, seller_b), actor=None)
     html = client.get(reverse("orders:detail", args=[order.number])).content.decode()
     status_line = html.split("<h1>", 1)[1].split("</p>", 1)[0]
     assert str(PaymentStatus.PAID.label) in status_line and format_cop(23_450) not in status_line
 
 
 def test_receipts_and_statements_follow_each_part(order, seller_a, seller_b):
-    payments.fulfilment_mark_paid(fulfilment=_part(order, seller_a), actor=None)
+    offline.fulfilment_mark_paid(fulfilment=_part(order, seller_a), actor=None)
 
-    receipt_a = documents.document_build(
-        documents.fulfilment_for_cooperative(cooperative=seller_a.cooperative, pk=_part(order, seller_a).pk)
+    receipt_a = receipts.document_build(
+        selectors.fulfilment_for_cooperative(cooperative=seller_a.cooperative, pk=_part(order, seller_a).pk)
     )
-    receipt_b = documents.document_build(
-        documents.fulfilment_for_cooperative(cooperative=seller_b.cooperative, pk=_part(order, seller_b).pk)
+    receipt_b = receipts.document_build(
+        selectors.fulfilment_for_cooperative(cooperative=seller_b.cooperative, pk=_part(order, seller_b).pk)
     )
     assert receipt_a.payment_status == str(PaymentStatus.PAID.label)
     assert receipt_b.payment_status == str(PaymentStatus.UNPAID.label)
 
-    start, end = documents.month_bounds(timezone.localdate(order.placed_at))
+    start, end = statements.month_bounds(timezone.localdate(order.placed_at))
     statement = {
-        seller.cooperative.slug: documents.statement_build(
+        seller.cooperative.slug: statements.statement_build(
             cooperative=seller.cooperative, start=start, end=end
         )
         for seller in (seller_a, seller_b)
@@ -300,9 +302,9 @@ def _race(calls):
     def run(fulfilment, actor):
         try:
             barrier.wait(timeout=30)
-            payments.fulfilment_mark_paid(fulfilment=fulfilment, actor=actor)
+            offline.fulfilment_mark_paid(fulfilment=fulfilment, actor=actor)
             outcomes.append("paid")
-        except payments.PaymentError:
+        except PaymentError:
             outcomes.append("refused")
         except Exception as error:
             errors.append(error)

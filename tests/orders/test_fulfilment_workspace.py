@@ -16,7 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orders import services
+from orders import services, transitions
 from orders.models import Fulfilment, Order, OrderStatus
 from orders.urls_workspace import urlpatterns as WORKSPACE_PATTERNS
 from tests.factories import UserFactory
@@ -108,7 +108,7 @@ def test_list_shows_only_this_cooperatives_fulfilments_newest_first(seller_a, se
 
 def test_list_filters_by_status(seller_a, order, household):
     other = place_order(household, [(seller_a.product, "2")])
-    services.fulfilment_transition(
+    transitions.fulfilment_transition(
         fulfilment=_fulfilment(other, seller_a), to="confirmed", actor=seller_a.manager
     )
     client = seller_a.client()
@@ -128,7 +128,7 @@ def test_a_card_order_waiting_for_payment_is_not_listed_yet(seller_a, household,
 
 def test_detail_shows_own_lines_buyer_contact_address_notes_and_log(seller_a, order, hotel_buyer):
     fulfilment = _fulfilment(order, seller_a)
-    services.fulfilment_transition(fulfilment=fulfilment, to="confirmed", actor=seller_a.manager)
+    transitions.fulfilment_transition(fulfilment=fulfilment, to="confirmed", actor=seller_a.manager)
     response = seller_a.client().get(_url("fulfilment_detail", seller_a, fulfilment))
     page = response.content.decode()
     assert "Yuca fresca" in page
@@ -162,7 +162,7 @@ def test_a_member_sees_the_detail_without_action_buttons(seller_a, order):
 
 def test_packing_list_has_only_own_lines_with_ordered_and_delivered(seller_a, order):
     fulfilment = _fulfilment(order, seller_a)
-    services.fulfilment_transition(fulfilment=fulfilment, to="confirmed", actor=seller_a.manager)
+    transitions.fulfilment_transition(fulfilment=fulfilment, to="confirmed", actor=seller_a.manager)
     services.line_record_delivery(
         line=fulfilment.lines.get(), delivered_quantity="9,5", actor=seller_a.manager
     )
@@ -214,7 +214,7 @@ def test_csv_exports_only_this_cooperatives_lines(seller_a, seller_b, order, hou
 
 def test_csv_follows_the_status_filter(seller_a, order, household):
     confirmed = place_order(household, [(seller_a.product, "2")])
-    services.fulfilment_transition(
+    transitions.fulfilment_transition(
         fulfilment=_fulfilment(confirmed, seller_a), to="confirmed", actor=seller_a.manager
     )
     response = seller_a.client().get(_url("fulfilment_csv", seller_a), {"status": "confirmed"})

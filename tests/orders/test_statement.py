@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orders import documents, services
+from orders import services, statements, transitions
 from orders.models import FulfilmentStatus, Order, OrderStatus, PaymentStatus
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory, make_product
 from tests.orders.factories import make_organization, pay_every_part, place_order
@@ -26,7 +26,7 @@ def _place(buyer, items, when, **kwargs):
 
 def _card_paid(order: Order) -> Order:
     """What the Stripe webhook leaves behind for a captured card payment (tested with Stripe)."""
-    services.order_transition(order=order, to=OrderStatus.PLACED)
+    transitions.order_transition(order=order, to=OrderStatus.PLACED)
     Order.objects.filter(pk=order.pk).update(
         payment_status=PaymentStatus.PAID, authorised_cop=order.total_cop, paid_cop=order.total_cop
     )
@@ -66,7 +66,7 @@ def sales(db, settings):
     # other months (by Bogotá date), and the neighbour's own order.
     _place(buyer, [(yuca, "4")], MAY.format(day="09"), payment_method="card")
     rejected = _place(buyer, [(yuca, "2")], MAY.format(day="10"))
-    services.fulfilment_transition(fulfilment=rejected.fulfilments.get(), to=FulfilmentStatus.REJECTED)
+    transitions.fulfilment_transition(fulfilment=rejected.fulfilments.get(), to=FulfilmentStatus.REJECTED)
     cancelled = _place(buyer, [(yuca, "6")], MAY.format(day="11"), payment_method="transfer")
     services.order_cancel_by_buyer(order=cancelled, buyer=buyer)
     _place(buyer, [(yuca, "10")], "2026-04-30 23:30 -0500")
@@ -75,7 +75,7 @@ def sales(db, settings):
     # Late on the last day in Bogotá is already June in UTC: still May's (delivered 2 of 2,5 kg).
     late = _place(buyer, [(yuca, "2.5")], "2026-05-31 23:30 -0500", payment_method="transfer")
     part = late.fulfilments.get()
-    services.fulfilment_transition(fulfilment=part, to=FulfilmentStatus.CONFIRMED)
+    transitions.fulfilment_transition(fulfilment=part, to=FulfilmentStatus.CONFIRMED)
     services.line_record_delivery(line=part.lines.get(), delivered_quantity="2")  # 5.000
     pay_every_part(late)
     return {"coop": coop, "neighbour": neighbour, "yuca": yuca, "buyer": buyer}
@@ -91,7 +91,7 @@ EXPECTED = {
 
 
 def test_statement_figures_by_method_in_exact_pesos(sales):
-    statement = documents.statement_build(
+    statement = statements.statement_build(
         cooperative=sales["coop"], start=date(2026, 5, 1), end=date(2026, 5, 31)
     )
     figures = {
@@ -109,7 +109,7 @@ def test_statement_figures_by_method_in_exact_pesos(sales):
 
 
 def test_a_shorter_period_counts_only_its_days(sales):
-    statement = documents.statement_build(
+    statement = statements.statement_build(
         cooperative=sales["coop"], start=date(2026, 5, 4), end=date(2026, 5, 4)
     )
     assert (statement.count, statement.sold_cop, statement.owed_cop) == (1, 23_000, 23_000)

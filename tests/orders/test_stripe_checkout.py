@@ -95,14 +95,16 @@ def test_card_checkout_creates_a_manual_capture_session(stripe_stub, buyer_clien
 def test_a_retried_session_request_is_the_same_request(stripe_stub, household, seller_a):
     """Two requests for one order send identical parameters under one key: Stripe answers
     both with the same session."""
-    from orders import payments
+    from orders.payments import card_checkout
 
     order = place_order(household, [(seller_a.product, 4)], payment_method="card")
     urls = {
-        payments.card_checkout_start(order=order, success_url="http://t/ok/", cancel_url="http://t/no/"),
+        card_checkout.card_checkout_start(order=order, success_url="http://t/ok/", cancel_url="http://t/no/"),
     }
     Order.objects.filter(pk=order.pk).update(stripe_session_id="")  # as if the first answer was lost
-    urls.add(payments.card_checkout_start(order=order, success_url="http://t/ok/", cancel_url="http://t/no/"))
+    urls.add(
+        card_checkout.card_checkout_start(order=order, success_url="http://t/ok/", cancel_url="http://t/no/")
+    )
     calls = stripe_stub.calls("/v1/checkout/sessions")
     assert len(calls) == 2
     assert calls[0].form == calls[1].form

@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from catalog.models import Product
-from orders import payments, services
+from orders import services, transitions
 from orders.models import Fulfilment, FulfilmentStatus, Order, OrderEvent, OrderStatus, PaymentStatus
+from orders.payments import card_expiry, card_settle
 from tests.orders.factories import place_order
 from tests.orders.stripe_stub import (
     authorise,
@@ -41,13 +42,13 @@ def _deliver_everything(order, seller, callbacks, *, delivered: str | None = Non
     fulfilment = Fulfilment.objects.get(order=order, cooperative=seller.cooperative)
     actor = seller.manager
     with callbacks(execute=True):
-        services.fulfilment_transition(fulfilment=fulfilment, to=FulfilmentStatus.CONFIRMED, actor=actor)
+        transitions.fulfilment_transition(fulfilment=fulfilment, to=FulfilmentStatus.CONFIRMED, actor=actor)
         if delivered is not None:
             services.line_record_delivery(
                 line=fulfilment.lines.get(), delivered_quantity=delivered, actor=actor
             )
-        services.fulfilment_transition(fulfilment=fulfilment, to=FulfilmentStatus.READY, actor=actor)
-        services.fulfilment_transition(fulfilment=fulfilment, to=FulfilmentStatus.HANDED_OVER, actor=actor)
+        transitions.fulfilment_transition(fulfilment=fulfilment, to=FulfilmentStatus.READY, actor=actor)
+        transitions.fulfilment_transition(fulfilment=fulfilment, to=FulfilmentStatus.HANDED_OVER, actor=actor)
     order.refresh_from_db()
     return order
 
@@ -69,7 +70,7 @@ def test_delivery_captures_the_lower_final_total(
     assert stripe_stub.intents[order.stripe_payment_intent_id]["amount_received"] == 1_993_300
 
     # Settling again (a retried task, the periodic command) sends nothing new.
-    assert payments.card_settle(order_id=order.pk) == "nothing to refund"
+    assert card_settle.card_settle(order_id=order.pk) == "nothing to refund"
     call_command("expire_card_orders", stdout=StringIO())
     assert len(stripe_stub.calls("/capture")) == 1
 
@@ -133,8 +134,8 @@ def test_a_lower_total_after_capture_is_refunded_once(
     assert order.paid_cop == 23_450
     # Staff correct the bill afterwards (a returned crate): 3.450 pesos less.
     Order.objects.filter(pk=order.pk).update(subtotal_cop=20_000, total_cop=20_000)
-    assert payments.card_settle(order_id=order.pk) == "refunded 3450"
-    assert payments.card_settle(order_id=order.pk) == "nothing to refund"
+    assert card_settle.card_settle(order_id=order.pk) == "refunded 3450"
+    assert card_settle.card_settle(order_id=order.pk) == "nothing to refund"
     (refund,) = stripe_stub.calls("/v1/refunds")
     assert refund.form == {"payment_intent": order.stripe_payment_intent_id, "amount": "345000"}
     assert refund.idempotency_key == f"refund-{order.number}-345000"
@@ -220,5 +221,5 @@ def test_expire_command_waits_when_stripe_cannot_be_reached(settings, stripe_stu
     start_checkout(order)
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
     with time_machine.travel(timezone.now() + timedelta(hours=1), tick=False):
-        assert payments.card_orders_expire()["skipped"] == 1
+        assert card_expiry.card_orders_expire()["skipped"] == 1
     assert Order.objects.get(pk=order.pk).status == OrderStatus.AWAITING_PAYMENT

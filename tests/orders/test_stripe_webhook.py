@@ -189,12 +189,12 @@ def test_a_payment_completed_after_expiry_is_released(
 ):
     """The buyer paid at the last second but the order had already expired (stock back):
     the authorisation is cancelled, never captured, and the order stays expired."""
-    from orders import payments
+    from orders.payments import card_expiry
 
     session_id = card_order.stripe_session_id
     Order.objects.filter(pk=card_order.pk).update(stripe_session_id="")  # as if it never reached us
     with django_capture_on_commit_callbacks(execute=True):
-        assert payments.card_order_expire(order=Order.objects.get(pk=card_order.pk)) == "expired"
+        assert card_expiry.card_order_expire(order=Order.objects.get(pk=card_order.pk)) == "expired"
     assert _stock(seller_a.product) == Decimal("100")
     event = stripe_stub.pay(session_id)
     with django_capture_on_commit_callbacks(execute=True):

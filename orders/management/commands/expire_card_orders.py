@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from orders.payments import card_orders_expire
+from orders.payments.card_expiry import card_orders_expire
 
 
 class Command(BaseCommand):
