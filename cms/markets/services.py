@@ -218,8 +218,8 @@ def market_order_hand_over(*, event: MarketEventPage, order_number: str, actor) 
             raise MarketError(_("This order is not one of this market's orders."))
         if not MarketOrder.objects.filter(pk=link.pk, handed_over_at__isnull=True).update(handed_over_at=now):
             raise MarketError(_("Order %(number)s was already handed over.") % {"number": order_number})
-        OrderEvent.objects.create(
-            order=link.order,
+        OrderEvent.objects.record(
+            order_id=link.order_id,
             actor=actor,
             at=now,
             from_status=link.order.status,
