@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from market.units import format_quantity
 from orders import services
-from orders.exceptions import CartError, CheckoutError, InsufficientStockError
+from orders.exceptions import AlreadyPlacedError, CartError, CheckoutError, InsufficientStockError
 from orders.forms import CartLineForm
-from orders.models import PaymentMethod
+from orders.models import Order, OrderStatus, PaymentMethod
 
 
 def cart_line_change(request, *, add: bool, in_cart: str, channel_key: str = "") -> bool:
@@ -60,6 +60,8 @@ def checkout_submit(request, *, cart, form):
     """
     try:
         order = services.order_place(buyer=request.user, cart=cart, choice=form.choice())
+    except AlreadyPlacedError as error:
+        return already_placed(request, error.order), []
     except InsufficientStockError as error:
         form.add_error(None, _("Some products do not have enough stock. Nothing was reserved."))
         return None, error.short_lines
@@ -70,3 +72,23 @@ def checkout_submit(request, *, cart, form):
         return redirect("orders:pay_card", order.number), []
     messages.success(request, _("Thank you! Your order %(number)s was placed.") % {"number": order.number})
     return redirect("orders:detail", order.number), []
+
+
+def already_placed(request, order: Order):
+    """A second submit of a basket or form: to the order the first one made, saying so."""
+    messages.info(
+        request,
+        _("Your order %(number)s was already placed; we did not place it twice.") % {"number": order.number},
+    )
+    if order.payment_method == PaymentMethod.CARD and order.status == OrderStatus.AWAITING_PAYMENT:
+        return redirect("orders:pay_card", order.number)
+    return redirect("orders:detail", order.number)
+
+
+def repeat_submit(request, cart):
+    """A checkout posted again after its basket became an order (the cart is empty now):
+    the response that lands her on that order, or None."""
+    if request.method != "POST" or cart is None:
+        return None
+    order = services.cart_recent_order(cart=cart, buyer=request.user)
+    return already_placed(request, order) if order is not None else None

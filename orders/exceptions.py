@@ -34,6 +34,14 @@ class CheckoutError(OrderError):
     """Checkout refused for a reason the buyer can fix (minimum order, credit, method)."""
 
 
+class AlreadyPlacedError(CheckoutError):
+    """This basket or checkout form already became an order: `order` is that order."""
+
+    def __init__(self, order):
+        super().__init__("already placed")
+        self.order = order
+
+
 class TransitionError(OrderError):
     """A status move that the state machine does not allow."""
 

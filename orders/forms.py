@@ -1,8 +1,10 @@
 import os
+import secrets
 from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,31 @@ class CartLineForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5, "autocomplete": "off"}),
     )
+
+
+class CheckoutKeyField(forms.CharField):
+    """A hidden one-time key, new each time the form is shown; optional when posted."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=False,
+            max_length=64,
+            widget=forms.HiddenInput,
+            validators=[RegexValidator(r"^[A-Za-z0-9_-]*$")],
+            **kwargs,
+        )
+        self.initial = new_checkout_key
+
+    def clean(self, value):
+        # A mangled key is treated as none: the basket's own lock still holds.
+        try:
+            return super().clean(value)
+        except forms.ValidationError:
+            return ""
+
+
+def new_checkout_key() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class CheckoutForm(forms.Form):
@@ -59,6 +86,10 @@ class CheckoutForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    # One-time key of this page: the same form posted twice (a double tap, a retry, two
+    # servers) finds the order the first post made (see orders.services.order_place).
+    checkout_key = CheckoutKeyField()
 
     def __init__(self, *args, organizations, card_enabled: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -147,6 +178,7 @@ class CheckoutForm(forms.Form):
             payment_method=data["payment_method"],
             purchase_order_number=data["purchase_order_number"],
             notes=data["notes"],
+            checkout_key=data.get("checkout_key") or "",
         )
 
 

@@ -38,6 +38,10 @@ class Cart(models.Model):
     channel_key = models.CharField(max_length=40, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The order this basket last became: a second submit of it lands there (orders.services).
+    placed_order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("cart")
@@ -176,6 +180,8 @@ class Order(models.Model):
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
     payment_expires_at = models.DateTimeField(null=True, blank=True)
     placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    # The checkout form's one-time key: the same form posted again finds this order.
+    checkout_key = models.CharField(max_length=64, blank=True, default="")
 
     objects = OrderQuerySet.as_manager()
 
@@ -192,6 +198,11 @@ class Order(models.Model):
                 condition=models.Q(paid_cop__lte=models.F("authorised_cop"))
                 | ~models.Q(payment_method="card"),
                 name="order_capture_not_above_authorised",
+            ),
+            models.UniqueConstraint(
+                fields=["checkout_key"],
+                condition=~models.Q(checkout_key=""),
+                name="order_checkout_key_once",
             ),
         ]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, F, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
@@ -22,6 +22,7 @@ from market.money import format_cop, line_total_cop
 from market.units import QuantityError, format_quantity, parse_quantity
 from orders import channels, notifications
 from orders.exceptions import (
+    AlreadyPlacedError,
     CartError,
     CheckoutError,
     TransitionError,
@@ -170,6 +171,12 @@ class CheckoutChoice:
     contact_name: str = ""
     contact_phone: str = ""
     assisted_by: User | None = None
+    # The checkout form's one-time key: posted twice, it finds the first order.
+    checkout_key: str = ""
+
+
+# A basket posted again this soon after it became an order lands on that order.
+REPEAT_SUBMIT_WINDOW = timedelta(hours=1)
 
 
 def _active_language() -> str:
@@ -209,7 +216,11 @@ def organization_credit_used(organization: BuyerOrganization) -> int:
 def _check_payment_method(choice: CheckoutChoice, total_cop: int) -> None:
     method = choice.payment_method
     if method == PaymentMethod.INVOICE:
-        org = choice.organization
+        # The organisation's row is the lock that serialises its checkouts: the credit
+        # used is read, and the order it admits is written, before the next one reads it.
+        org = choice.organization and BuyerOrganization.objects.select_for_update().get(
+            pk=choice.organization.pk
+        )
         if org is None or not org.has_credit():
             raise CheckoutError(_("Invoice on credit is only for approved organisations with credit terms."))
         used = organization_credit_used(org)
@@ -248,9 +259,66 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
     channel) here, never from a form. Raises CheckoutError or InsufficientStockError;
     then nothing was written. The choice is checked first; the other steps run in this
     order, in one transaction.
+
+    One basket, at most one order, however often and on however many servers it is
+    posted: the cart's row is locked first and emptied in the same transaction, and
+    remembers the order it became; the form's one-time key (`choice.checkout_key`) is
+    unique among orders. A repeat raises AlreadyPlacedError naming the first order, and
+    nothing else is reserved. Locks are always taken in this order, so that checkouts
+    never deadlock: the cart, the buyer organisation (credit), then stock in primary-key
+    order, then the pickup slot.
     """
     _checkout_check(buyer=buyer, choice=choice)
+    try:
+        return _order_place(buyer=buyer, cart=cart, choice=choice)
+    except IntegrityError:
+        # Two posts of one form at once: the second waited on the key's unique index.
+        earlier = _order_with_key(buyer=buyer, key=choice.checkout_key)
+        if earlier is not None:
+            raise AlreadyPlacedError(earlier) from None
+        if choice.checkout_key and Order.objects.filter(checkout_key=choice.checkout_key).exists():
+            # Another person's key (copied or forged): refuse, naming nothing of her order.
+            raise CheckoutError(_("This page is out of date. Reload it and confirm again.")) from None
+        raise
+
+
+def _order_with_key(*, buyer, key: str) -> Order | None:
+    if not key:
+        return None
+    return Order.objects.filter(checkout_key=key, buyer=buyer).first()
+
+
+def _cart_claim(*, buyer, cart: Cart, choice: CheckoutChoice) -> Cart:
+    """Lock the cart's row for this checkout; refuse a basket or form already ordered."""
+    locked = Cart.objects.select_for_update().get(pk=cart.pk)
+    earlier = _order_with_key(buyer=buyer, key=choice.checkout_key)
+    if earlier is not None:
+        raise AlreadyPlacedError(earlier)
+    if not locked.lines.exists():
+        earlier = cart_recent_order(cart=locked, buyer=buyer)
+        if earlier is not None:
+            raise AlreadyPlacedError(earlier)
+    return locked
+
+
+def cart_recent_order(*, cart: Cart, buyer) -> Order | None:
+    """The buyer's order this basket became within the repeat-submit window, if any."""
+    if not cart.placed_order_id:
+        return None
+    return Order.objects.filter(
+        pk=cart.placed_order_id, buyer=buyer, placed_at__gte=timezone.now() - REPEAT_SUBMIT_WINDOW
+    ).first()
+
+
+def _cart_consume(*, cart: Cart, order: Order) -> None:
+    """The basket became `order`: empty it, in the transaction that placed it."""
+    cart.lines.all().delete()
+    Cart.objects.filter(pk=cart.pk).update(placed_order=order, updated_at=order.placed_at)
+
+
+def _order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
     with transaction.atomic():
+        cart = _cart_claim(buyer=buyer, cart=cart, choice=choice)
         with _as_checkout_error():
             channel = channels.channel_for(cart.channel_key)
         priced = _lines_priced(channel=channel, cart=cart)
@@ -262,7 +330,7 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
         OrderEvent.objects.record(order_id=order.pk, actor=buyer, at=order.placed_at, to_status=order.status)
         with _as_checkout_error():
             channel.after_place(order=order, choice=choice)
-        cart.lines.all().delete()
+        _cart_consume(cart=cart, order=order)
         if choice.payment_method != PaymentMethod.CARD:
             transaction.on_commit(lambda: notifications.order_placed.enqueue(order.pk))
     return order
@@ -365,6 +433,7 @@ def _order_create(*, buyer, choice: CheckoutChoice, channel, priced: _Priced) ->
         contact_phone=choice.contact_phone.strip(),
         language=_active_language(),
         payment_method=choice.payment_method,
+        checkout_key=choice.checkout_key[:64],
         subtotal_cop=priced.subtotal_cop,
         delivery_fee_cop=priced.fee_cop,
         total_cop=priced.total_cop,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from market import selectors as market_selectors
 from market.models import BuyerOrganization
 from orders import selectors, services
-from orders.checkout import cart_line_change, checkout_submit
+from orders.checkout import cart_line_change, checkout_submit, repeat_submit
 from orders.exceptions import TransitionError
 from orders.forms import CheckoutForm
 from orders.models import Order
@@ -59,6 +59,8 @@ def checkout(request):
     cart = services.cart_get(user=request.user, session=request.session)
     summary = selectors.cart_summary(cart)
     if not summary["count"]:
+        if (response := repeat_submit(request, cart)) is not None:
+            return response
         messages.info(request, _("Your cart is empty."))
         return redirect("orders:cart")
     organizations = list(BuyerOrganization.objects.for_user(request.user).approved())

@@ -9,6 +9,7 @@ from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 from cms.markets.slots import slot_label
 from market.phones import normalize_phone
 from market.units import QuantityError, parse_quantity
+from orders.forms import CheckoutKeyField
 from orders.models import DeliveryMethod, PaymentMethod
 
 
@@ -47,6 +48,8 @@ class AssistedOrderForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # Posted twice (a double tap, a slow connection), it places one order.
+    checkout_key = CheckoutKeyField()
 
     def __init__(self, *args, event, offers, slots, **kwargs):
         super().__init__(*args, **kwargs)

@@ -29,7 +29,7 @@ from cms.markets.slots import market_slots
 from cms.markets.storefront import market_offers
 from cms.models import MarketState
 from market.spreadsheets import csv_download
-from orders.exceptions import CheckoutError, InsufficientStockError
+from orders.exceptions import AlreadyPlacedError, CheckoutError, InsufficientStockError
 
 
 class _MarketsCrumbMixin(WagtailAdminTemplateMixin):
@@ -189,6 +189,16 @@ class AssistedOrderView(_MarketView, FormView):
                 slot_id=data.get("slot") or None,
                 delivery_address=data.get("delivery_address", ""),
                 notes=data["notes"],
+                checkout_key=data.get("checkout_key") or "",
+            )
+        except AlreadyPlacedError as error:
+            messages.info(
+                self.request,
+                _("Order %(number)s was already placed; it was not placed twice.")
+                % {"number": error.order.number},
+            )
+            return redirect(
+                reverse("cms_market_report", args=[self.event.pk]) + f"#pedido-{error.order.number}"
             )
         except InsufficientStockError as error:
             form.add_error(

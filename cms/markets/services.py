@@ -242,6 +242,7 @@ def market_order_assist(
     slot_id: int | None = None,
     delivery_address: str = "",
     notes: str = "",
+    checkout_key: str = "",
 ) -> Order:
     """An order a Market Builder takes by phone or WhatsApp for someone without an account.
 
@@ -285,6 +286,7 @@ def market_order_assist(
                 contact_name=contact_name,
                 contact_phone=contact_phone,
                 assisted_by=actor,
+                checkout_key=checkout_key,
             ),
         )
         CartLine.objects.bulk_create(

@@ -24,7 +24,7 @@ from market.i18n import url_in_language
 from market.models import BuyerOrganization
 from orders import selectors as order_selectors
 from orders import services as order_services
-from orders.checkout import cart_line_change, checkout_submit
+from orders.checkout import cart_line_change, checkout_submit, repeat_submit
 from orders.exceptions import CartError
 
 
@@ -69,6 +69,8 @@ def market_checkout(request, page, event):
         return redirect(url_in_language(page.url))
     cart = order_services.cart_get(user=request.user, session=request.session, channel_key=market_key(event))
     if cart is None or not cart.lines.exists():
+        if (response := repeat_submit(request, cart)) is not None:
+            return response
         messages.info(request, _("Your basket is empty."))
         return redirect(url_in_language(page.url))
     organizations = list(BuyerOrganization.objects.for_user(request.user).approved())
