@@ -1,11 +1,44 @@
-"""Helpers that several test modules share: races between threads, stock readings, messages."""
+"""Helpers that several test modules share: rows built once, races between threads, stock
+readings, messages."""
 
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.contrib.messages import get_messages
-from django.db import connection
+from django.db import connection, transaction
+
+
+@contextmanager
+def built_once(django_db_blocker, build: Callable):
+    """Rows that the tests of a module (or class) share, for a fixture of that scope:
+
+        @pytest.fixture(scope="module")
+        def world_rows(django_db_setup, django_db_blocker):
+            with built_once(django_db_blocker, build_world) as world:
+                yield world
+
+    `build()` runs once in a transaction that stays open until the fixture ends and is then
+    rolled back. Each test that also asks for `db` runs in a savepoint inside it, as usual,
+    so whatever a test writes is gone before the next one. Not for `transaction=True` tests.
+    """
+    atomic = transaction.atomic()
+    atomic._from_testcase = True  # as Django's TestCase does: durable blocks inside still work
+    with django_db_blocker.unblock():
+        atomic.__enter__()
+        try:
+            value = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    try:
+        yield value
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 def race(action: Callable, calls: Iterable[tuple] = ((),), *, times: int = 1, expected=()):
