@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 
 help:
 	@echo "make run    - set up .venv, migrate, load demo data, serve http://127.0.0.1:8000"
-	@echo "make test   - run the whole test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make test   - run the whole test suite in parallel (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make e2e    - browser journeys in Chromium (installs Debian's chromium when missing)"
 	@echo "make lint   - ruff and migration checks"
 	@echo "make messages - extract and compile translations"
@@ -37,8 +37,13 @@ demo: migrate
 run: demo
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
+# One worker per core (pytest-xdist), each with its own copy of one migrated test database;
+# a file's tests stay on one worker, so what a module builds once is built once.
+# `make test PYTEST_WORKERS=0` runs them in a single process.
+PYTEST_WORKERS ?= auto
+
 test: venv
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Benchmark: its own database (SQLite under bench-results/, or minga_bench on the server of
 # DATABASE_URL), gunicorn with production settings, a separate load driver. See README.

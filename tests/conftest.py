@@ -1,6 +1,7 @@
 import pytest
 from django.db import connection
 
+from tests.database import django_db_setup, pytest_configure_node, pytest_unconfigure  # noqa: F401
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory
 
 

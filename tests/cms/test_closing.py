@@ -1,6 +1,5 @@
 """Closing notifications: each cooperative's list and each buyer's reminder, exactly once."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
@@ -10,7 +9,6 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from cms.markets.closing import markets_close_due
@@ -21,6 +19,7 @@ from orders.models import OrderStatus
 from tests.cms.factories import make_market
 from tests.cms.test_cooperative_market import place_market_order
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory, make_product
+from tests.helpers import race
 
 
 def _build():
@@ -211,24 +210,9 @@ def test_closing_twice_at_once_sends_one_set_of_emails():
     world = _build()
     mail.outbox.clear()  # the placement e-mails, sent on commit here
     after = world["event"].closes_at + timedelta(minutes=1)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait(timeout=30)
-            results.append(markets_close_due(now=after))
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
     with time_machine.travel(after, tick=True):
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        outcomes, errors = race(lambda: markets_close_due(now=after), times=2)
+    results = [closed for _call, closed in outcomes]
     assert errors == []
     assert sorted(results) == [0, 1]
     assert len(mail.outbox) == 6

@@ -18,6 +18,7 @@ from cooperatives.models import MembershipRole
 from orders import services as order_services
 from tests.cms.factories import make_market
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory, make_product
+from tests.helpers import market_stock
 
 
 def place_market_order(buyer, event, items, *, delivery_method="pickup"):
@@ -67,10 +68,6 @@ def _url(side, event, name="cms:workspace_market"):
     return reverse(name, args=[side.cooperative.slug, event.pk])
 
 
-def _stock(event, product):
-    return MarketStock.objects.get(event=event, product=product)
-
-
 # --- What each cooperative sees ------------------------------------------------------------
 
 
@@ -117,7 +114,7 @@ def test_manager_lowers_a_quantity(world):
     a, event = world["a"], world["upcoming"]
     response = a.client().post(_url(a, event), {"product": a.product.pk, "quantity": "12,5"})
     assert response.status_code == 302
-    stock = _stock(event, a.product)
+    stock = market_stock(event, a.product)
     assert stock.confirmed == Decimal("12.5") and stock.confirmed_by == a.manager
     assert stock.capacity == Decimal("12.5")
     html = a.client().get(_url(a, event)).content.decode()
@@ -129,7 +126,7 @@ def test_confirming_above_planned_is_refused(world):
     response = a.client().post(_url(a, event), {"product": a.product.pk, "quantity": "25"})
     assert response.status_code == 400
     assert "Confirme entre 0 y 20." in response.content.decode()
-    assert _stock(event, a.product).confirmed is None
+    assert market_stock(event, a.product).confirmed is None
 
 
 def test_confirming_below_what_is_sold_is_refused(world):
@@ -138,14 +135,14 @@ def test_confirming_below_what_is_sold_is_refused(world):
     response = a.client().post(_url(a, event), {"product": a.product.pk, "quantity": "3"})
     assert response.status_code == 400
     assert "Ya se vendieron 4." in response.content.decode()
-    assert _stock(event, a.product).confirmed is None
+    assert market_stock(event, a.product).confirmed is None
 
 
 def test_an_unreadable_quantity_is_an_error(world):
     a, event = world["a"], world["upcoming"]
     response = a.client().post(_url(a, event), {"product": a.product.pk, "quantity": "mucho"})
     assert response.status_code == 400
-    assert _stock(event, a.product).confirmed is None
+    assert market_stock(event, a.product).confirmed is None
 
 
 def test_confirming_after_opening_is_refused_and_the_page_is_read_only(world):
@@ -156,7 +153,7 @@ def test_confirming_after_opening_is_refused_and_the_page_is_read_only(world):
         html = response.content.decode()
         assert "ya abrió" in html
         assert 'name="quantity"' not in a.client().get(_url(a, event)).content.decode()
-    assert _stock(event, a.product).confirmed is None
+    assert market_stock(event, a.product).confirmed is None
 
 
 def test_manager_of_another_cooperative_cannot_confirm_its_offer(world):
@@ -173,7 +170,7 @@ def test_member_post_is_404_and_changes_nothing(world):
     a, event = world["a"], world["upcoming"]
     response = a.client(as_member=True).post(_url(a, event), {"product": a.product.pk, "quantity": "1"})
     assert response.status_code == 404
-    assert _stock(event, a.product).confirmed is None
+    assert market_stock(event, a.product).confirmed is None
 
 
 def test_outsider_without_membership_gets_404(world):

@@ -4,12 +4,10 @@ Each buyer checks out in her own thread and database connection, all released at
 a barrier. Real row locks are needed: PostgreSQL only (the `postgres` marker).
 """
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -20,6 +18,7 @@ from orders.exceptions import CheckoutError, InsufficientStockError, TransitionE
 from orders.models import Order, OrderLine, OrderStatus
 from tests.cms.factories import make_market, pickup_point
 from tests.factories import CooperativeFactory, UserFactory, make_product
+from tests.helpers import race
 
 pytestmark = [
     pytest.mark.postgres,
@@ -56,29 +55,16 @@ def _buyers(event, product, *, count, quantity):
     return buyers
 
 
+def _place(user, cart, slot):
+    choice = services.CheckoutChoice(delivery_method="pickup", payment_method="cash", slot_id=slot.pk)
+    return services.order_place(buyer=user, cart=cart, choice=choice)
+
+
 def _race(buyers, slot):
-    """Every buyer places her order at the same moment; returns (results, unexpected errors)."""
-    barrier = threading.Barrier(len(buyers))
-    results, errors = [], []
-
-    def run(user, cart):
-        try:
-            choice = services.CheckoutChoice(delivery_method="pickup", payment_method="cash", slot_id=slot.pk)
-            barrier.wait(timeout=30)
-            results.append((user, services.order_place(buyer=user, cart=cart, choice=choice)))
-        except (InsufficientStockError, CheckoutError) as error:
-            results.append((user, error))
-        except Exception as error:  # pragma: no cover - reported by the assertion
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=buyer) for buyer in buyers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
+    """Every buyer places her order at the same moment; returns ((buyer, order or refusal), errors)."""
+    calls = [(user, cart, slot) for user, cart in buyers]
+    outcomes, errors = race(_place, calls, expected=(InsufficientStockError, CheckoutError))
+    return [(user, result) for (user, _cart, _slot), result in outcomes], errors
 
 
 def test_fifty_buyers_for_an_offer_of_twenty_buy_exactly_twenty():
@@ -153,26 +139,12 @@ def test_five_concurrent_cancellations_return_units_and_the_slot_once():
     stock = MarketStock.objects.get(event=event, product=product)
     assert stock.sold == 13 and SlotUsage.objects.get(slot=slot).taken == 2
 
-    barrier = threading.Barrier(5)
-    outcomes, errors = [], []
-
     def cancel():
-        try:
-            barrier.wait(timeout=30)
-            services.order_cancel_by_buyer(order=Order.objects.get(pk=order.pk), buyer=first)
-            outcomes.append("cancelled")
-        except TransitionError:
-            outcomes.append("refused")
-        except Exception as error:  # pragma: no cover - reported by the assertion
-            errors.append(error)
-        finally:
-            connection.close()
+        services.order_cancel_by_buyer(order=Order.objects.get(pk=order.pk), buyer=first)
+        return "cancelled"
 
-    threads = [threading.Thread(target=cancel) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes, errors = race(cancel, times=5, expected=(TransitionError,))
+    outcomes = ["refused" if isinstance(result, TransitionError) else result for _call, result in outcomes]
 
     assert errors == []
     assert sorted(outcomes) == ["cancelled"] + ["refused"] * 4

@@ -10,13 +10,13 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from cooperatives.models import Invitation, Membership, MembershipRole
 from tests.factories import InvitationFactory, MembershipFactory, UserFactory
+from tests.helpers import message_texts
 
 SUBJECT_MSGID = "Invitation to join %(name)s on Minga"
 
@@ -24,10 +24,6 @@ SUBJECT_MSGID = "Invitation to join %(name)s on Minga"
 def url(name, *args, language="en"):
     with translation.override(language):
         return reverse(f"cooperatives:{name}", args=args)
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def invite(client, cooperative, email, role=MembershipRole.MEMBER, *, language="es", capture):
@@ -152,7 +148,7 @@ def test_reinviting_the_same_email_revokes_the_pending_invitation(
     invitee = UserFactory(email="ana@example.org")
     client.force_login(invitee)
     response = accept(client, first)
-    assert "This invitation was cancelled." in messages_of(response)
+    assert "This invitation was cancelled." in message_texts(response)
     assert not Membership.objects.filter(user=invitee).exists()
     accept(client, second)
     assert Membership.objects.get(user=invitee).role == MembershipRole.MANAGER
@@ -210,7 +206,7 @@ def test_second_accept_is_refused_and_creates_no_duplicate(client, invitation, i
     response = accept(client, invitation)
 
     assert response.status_code == 200
-    assert "This invitation has already been used." in messages_of(response)
+    assert "This invitation has already been used." in message_texts(response)
     assert Membership.objects.filter(user=invitee).count() == 1
     invitation.refresh_from_db()
     assert invitation.accepted_at == first_accepted_at
@@ -221,7 +217,7 @@ def test_expired_invitation_is_refused(client, invitation, invitee):
         client.force_login(invitee)
         response = accept(client, invitation)
 
-    assert "This invitation has expired. Ask for a new one." in messages_of(response)
+    assert "This invitation has expired. Ask for a new one." in message_texts(response)
     assert not Membership.objects.filter(user=invitee).exists()
     invitation.refresh_from_db()
     assert invitation.accepted_at is None
@@ -242,7 +238,7 @@ def test_revoked_invitation_is_refused(client, invitation, invitee):
 
     response = accept(client, invitation)
 
-    assert "This invitation was cancelled." in messages_of(response)
+    assert "This invitation was cancelled." in message_texts(response)
     assert not Membership.objects.filter(user=invitee).exists()
 
 
@@ -253,7 +249,7 @@ def test_user_with_another_email_is_refused_and_the_invitation_stays_usable(
 
     response = accept(client, invitation)
 
-    assert any("another e-mail address" in m for m in messages_of(response))
+    assert any("another e-mail address" in m for m in message_texts(response))
     assert not Membership.objects.filter(user=buyer).exists()
     invitation.refresh_from_db()
     assert invitation.is_pending()
@@ -279,7 +275,7 @@ def test_unknown_token_is_refused(client, invitee):
 
     response = client.post(url("invitation_accept", "no-such-token"))
 
-    assert "This invitation link is not valid." in messages_of(response)
+    assert "This invitation link is not valid." in message_texts(response)
     assert not Membership.objects.exists()
 
 

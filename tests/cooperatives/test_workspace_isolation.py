@@ -8,16 +8,23 @@ forgets `workspace_membership`. If its route names an object this file does not 
 GET on a POST-only view answers 405 before any membership check, for everyone, the
 cooperative's own manager included. That says nothing about whether the cooperative
 or object exists, so a 405 is accepted for GET only when the manager gets it too.
+
+The two cooperatives and their objects are built once for the module; every test runs in a
+savepoint inside that transaction, so what one test writes is gone before the next. "Changes
+nothing" is checked row by row on every table a request wrote to (see `_unchanged`).
 """
 
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core import mail
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone, translation
 
@@ -34,6 +41,7 @@ from tests.factories import (
     make_photo,
     make_product,
 )
+from tests.helpers import built_once
 from tests.orders.factories import place_order
 
 WORKSPACE_ROUTE = "espacio/<slug:slug>/"
@@ -58,8 +66,11 @@ OBJECT_BY_SEGMENT = {
     "lineas": "line",
     "mercados": "market",
 }
-# Every row of these apps is compared before and after the requests of outsiders.
+# Every row of these apps that a request may have written is compared before and after it.
 SNAPSHOT_APPS = ["market", "cooperatives", "catalog", "orders", "cms", "wagtailimages"]
+# A statement that may write (anything but these) names the table it writes right after its verb.
+READ_ONLY_SQL = re.compile(r"\s*(SELECT|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.I)
+WRITTEN_TABLE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?\s', re.I)
 CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
@@ -144,15 +155,54 @@ def _payload(name: str, side: dict) -> dict:
     }.get(name, {"confirm": "1"})
 
 
-def _snapshot() -> dict:
-    models = [
+def _snapshot_models() -> list:
+    return [
         model
         for label in SNAPSHOT_APPS
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
     ]
-    rows = {m._meta.label: list(m._base_manager.order_by("pk").values()) for m in models}
-    rows["outbox"] = [(m.subject, tuple(m.to)) for m in mail.outbox]
-    return rows
+
+
+def _rows(models) -> dict:
+    """Every row of `models`, with the fields of their parents (a market's page title too)."""
+    return {m._meta.label: list(m._base_manager.order_by("pk").values()) for m in models}
+
+
+def _models_written(queries) -> list | None:
+    """The snapshot models whose rows `queries` may have changed; None when a statement may
+    have written without naming its table (then every model is compared)."""
+    tables = set()
+    for query in queries:
+        if READ_ONLY_SQL.match(query["sql"]):
+            continue
+        written = WRITTEN_TABLE.match(query["sql"])
+        if written is None:
+            return None
+        tables.add(written[1])
+    return [
+        model
+        for model in _snapshot_models()
+        if tables & {m._meta.db_table for m in (model, *model._meta.get_parent_list())}
+    ]
+
+
+@contextmanager
+def _unchanged(what: str):
+    """Fails unless the requests made inside leave every row of SNAPSHOT_APPS and the outbox as
+    they were. The rows compared are those of the tables the requests wrote to (read after
+    them, and before them once a savepoint has undone them): a row snapshot of everything,
+    without reading the untouched thousands (municipalities) at every request."""
+    outbox = [(m.subject, tuple(m.to)) for m in mail.outbox]
+    savepoint = transaction.savepoint()
+    with CaptureQueriesContext(connection) as queries:
+        yield
+    models = _models_written(queries.captured_queries)
+    if models is None:
+        models = _snapshot_models()
+    after = _rows(models)
+    transaction.savepoint_rollback(savepoint)
+    assert _rows(models) == after, f"{what} changed the database"
+    assert [(m.subject, tuple(m.to)) for m in mail.outbox] == outbox, f"{what} sent mail"
 
 
 def _client(user=None) -> Client:
@@ -183,8 +233,7 @@ def _side(cooperative, manager) -> dict:
     }
 
 
-@pytest.fixture
-def world(db):
+def _build_world() -> dict:
     coop_a, coop_b = CooperativeFactory(slug="coop-a"), CooperativeFactory(slug="coop-b")
     a = _side(coop_a, MembershipFactory(cooperative=coop_a, role=MembershipRole.MANAGER).user)
     b = _side(coop_b, MembershipFactory(cooperative=coop_b, role=MembershipRole.MANAGER).user)
@@ -202,6 +251,20 @@ def world(db):
     }
 
 
+@pytest.fixture(scope="module")
+def _world_rows(django_db_setup, django_db_blocker):
+    with built_once(django_db_blocker, _build_world) as world:
+        yield world
+
+
+@pytest.fixture
+def world(_world_rows, db):
+    """Two cooperatives, A and B, each with a manager, a producer, a product with its photo,
+    an invitation and a market of its own; a member of A; a buyer who ordered from both and
+    one who did not. Built once for the module; each test's changes are rolled back."""
+    return _world_rows
+
+
 def _manager_get_status(world, url) -> int:
     return _client(world["a"]["manager"]).get(url).status_code
 
@@ -209,21 +272,18 @@ def _manager_get_status(world, url) -> int:
 def _assert_hidden(world, client, route, name, *, side="a", django_capture_on_commit_callbacks):
     """GET and POST `route` (filled with `side`'s ids, in A's URL) answer 404 and write nothing."""
     url = _url_for(route, world[side], slug=world["a"]["cooperative"].slug)
-    before = _snapshot()
 
-    response = client.get(url)
-    assert _snapshot() == before, f"GET {url} changed the database"
+    with _unchanged(f"GET {url}"):
+        response = client.get(url)
     if response.status_code == 405:
         own_url = _url_for(route, world["a"])
         assert _manager_get_status(world, own_url) == 405, f"GET {url} answers 405 only to outsiders"
     else:
         assert response.status_code == 404, f"GET {url}: {response.status_code}"
 
-    before = _snapshot()
-    with django_capture_on_commit_callbacks(execute=True):
+    with _unchanged(f"POST {url}"), django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, _payload(name, world[side]))
     assert response.status_code == 404, f"POST {url}: {response.status_code}"
-    assert _snapshot() == before, f"POST {url} changed the database or sent mail"
 
 
 def test_discovery_finds_every_workspace_url_of_both_apps():
@@ -277,14 +337,12 @@ def test_anonymous_is_sent_to_login_and_changes_nothing(
     url = _url_for(route, world["a"])
     client = _client()
     login = reverse("account_login")
-    before = _snapshot()
-    with django_capture_on_commit_callbacks(execute=True):
+    with _unchanged(f"GET and POST {url}"), django_capture_on_commit_callbacks(execute=True):
         responses = [client.get(url), client.post(url, _payload(name, world["a"]))]
     for response in responses:
         assert response.status_code in (302, 404), f"{response.request['REQUEST_METHOD']} {url}"
         if response.status_code == 302:
             assert response["Location"].startswith(login + "?next="), response["Location"]
-    assert _snapshot() == before
 
 
 @pytest.mark.parametrize(("name", "route"), STATE_CHANGING, ids=[n for n, _ in STATE_CHANGING])
@@ -293,11 +351,9 @@ def test_plain_member_gets_404_on_every_state_changing_post(
 ):
     url = _url_for(route, world["a"])
     client = _client(world["member_a"])
-    before = _snapshot()
-    with django_capture_on_commit_callbacks(execute=True):
+    with _unchanged(f"POST {url}"), django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, _payload(name, world["a"]))
     assert response.status_code == 404, f"POST {url}: {response.status_code}"
-    assert _snapshot() == before
 
 
 @pytest.mark.parametrize(("name", "route"), READ_ONLY, ids=[n for n, _ in READ_ONLY])
@@ -307,10 +363,8 @@ def test_plain_member_can_read_but_a_post_changes_nothing(
     url = _url_for(route, world["a"])
     client = _client(world["member_a"])
     assert client.get(url).status_code == 200
-    before = _snapshot()
-    with django_capture_on_commit_callbacks(execute=True):
+    with _unchanged(f"POST {url}"), django_capture_on_commit_callbacks(execute=True):
         client.post(url, _payload(name, world["a"]))
-    assert _snapshot() == before
 
 
 @pytest.mark.parametrize(("name", "route"), PATTERNS_WITH_OBJECTS, ids=[n for n, _ in PATTERNS_WITH_OBJECTS])
@@ -325,3 +379,29 @@ def test_manager_cannot_reach_another_cooperatives_objects_through_own_url(
         side="b",
         django_capture_on_commit_callbacks=django_capture_on_commit_callbacks,
     )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cooperatives:producer_add",  # an INSERT
+        "catalog:workspace_product_edit",  # an UPDATE
+        "catalog:workspace_photo_delete",  # a DELETE
+        "cooperatives:member_list",  # an invitation, and its e-mail on commit
+    ],
+)
+def test_the_check_sees_what_a_request_writes(world, name, django_capture_on_commit_callbacks):
+    """The negative control of `_unchanged`: the manager's own requests do change things."""
+    url = _url_for(dict(WORKSPACE_PATTERNS)[name], world["a"])
+    client = _client(world["a"]["manager"])
+    with (
+        pytest.raises(AssertionError, match="changed the database"),
+        _unchanged(f"POST {url}"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        client.post(url, _payload(name, world["a"]))
+
+
+def test_the_check_sees_mail_alone(world):
+    with pytest.raises(AssertionError, match="sent mail"), _unchanged("sending"):
+        mail.send_mail("Hola", "", "minga@example.org", ["alguien@example.org"])

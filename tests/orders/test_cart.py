@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from orders.models import CartLine
 from tests.factories import CooperativeFactory, make_product
+from tests.helpers import message_texts
 
 
 @pytest.fixture
@@ -22,10 +23,6 @@ def yuca(db):
 
 def _add(client, product, quantity, url="orders:cart_add", **extra):
     return client.post(reverse(url), {"product": product.pk, "quantity": quantity, **extra}, follow=True)
-
-
-def _messages(response):
-    return [str(m) for m in response.context["messages"]]
 
 
 def test_anonymous_visitor_adds_to_cart_and_sees_total(client, yuca):
@@ -45,13 +42,13 @@ def test_anonymous_visitor_adds_to_cart_and_sees_total(client, yuca):
 def test_bad_quantities_are_refused_with_a_message_and_change_nothing(client, yuca, quantity):
     response = _add(client, yuca, quantity)
     assert response.status_code == 200
-    assert _messages(response), "the buyer must be told why"
+    assert message_texts(response), "the buyer must be told why"
     assert not CartLine.objects.exists()
 
 
 def test_more_than_stock_is_refused_with_what_is_left(client, yuca):
     response = _add(client, yuca, "25")
-    assert any("20" in m for m in _messages(response))
+    assert any("20" in m for m in message_texts(response))
     assert not CartLine.objects.exists()
 
 
@@ -61,15 +58,15 @@ def test_hidden_unavailable_and_unverified_products_cannot_be_added(client, db):
     pending = make_product(CooperativeFactory(verification_status="pending"), name="Pendiente")
     for product in (hidden, unavailable, pending):
         response = _add(client, product, "1")
-        assert _messages(response)
+        assert message_texts(response)
     assert not CartLine.objects.exists()
 
 
 def test_unknown_product_id_is_refused(client, db):
     response = client.post(reverse("orders:cart_add"), {"product": "999999", "quantity": "1"}, follow=True)
-    assert _messages(response)
+    assert message_texts(response)
     response = client.post(reverse("orders:cart_add"), {"product": "x; drop", "quantity": "1"}, follow=True)
-    assert _messages(response)
+    assert message_texts(response)
     assert not CartLine.objects.exists()
 
 

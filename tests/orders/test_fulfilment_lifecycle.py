@@ -25,11 +25,8 @@ from orders.models import (
     PaymentStatus,
 )
 from tests.factories import MembershipFactory
+from tests.helpers import messages, stock
 from tests.orders.factories import make_organization, place_order
-
-
-def _stock(product) -> Decimal:
-    return Product.objects.values_list("stock", flat=True).get(pk=product.pk)
 
 
 def _fulfilment(order, seller) -> Fulfilment:
@@ -39,10 +36,6 @@ def _fulfilment(order, seller) -> Fulfilment:
 def _post(seller, name, fulfilment, data=None, *, as_member=False):
     url = reverse(f"orders:{name}", args=[seller.cooperative.slug, fulfilment.pk])
     return seller.client(as_member=as_member).post(url, data or {}, follow=True)
-
-
-def _messages(response) -> list[tuple[str, str]]:
-    return [(m.level_tag, str(m)) for m in response.context["messages"]]
 
 
 def _state(order) -> dict:
@@ -73,8 +66,8 @@ def order(seller_a, seller_b, household):
 
 
 def test_placement_reserves_stock_and_makes_one_fulfilment_per_cooperative(order, seller_a, seller_b):
-    assert _stock(seller_a.product) == Decimal("90")
-    assert _stock(seller_b.product) == Decimal("18")
+    assert stock(seller_a.product) == Decimal("90")
+    assert stock(seller_b.product) == Decimal("18")
     assert order.status == OrderStatus.PLACED
     assert order.total_cop == 23450 + 60000
     assert _fulfilment(order, seller_a).subtotal_cop == 23450
@@ -108,7 +101,7 @@ def test_a_confirms_b_rejects_stock_back_once_and_order_is_a_part_only(
     order, seller_a, seller_b, household, django_capture_on_commit_callbacks
 ):
     response = _post(seller_a, "fulfilment_confirm", _fulfilment(order, seller_a))
-    assert _messages(response)[0][0] == "success"
+    assert messages(response)[0][0] == "success"
     order.refresh_from_db()
     assert order.status == OrderStatus.PLACED, "B has not answered yet"
 
@@ -116,7 +109,7 @@ def test_a_confirms_b_rejects_stock_back_once_and_order_is_a_part_only(
         response = _post(
             seller_b, "fulfilment_reject", _fulfilment(order, seller_b), {"reason": "Se acabó la cosecha"}
         )
-    assert _messages(response)[0][0] == "success"
+    assert messages(response)[0][0] == "success"
 
     order.refresh_from_db()
     assert order.status == OrderStatus.CONFIRMED
@@ -125,24 +118,24 @@ def test_a_confirms_b_rejects_stock_back_once_and_order_is_a_part_only(
     assert rejected.status == FulfilmentStatus.REJECTED
     assert rejected.total_cop == 0
     assert set(rejected.lines.values_list("status", flat=True)) == {LineStatus.REJECTED}
-    assert _stock(seller_b.product) == Decimal("20"), "B's stock is back"
-    assert _stock(seller_a.product) == Decimal("90"), "A's is still reserved"
+    assert stock(seller_b.product) == Decimal("20"), "B's stock is back"
+    assert stock(seller_a.product) == Decimal("90"), "A's is still reserved"
     assert OrderEvent.objects.filter(fulfilment=rejected, reason="Se acabó la cosecha").exists()
     assert [m.to for m in mail.outbox] == [[household.email]], "the buyer is told her order is confirmed"
     assert order.number in mail.outbox[0].subject
 
     # Rejecting again is refused, and even cancelling the whole order gives B's stock back only once.
     response = _post(seller_b, "fulfilment_reject", rejected, {"reason": "otra vez"})
-    assert _messages(response)[0][0] == "error"
+    assert messages(response)[0][0] == "error"
     transitions.order_transition(order=order, to=OrderStatus.CANCELLED, reason="test")
-    assert _stock(seller_b.product) == Decimal("20")
-    assert _stock(seller_a.product) == Decimal("100")
+    assert stock(seller_b.product) == Decimal("20")
+    assert stock(seller_a.product) == Decimal("100")
 
 
 def test_rejecting_needs_a_reason(order, seller_b):
     before = _state(order)
     response = _post(seller_b, "fulfilment_reject", _fulfilment(order, seller_b), {"reason": "  "})
-    assert _messages(response)[0][0] == "error"
+    assert messages(response)[0][0] == "error"
     assert _state(order) == before
 
 
@@ -154,7 +147,7 @@ def test_when_every_cooperative_rejects_the_order_is_cancelled_and_all_stock_ret
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert order.total_cop == 0
-    assert (_stock(seller_a.product), _stock(seller_b.product)) == (Decimal("100"), Decimal("20"))
+    assert (stock(seller_a.product), stock(seller_b.product)) == (Decimal("100"), Decimal("20"))
 
 
 def test_recorded_delivered_weight_recomputes_line_fulfilment_and_order_and_tells_the_buyer(
@@ -174,7 +167,7 @@ def test_recorded_delivered_weight_recomputes_line_fulfilment_and_order_and_tell
             seller_a, "fulfilment_record_delivery", fulfilment, {"line": line.pk, "delivered_quantity": "9,5"}
         )
 
-    assert _messages(response)[0][0] == "success"
+    assert messages(response)[0][0] == "success"
     line.refresh_from_db()
     fulfilment.refresh_from_db()
     order.refresh_from_db()
@@ -207,7 +200,7 @@ def test_bad_delivered_quantities_are_refused_and_change_nothing(order, seller_a
         fulfilment,
         {"line": fulfilment.lines.get().pk, "delivered_quantity": raw},
     )
-    assert _messages(response)[0][0] == "error", why
+    assert messages(response)[0][0] == "error", why
     assert _state(order) == before
 
 
@@ -255,7 +248,7 @@ def test_illegal_moves_are_refused_with_a_message_and_change_nothing(order, sell
         seller_a, name, fulfilment, {"line": fulfilment.lines.get().pk, "delivered_quantity": "9"}
     )
     assert response.status_code == 200
-    assert [level for level, _text in _messages(response)] == ["error"]
+    assert [level for level, _text in messages(response)] == ["error"]
     assert _state(order) == before
 
 
@@ -293,7 +286,7 @@ def test_buyer_cancels_before_any_confirmation_and_stock_returns_once(order, sel
 
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
-    assert (_stock(seller_a.product), _stock(seller_b.product)) == (Decimal("100"), Decimal("20"))
+    assert (stock(seller_a.product), stock(seller_b.product)) == (Decimal("100"), Decimal("20"))
     assert set(order.fulfilments.values_list("status", flat=True)) == {FulfilmentStatus.CANCELLED}
 
 
@@ -302,9 +295,9 @@ def test_buyer_cancelling_twice_through_her_page_returns_stock_once(
 ):
     client.force_login(household)
     url = reverse("orders:cancel", args=[order.number])
-    assert _messages(client.post(url, follow=True))[0][0] == "success"
-    assert _messages(client.post(url, follow=True))[0][0] == "error"
-    assert (_stock(seller_a.product), _stock(seller_b.product)) == (Decimal("100"), Decimal("20"))
+    assert messages(client.post(url, follow=True))[0][0] == "success"
+    assert messages(client.post(url, follow=True))[0][0] == "error"
+    assert (stock(seller_a.product), stock(seller_b.product)) == (Decimal("100"), Decimal("20"))
 
 
 def test_buyer_cannot_cancel_once_a_cooperative_confirmed(order, seller_a, household):
@@ -323,13 +316,13 @@ def test_manager_marks_a_transfer_paid_once(seller_a, household):
     fulfilment = _fulfilment(order, seller_a)
 
     response = _post(seller_a, "fulfilment_mark_paid", fulfilment)
-    assert _messages(response)[0][0] == "success"
+    assert messages(response)[0][0] == "success"
     order.refresh_from_db()
     assert (order.payment_status, order.paid_cop) == (PaymentStatus.PAID, order.total_cop)
 
     before = _state(order)
     response = _post(seller_a, "fulfilment_mark_paid", fulfilment)
-    assert _messages(response)[0][0] == "error"
+    assert messages(response)[0][0] == "error"
     assert _state(order) == before
 
 
@@ -345,7 +338,7 @@ def test_a_cooperative_that_rejected_its_part_cannot_mark_the_order_paid(order, 
     _post(seller_b, "fulfilment_reject", _fulfilment(order, seller_b), {"reason": "Sin cosecha"})
     before = _state(order)
     response = _post(seller_b, "fulfilment_mark_paid", _fulfilment(order, seller_b))
-    assert _messages(response)[0][0] == "error"
+    assert messages(response)[0][0] == "error"
     assert _state(order) == before
 
 
@@ -356,7 +349,7 @@ def test_a_card_order_cannot_be_marked_paid_by_hand(seller_a, household):
     transitions.order_transition(order=order, to=OrderStatus.PLACED, reason="card authorised")
     before = _state(order)
     response = _post(seller_a, "fulfilment_mark_paid", _fulfilment(order, seller_a))
-    assert _messages(response)[0][0] == "error"
+    assert messages(response)[0][0] == "error"
     assert _state(order) == before
 
 

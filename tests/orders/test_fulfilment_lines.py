@@ -16,8 +16,9 @@ from orders import services, transitions
 from orders.exceptions import CheckoutError, TransitionError
 from orders.models import Fulfilment, FulfilmentStatus, LineStatus, Order, OrderEvent, OrderLine, OrderStatus
 from tests.factories import make_product
+from tests.helpers import messages, stock
 from tests.orders.factories import place_order
-from tests.orders.test_fulfilment_lifecycle import _messages, _post, _state, _stock
+from tests.orders.test_fulfilment_lifecycle import _post, _state
 
 
 def _fulfilment(order, seller) -> Fulfilment:
@@ -66,16 +67,16 @@ def test_rejecting_a_line_returns_its_stock_once_recomputes_totals_and_tells_the
     order, seller_a, plantain, household, django_capture_on_commit_callbacks
 ):
     fulfilment = _fulfilment(order, seller_a)
-    assert _stock(plantain) == Decimal("27")
+    assert stock(plantain) == Decimal("27")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = _reject(seller_a, fulfilment, _line(order, plantain), {"reason": "Se cayó la mata"})
 
-    assert [level for level, _text in _messages(response)] == ["success"]
+    assert [level for level, _text in messages(response)] == ["success"]
     assert _line(order, plantain).status == LineStatus.REJECTED
     assert _line(order, seller_a.product).status == LineStatus.PENDING
-    assert _stock(plantain) == Decimal("30"), "the 3 bunches are back"
-    assert _stock(seller_a.product) == Decimal("90"), "the cassava stays reserved"
+    assert stock(plantain) == Decimal("30"), "the 3 bunches are back"
+    assert stock(seller_a.product) == Decimal("90"), "the cassava stays reserved"
     fulfilment.refresh_from_db()
     order.refresh_from_db()
     assert fulfilment.status == FulfilmentStatus.PENDING, "the rest of the part still waits"
@@ -92,15 +93,15 @@ def test_rejecting_a_line_returns_its_stock_once_recomputes_totals_and_tells_the
     # A second rejection of the same line is refused and gives nothing back again.
     before = _state(order)
     response = _reject(seller_a, fulfilment, _line(order, plantain))
-    assert [level for level, _text in _messages(response)] == ["error"]
+    assert [level for level, _text in messages(response)] == ["error"]
     assert _state(order) == before
     with pytest.raises(TransitionError):
         services.line_reject(line=_line(order, plantain), actor=seller_a.manager)
-    assert _stock(plantain) == Decimal("30")
+    assert stock(plantain) == Decimal("30")
 
     # Cancelling the whole order later returns the other lines, and this one not again.
     transitions.order_transition(order=order, to=OrderStatus.CANCELLED, reason="test")
-    assert (_stock(plantain), _stock(seller_a.product)) == (Decimal("30"), Decimal("100"))
+    assert (stock(plantain), stock(seller_a.product)) == (Decimal("30"), Decimal("100"))
 
 
 def test_confirming_after_a_line_rejection_confirms_only_the_remaining_lines(order, seller_a, plantain):
@@ -119,7 +120,7 @@ def test_a_line_of_a_confirmed_part_can_still_be_rejected(order, seller_a, selle
     assert order.status == OrderStatus.CONFIRMED
     assert order.total_cop == 24000 + 60000
     assert _fulfilment(order, seller_a).status == FulfilmentStatus.CONFIRMED
-    assert _stock(seller_a.product) == Decimal("100")
+    assert stock(seller_a.product) == Decimal("100")
 
 
 def test_rejecting_the_last_line_rejects_the_part_and_the_order_follows(
@@ -133,14 +134,14 @@ def test_rejecting_the_last_line_rejects_the_part_and_the_order_follows(
     with django_capture_on_commit_callbacks(execute=True):
         response = _reject(seller_b, fulfilment_b, _line(order, seller_b.product))
 
-    assert _messages(response)[0][0] == "success"
+    assert messages(response)[0][0] == "success"
     fulfilment_b.refresh_from_db()
     order.refresh_from_db()
     assert fulfilment_b.status == FulfilmentStatus.REJECTED
     assert fulfilment_b.total_cop == 0
     assert order.status == OrderStatus.CONFIRMED
     assert order.total_cop == 23450 + 24000
-    assert _stock(seller_b.product) == Decimal("20")
+    assert stock(seller_b.product) == Decimal("20")
     log = list(fulfilment_b.events.values_list("from_status", "to_status"))
     assert log == [("pending", "pending"), ("pending", "rejected")], "the line, then the part"
     assert len(mail.outbox) == 1, "one notice: the order's confirmation, showing the rejected line"
@@ -162,7 +163,7 @@ def test_when_every_line_of_every_part_is_rejected_the_order_is_cancelled(
     assert order.status == OrderStatus.CANCELLED
     assert order.total_cop == 0
     assert _fulfilment(order, seller_a).status == FulfilmentStatus.REJECTED
-    assert (_stock(seller_a.product), _stock(plantain)) == (Decimal("100"), Decimal("30"))
+    assert (stock(seller_a.product), stock(plantain)) == (Decimal("100"), Decimal("30"))
     assert len(mail.outbox) == 1, "the cancellation notice only"
     assert OrderEvent.objects.filter(
         order=order, fulfilment__isnull=True, to_status=OrderStatus.CANCELLED
@@ -179,7 +180,7 @@ def test_a_whole_confirmed_part_rejected_tells_the_buyer_her_order_changed(
         response = _post(
             seller_b, "fulfilment_reject", _fulfilment(order, seller_b), {"reason": "Se acabó la miel"}
         )
-    assert _messages(response)[0][0] == "success"
+    assert messages(response)[0][0] == "success"
     order.refresh_from_db()
     assert (order.status, order.total_cop) == (OrderStatus.CONFIRMED, 23450 + 24000)
     assert [m.to for m in mail.outbox] == [[household.email]]
@@ -204,7 +205,7 @@ def test_a_line_cannot_be_rejected_once_the_part_is_ready_or_the_order_ended(
     before = _state(order)
     response = _reject(seller_a, _fulfilment(order, seller_a), _line(order, seller_a.product))
     assert response.status_code == 200
-    assert [level for level, _text in _messages(response)] == ["error"]
+    assert [level for level, _text in messages(response)] == ["error"]
     assert _state(order) == before
 
 
@@ -254,7 +255,7 @@ def test_nothing_delivered_can_be_recorded_however_zero_is_written(order, seller
         fulfilment,
         {"line": _line(order, seller_a.product).pk, "delivered_quantity": raw},
     )
-    assert _messages(response)[0][0] == "success"
+    assert messages(response)[0][0] == "success"
     line = _line(order, seller_a.product)
     assert (line.delivered_quantity, line.total_cop) == (Decimal("0"), 0)
     assert Fulfilment.objects.get(pk=fulfilment.pk).subtotal_cop == 24000, "the plantain only"
@@ -286,7 +287,7 @@ def test_negative_or_unreadable_delivered_weights_are_refused(order, seller_a, r
         fulfilment,
         {"line": _line(order, seller_a.product).pk, "delivered_quantity": raw},
     )
-    assert [level for level, _text in _messages(response)] == ["error"]
+    assert [level for level, _text in messages(response)] == ["error"]
     assert _state(order) == before
 
 

@@ -7,10 +7,8 @@ cooperative sees anything of the other's.
 """
 
 import re
-import threading
 
 import pytest
-from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +20,7 @@ from orders.exceptions import PaymentError
 from orders.models import Fulfilment, FulfilmentStatus, Order, OrderEvent, OrderStatus, PaymentStatus
 from orders.payments import offline
 from tests.factories import MembershipFactory
+from tests.helpers import messages, race
 from tests.orders.factories import make_organization, place_order
 
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
@@ -40,10 +39,6 @@ def _url(name, seller, fulfilment) -> str:
 def _mark(seller, fulfilment, *, client=None):
     client = client or seller.client()
     return client.post(_url("fulfilment_mark_paid", seller, fulfilment), follow=True)
-
-
-def _messages(response) -> list[tuple[str, str]]:
-    return [(m.level_tag, str(m)) for m in response.context["messages"]]
 
 
 def _page(seller, fulfilment) -> str:
@@ -84,7 +79,7 @@ def test_a_records_its_part_only_and_b_sees_nothing_of_it(order, seller_a, selle
 
     response = _mark(seller_a, part_a)
 
-    assert _messages(response) == [("success", _("Payment recorded."))]
+    assert messages(response) == [("success", _("Payment recorded."))]
     part_a, part_b = _part(order, seller_a), _part(order, seller_b)
     assert (part_a.is_paid, part_a.paid_cop) == (True, 23_450)
     assert (part_b.is_paid, part_b.paid_cop) == (False, 0)
@@ -111,7 +106,7 @@ def test_the_order_is_paid_once_the_last_part_is(order, seller_a, seller_b):
 
     response = _mark(seller_b, _part(order, seller_b))
 
-    assert _messages(response)[0][0] == "success"
+    assert messages(response)[0][0] == "success"
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.PAID
     assert order.paid_cop == order.total_cop == 83_450
@@ -127,9 +122,7 @@ def test_marking_twice_is_refused_with_a_message_and_logged_once(order, seller_a
 
     response = _mark(seller_a, part_a)
 
-    assert _messages(response) == [
-        ("error", _("The payment of your cooperative's part is already recorded."))
-    ]
+    assert messages(response) == [("error", _("The payment of your cooperative's part is already recorded."))]
     assert _state(order) == before
     assert _payment_rows(order, part_a).count() == 1
     with pytest.raises(PaymentError):
@@ -143,7 +136,7 @@ def test_a_second_manager_of_the_same_cooperative_records_nothing_more(order, se
     _mark(seller_a, part_a)
     client = seller_a.client()
     client.force_login(other_manager)
-    assert _messages(_mark(seller_a, part_a, client=client))[0][0] == "error"
+    assert messages(_mark(seller_a, part_a, client=client))[0][0] == "error"
     assert _payment_rows(order, part_a).count() == 1
 
 
@@ -176,7 +169,7 @@ def test_a_card_order_is_refused(seller_a, seller_b, household):
 
     response = _mark(seller_a, part_a)
 
-    assert _messages(response) == [("error", _("Card payments are confirmed by the card processor."))]
+    assert messages(response) == [("error", _("Card payments are confirmed by the card processor."))]
     assert _state(order) == before
     assert not response.context["can_mark_paid"]
     with pytest.raises(PaymentError):
@@ -194,14 +187,14 @@ def test_a_rejected_part_cannot_be_marked_and_the_rest_completes_the_order(order
 
     before = _state(order)
     response = _mark(seller_b, _part(order, seller_b))
-    assert _messages(response) == [("error", _("Your cooperative no longer has a part in this order."))]
+    assert messages(response) == [("error", _("Your cooperative no longer has a part in this order."))]
     assert _state(order) == before
 
 
 def test_a_cancelled_order_takes_no_payment(order, seller_a):
     transitions.order_transition(order=order, to=OrderStatus.CANCELLED, reason="test")
     before = _state(order)
-    assert _messages(_mark(seller_a, _part(order, seller_a)))[0][0] == "error"
+    assert messages(_mark(seller_a, _part(order, seller_a)))[0][0] == "error"
     assert _state(order) == before
 
 
@@ -295,28 +288,14 @@ def test_receipts_and_statements_follow_each_part(order, seller_a, seller_b):
 # --- Two managers at once (real row locks) --------------------------------------------------
 
 
+def _mark_paid(fulfilment, actor):
+    offline.fulfilment_mark_paid(fulfilment=fulfilment, actor=actor)
+    return "paid"
+
+
 def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes, errors = [], []
-
-    def run(fulfilment, actor):
-        try:
-            barrier.wait(timeout=30)
-            offline.fulfilment_mark_paid(fulfilment=fulfilment, actor=actor)
-            outcomes.append("paid")
-        except PaymentError:
-            outcomes.append("refused")
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=call) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return sorted(outcomes), errors
+    outcomes, errors = race(_mark_paid, calls, expected=(PaymentError,))
+    return sorted("refused" if isinstance(r, PaymentError) else r for _call, r in outcomes), errors
 
 
 @pytest.mark.postgres

@@ -1,16 +1,15 @@
 """Stock never oversells, even with many buyers at once. Real row locks: PostgreSQL only."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from catalog.models import Product
 from orders import services
 from orders.exceptions import InsufficientStockError
 from orders.models import Order, OrderLine
 from tests.factories import UserFactory, make_product
+from tests.helpers import race
 
 
 def _buyer_with_cart(items):
@@ -21,29 +20,15 @@ def _buyer_with_cart(items):
     return user, cart
 
 
+def _checkout(user, cart):
+    choice = services.CheckoutChoice(delivery_method="pickup", payment_method="cash")
+    return services.order_place(buyer=user, cart=cart, choice=choice)
+
+
 def _race(buyers):
     """Each buyer checks out in her own thread and connection, all released at once."""
-    barrier = threading.Barrier(len(buyers))
-    results, errors = [], []
-
-    def run(user, cart):
-        try:
-            barrier.wait(timeout=30)
-            choice = services.CheckoutChoice(delivery_method="pickup", payment_method="cash")
-            results.append(services.order_place(buyer=user, cart=cart, choice=choice))
-        except InsufficientStockError as error:
-            results.append(error)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=buyer) for buyer in buyers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
+    outcomes, errors = race(_checkout, buyers, expected=(InsufficientStockError,))
+    return [result for _call, result in outcomes], errors
 
 
 @pytest.mark.postgres
@@ -97,21 +82,10 @@ def test_concurrent_cancellations_return_stock_once():
     order = services.order_place(
         buyer=user, cart=cart, choice=services.CheckoutChoice(delivery_method="pickup", payment_method="cash")
     )
-    barrier = threading.Barrier(5)
 
     def cancel():
-        try:
-            barrier.wait(timeout=30)
-            services.order_cancel_by_buyer(order=Order.objects.get(pk=order.pk), buyer=user)
-        except Exception:
-            pass
-        finally:
-            connection.close()
+        services.order_cancel_by_buyer(order=Order.objects.get(pk=order.pk), buyer=user)
 
-    threads = [threading.Thread(target=cancel) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    race(cancel, times=5, expected=(Exception,))  # refusals and lock errors alike: the stock tells
     product.refresh_from_db()
     assert product.stock == Decimal("5")

@@ -11,10 +11,10 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from catalog.models import Product
 from orders import services, transitions
 from orders.models import Fulfilment, FulfilmentStatus, Order, OrderEvent, OrderStatus, PaymentStatus
 from orders.payments import card_expiry, card_settle
+from tests.helpers import stock
 from tests.orders.factories import place_order
 from tests.orders.stripe_stub import (
     authorise,
@@ -23,10 +23,6 @@ from tests.orders.stripe_stub import (
     start_checkout,
     stripe_stub_fixture,  # noqa: F401  (the `stripe_stub` fixture)
 )
-
-
-def _stock(product) -> Decimal:
-    return Product.objects.values_list("stock", flat=True).get(pk=product.pk)
 
 
 @pytest.fixture
@@ -110,7 +106,7 @@ def test_cancelling_after_authorisation_releases_the_hold(
     assert cancel.idempotency_key == f"cancel-{order.number}"
     assert (order.status, order.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.UNPAID)
     assert stripe_stub.intents[order.stripe_payment_intent_id]["status"] == "canceled"
-    assert _stock(seller_a.product) == Decimal("100")
+    assert stock(seller_a.product) == Decimal("100")
 
 
 def test_cancelling_while_paying_closes_the_session(
@@ -124,7 +120,7 @@ def test_cancelling_while_paying_closes_the_session(
     assert expire.path == f"/v1/checkout/sessions/{session_id}/expire"
     assert expire.idempotency_key == f"expire-{order.number}"
     assert stripe_stub.sessions[session_id]["status"] == "expired"
-    assert _stock(seller_a.product) == Decimal("100")
+    assert stock(seller_a.product) == Decimal("100")
 
 
 def test_a_lower_total_after_capture_is_refunded_once(
@@ -188,7 +184,7 @@ def test_expire_command_releases_unpaid_card_orders_once(
     paid_late = place_order(household, [(seller_a.product, 8)], payment_method="card")
     paid_session = start_checkout(paid_late)
     stripe_stub.pay(paid_session)  # the buyer paid; its webhook is lost
-    assert _stock(seller_a.product) == Decimal("82")
+    assert stock(seller_a.product) == Decimal("82")
 
     out = StringIO()
     call_command("expire_card_orders", stdout=out)  # nothing is due yet
@@ -206,14 +202,14 @@ def test_expire_command_releases_unpaid_card_orders_once(
             paid_late.pk: OrderStatus.PLACED,
         }
         assert stripe_stub.sessions[session_id]["status"] == "expired", "it can no longer be paid"
-        assert _stock(seller_a.product) == Decimal("92")
+        assert stock(seller_a.product) == Decimal("92")
 
         before = list(OrderEvent.objects.values_list("pk", flat=True))
         requests = len(stripe_stub.requests)
         call_command("expire_card_orders", stdout=StringIO())
         assert list(OrderEvent.objects.values_list("pk", flat=True)) == before
         assert len(stripe_stub.requests) == requests
-        assert _stock(seller_a.product) == Decimal("92")
+        assert stock(seller_a.product) == Decimal("92")
 
 
 def test_expire_command_waits_when_stripe_cannot_be_reached(settings, stripe_stub, household, seller_a):

@@ -8,18 +8,17 @@ the placement e-mails once; `checkout.session.expired` gives the stock back once
 
 import copy
 import json
-import threading
 import time
 from decimal import Decimal
 
 import pytest
 import stripe
 from django.core import mail
-from django.db import connection
 from django.test import Client
 
 from catalog.models import Product
 from orders.models import Order, OrderEvent, OrderStatus, PaymentStatus, StripeEvent
+from tests.helpers import race, stock
 from tests.orders.factories import place_order
 from tests.orders.stripe_stub import (
     WEBHOOK_SECRET,
@@ -28,10 +27,6 @@ from tests.orders.stripe_stub import (
     start_checkout,
     stripe_stub_fixture,  # noqa: F401  (the `stripe_stub` fixture)
 )
-
-
-def _stock(product) -> Decimal:
-    return Product.objects.values_list("stock", flat=True).get(pk=product.pk)
 
 
 def _snapshot(order) -> dict:
@@ -67,7 +62,7 @@ def test_completed_session_places_the_order_and_sends_the_emails_once(
     assert order.payment_status == PaymentStatus.AUTHORISED
     assert order.authorised_cop == 23_450 and order.paid_cop == 0
     assert order.stripe_payment_intent_id == event["data"]["object"]["payment_intent"]
-    assert _stock(seller_a.product) == Decimal("90"), "the reservation stays"
+    assert stock(seller_a.product) == Decimal("90"), "the reservation stays"
     assert [m.to for m in mail.outbox] == [[order.buyer.email], [seller_a.manager.email]]
     assert order.number in mail.outbox[0].subject
     assert list(
@@ -161,7 +156,7 @@ def test_a_session_completed_but_unpaid_waits(client, stripe_stub, card_order):
 def test_expired_session_expires_the_order_and_returns_stock_once(
     client, stripe_stub, card_order, seller_a, django_capture_on_commit_callbacks
 ):
-    assert _stock(seller_a.product) == Decimal("90")
+    assert stock(seller_a.product) == Decimal("90")
     event = stripe_stub.expire(card_order.stripe_session_id)
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
@@ -171,7 +166,7 @@ def test_expired_session_expires_the_order_and_returns_stock_once(
     order = Order.objects.get(pk=card_order.pk)
     assert order.status == OrderStatus.EXPIRED
     assert order.payment_status == PaymentStatus.UNPAID
-    assert _stock(seller_a.product) == Decimal("100")
+    assert stock(seller_a.product) == Decimal("100")
     assert OrderEvent.objects.filter(order=order, to_status=OrderStatus.EXPIRED).count() == 1
     assert mail.outbox == [], "nothing was ever placed: no e-mail"
 
@@ -181,7 +176,7 @@ def test_an_old_session_expiring_does_not_touch_the_order(client, stripe_stub, c
     event["data"]["object"]["id"] = "cs_test_someother"
     assert deliver(client, event).status_code == 200
     assert Order.objects.get(pk=card_order.pk).status == OrderStatus.AWAITING_PAYMENT
-    assert _stock(seller_a.product) == Decimal("90")
+    assert stock(seller_a.product) == Decimal("90")
 
 
 def test_a_payment_completed_after_expiry_is_released(
@@ -195,7 +190,7 @@ def test_a_payment_completed_after_expiry_is_released(
     Order.objects.filter(pk=card_order.pk).update(stripe_session_id="")  # as if it never reached us
     with django_capture_on_commit_callbacks(execute=True):
         assert card_expiry.card_order_expire(order=Order.objects.get(pk=card_order.pk)) == "expired"
-    assert _stock(seller_a.product) == Decimal("100")
+    assert stock(seller_a.product) == Decimal("100")
     event = stripe_stub.pay(session_id)
     with django_capture_on_commit_callbacks(execute=True):
         assert deliver(client, event).status_code == 200
@@ -205,7 +200,7 @@ def test_a_payment_completed_after_expiry_is_released(
     assert cancel.idempotency_key == f"cancel-{order.number}"
     assert order.status == OrderStatus.EXPIRED
     assert order.payment_status == PaymentStatus.UNPAID
-    assert _stock(seller_a.product) == Decimal("100")
+    assert stock(seller_a.product) == Decimal("100")
     assert not stripe_stub.calls("/capture")
 
 
@@ -219,7 +214,7 @@ def test_async_payment_failed_cancels_the_order(
         )
     order = Order.objects.get(pk=card_order.pk)
     assert (order.status, order.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.FAILED)
-    assert _stock(seller_a.product) == Decimal("100")
+    assert stock(seller_a.product) == Decimal("100")
 
 
 def test_async_payment_succeeded_places_the_order(
@@ -248,31 +243,22 @@ def test_five_concurrent_replays_change_the_order_exactly_once(stripe_stub, hous
     order.refresh_from_db()
     event = stripe_stub.pay(order.stripe_session_id)
     payload = json.dumps(event)
-    barrier = threading.Barrier(5)
-    statuses, errors = [], []
 
     def post():
-        try:
-            client = Client()
-            header = stripe.WebhookSignature.generate_signature_header(payload, WEBHOOK_SECRET)
-            barrier.wait(timeout=30)
-            response = client.post(
+        header = stripe.WebhookSignature.generate_signature_header(payload, WEBHOOK_SECRET)
+        return (
+            Client()
+            .post(
                 "/pagos/stripe/webhook/",
                 data=payload,
                 content_type="application/json",
                 HTTP_STRIPE_SIGNATURE=header,
             )
-            statuses.append(response.status_code)
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+            .status_code
+        )
 
-    threads = [threading.Thread(target=post) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes, errors = race(post, times=5)
+    statuses = [status for _call, status in outcomes]
     assert errors == []
     assert statuses == [200] * 5
     order.refresh_from_db()
