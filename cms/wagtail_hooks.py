@@ -15,7 +15,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from cms.markets import builder_views, permissions
+from cms.markets import admin_privacy, builder_views, permissions
 from cms.models import MarketEventPage, PickupPoint
 
 
@@ -97,3 +97,13 @@ def market_report_listing_button(page, user, next_url=None):
 @hooks.register("register_page_header_buttons")
 def market_report_header_button(page, user, next_url=None, view_name=None):
     yield MarketReportButton(page=page, priority=5)
+
+
+@hooks.register("construct_explorer_page_queryset")
+def explorer_without_others_markets(parent_page, pages, request):
+    return admin_privacy.pages_without_others_markets(pages, request.user)
+
+
+@hooks.register("construct_page_chooser_queryset")
+def chooser_without_others_markets(pages, request):
+    return admin_privacy.pages_without_others_markets(pages, request.user)

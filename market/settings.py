@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A Market Builder's admin shows only her own markets (404 for another builder's).
+    "cms.markets.admin_privacy.BuilderPrivacyMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from market.selectors import delivery_address_text, delivery_addresses
 from orders.models import DeliveryMethod, PaymentMethod
 from orders.statements import month_bounds
-from orders.transfer_proofs import PROOF_MAX_BYTES
+from orders.transfer_proofs import PROOF_MAX_BYTES, pdf_problem
 
 SAVED_ADDRESS_NONE = ""
 NOT_YOUR_ADDRESS = _("That saved address is not one of yours. Choose one from the list or write the address.")
@@ -209,7 +209,7 @@ class DeliveryForm(forms.Form):
 
 class TransferProofForm(forms.Form):
     """A photo of the transfer receipt (cleaned by market.images, the one upload cleaner)
-    or a PDF (checked by extension, size and its `%PDF-` signature)."""
+    or a PDF (checked by extension, size, its signature and for active content)."""
 
     file = forms.FileField(
         label=_("Proof of transfer"),
@@ -226,10 +226,10 @@ class TransferProofForm(forms.Form):
         extension = os.path.splitext(upload.name or "")[1].lower()
         if extension == ".pdf":
             upload.seek(0)
-            signature = upload.read(5)
+            problem = pdf_problem(upload.read())
             upload.seek(0)
-            if signature != b"%PDF-":
-                raise ValidationError(gettext("This file is not a valid PDF."), code="invalid_pdf")
+            if problem:
+                raise ValidationError(problem, code="invalid_pdf")
             upload.content_type = "application/pdf"
             return upload
         if extension in (".jpg", ".jpeg", ".png", ".webp"):

@@ -4,6 +4,7 @@ nothing can be guessed from, and serving it with its type. Who may see a proof i
 """
 
 import os
+import re
 import secrets
 
 from django.db import transaction
@@ -23,6 +24,29 @@ _PROOF_EXTENSIONS = {
 PROOF_CONTENT_TYPES = {ext: content_type for content_type, ext in _PROOF_EXTENSIONS.items()} | {
     ".jpeg": "image/jpeg"
 }
+
+
+# What a bank receipt never needs and an attacker does: scripts, actions run on opening,
+# launched programs, embedded files or forms, and HTML a browser could be talked into.
+_PDF_ACTIVE = re.compile(
+    rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFile|RichMedia|XFA|SubmitForm|ImportData|GoToR)\b"
+)
+_HTML = re.compile(rb"<\s*(!doctype|html|script|body|iframe|svg|object|embed)\b", re.IGNORECASE)
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def pdf_problem(data: bytes) -> str | None:
+    """Why these bytes are not a harmless PDF, or None.
+
+    A PDF starts with `%PDF-` and ends with `%%EOF`; it must carry no active content (names
+    are read with their `#xx` escapes undone, so `/J#61vaScript` is caught) and no HTML.
+    """
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        return _("This file is not a valid PDF.")
+    names = _PDF_NAME_ESCAPE.sub(lambda match: bytes([int(match[1], 16)]), data)
+    if _PDF_ACTIVE.search(names) or _HTML.search(data):
+        return _("This PDF carries scripts or active content. Upload a photo or a plain PDF of the receipt.")
+    return None
 
 
 def transfer_proof_check(*, order: Order) -> None:

@@ -79,11 +79,15 @@ def transfer_proof_file(request, number, pk):
     except (FileNotFoundError, OSError):
         raise Http404 from None
     extension = os.path.splitext(proof.file.name)[1].lower()
+    # A photo opens in the page; a PDF is downloaded, never run by the browser on this site's
+    # origin, and whatever the file is, it is sandboxed and its type is not guessed.
     response = FileResponse(
         handle,
         content_type=proof_content_type(proof),
-        as_attachment=False,
+        as_attachment=extension == ".pdf",
         filename=f"comprobante-{proof.order.number}-{proof.pk}{extension}",
     )
     response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -6,6 +6,15 @@ Registered in `cms.apps` under the key prefix "market" (cart and order keys look
 The trading window (`opens_at <= now < closes_at`) is checked at every cart change, at
 checkout, and when a card payment is confirmed.
 
+One harvest, one stock: a market's quantity for a product (`MarketStock`) is the most that
+market may sell of it, a ceiling, not a pool of its own. Every sale, in the catalogue or in
+any market, also takes the units from the product's own stock (`Product.stock`), the
+cooperative's one physical harvest, with the same conditional update the catalogue uses.
+So buyers in the catalogue and in any number of markets, at the same moment, can never
+together buy more than the cooperative has; what a market does not sell was never taken
+from the harvest, so nothing has to be given back when it closes. A buyer is offered the
+smaller of what is left in the market and what is left of the harvest (`offer_left`).
+
 Card payments begun before the close and finished after it: the stock and the pickup
 slot were reserved when the order was placed, which had to happen before `closes_at`.
 The payment is then accepted if it is confirmed before `closes_at` plus the card payment
@@ -88,7 +97,7 @@ class MarketChannel(CatalogChannel):
         from cms.models import MarketStock
 
         stock = MarketStock.objects.filter(event=self.event, product=product).first()
-        remaining = stock.remaining if stock else Decimal("0")
+        remaining = offer_left(stock.remaining if stock else Decimal("0"), product.stock)
         if quantity > remaining:
             raise CartError(
                 _("Only %(available)s %(unit)s of %(name)s left in this market.")
@@ -135,7 +144,13 @@ class MarketChannel(CatalogChannel):
     # --- quantities and slots ----------------------------------------------------------------
 
     def reserve(self, *, wanted: dict[int, Decimal]) -> None:
-        """Take the market's quantities, all or nothing, in primary-key order (never oversold)."""
+        """Take the market's quantities, then the harvest's (the product's stock, shared with
+        the catalogue and every market): all or nothing, each in primary-key order, so that
+        every checkout locks rows in the same order (market rows, then product rows)."""
+        self._market_reserve(wanted=wanted)
+        super().reserve(wanted=wanted)
+
+    def _market_reserve(self, *, wanted: dict[int, Decimal]) -> None:
         from cms.models import MarketStock
 
         short = []
@@ -164,12 +179,14 @@ class MarketChannel(CatalogChannel):
             raise InsufficientStockError(short)
 
     def release(self, *, lines) -> None:
+        """Give back to the market and to the harvest what `stock_return` claimed once."""
         from cms.models import MarketStock
 
         for line in sorted(lines, key=lambda item: item.product_id):
             MarketStock.objects.filter(event=self.event, product_id=line.product_id).update(
                 sold=F("sold") - line.quantity
             )
+        super().release(lines=lines)
 
     def after_place(self, *, order, choice) -> None:
         """Link the order to the market, take the pickup slot, and check per-buyer limits."""
@@ -228,6 +245,14 @@ class MarketChannel(CatalogChannel):
             slot_released_at=timezone.now()
         ):
             SlotUsage.objects.filter(slot_id=link.slot_id, taken__gt=0).update(taken=F("taken") - 1)
+
+
+def offer_left(market_remaining: Decimal, harvest: Decimal | None) -> Decimal:
+    """What a buyer may still take of an offer: the market's remaining quantity, and no more
+    than the harvest left (`Product.stock`; None for a product made to order)."""
+    if harvest is None:
+        return market_remaining
+    return max(min(market_remaining, harvest), Decimal("0"))
 
 
 def offers_on_sale(event):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
 from catalog.models import ProductPhoto
-from cms.markets.channel import market_key, offers_on_sale
+from cms.markets.channel import market_key, offer_left, offers_on_sale
 from cms.markets.report import counted_market_lines
 from cms.markets.slots import market_slots
 from cms.models import MarketEventPage, MarketOffer, MarketStock
@@ -66,10 +66,11 @@ def market_offers(event: MarketEventPage) -> list[MarketOffer]:
             made[image.pk] = image.get_rendition(THUMBNAIL_SPEC)
     for offer in offers:
         planned = offer.stock_planned
-        offer.remaining = (
+        offer.remaining = offer_left(
             MarketStock(planned=planned, confirmed=offer.stock_confirmed, sold=offer.stock_sold).remaining
             if planned is not None
-            else Decimal("0")
+            else Decimal("0"),
+            offer.product.stock,
         )
         if offer.thumb_file:
             offer.thumb = Thumb(storage.url(offer.thumb_file), offer.thumb_width, offer.thumb_height)

@@ -225,3 +225,37 @@ def test_pages_link_the_proof_through_the_checked_view_not_media(client, transfe
         reverse("orders:workspace_document", args=[coop.slug, order.fulfilments.get().pk])
     ).content.decode()
     assert _proof_url(proof) in document and proof.file.name not in document
+
+
+HOSTILE_PDFS = {
+    "html-behind-a-pdf-signature": b"%PDF-1.4\n<html><body><script>fetch('/pedidos/')</script>"
+    b"</body></html>\n%%EOF\n",
+    "javascript": b"%PDF-1.4\n1 0 obj<</Type/Catalog/OpenAction 2 0 R>>endobj\n"
+    b"2 0 obj<</S/JavaScript/JS(app.alert(1))>>endobj\n%%EOF\n",
+    "escaped-name": b"%PDF-1.4\n1 0 obj<</Type/Action/S/J#61vaScript/J#53(x)>>endobj\n%%EOF\n",
+    "launch": b"%PDF-1.4\n1 0 obj<</Type/Action/S/Launch/F(cmd.exe)>>endobj\n%%EOF\n",
+    "embedded-file": b"%PDF-1.4\n1 0 obj<</Type/EmbeddedFile/Length 3>>stream\nabc\nendstream\n%%EOF\n",
+    "no-end": b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n",
+}
+
+
+@pytest.mark.parametrize("content", HOSTILE_PDFS.values(), ids=HOSTILE_PDFS.keys())
+def test_a_pdf_with_scripts_or_html_is_refused_and_nothing_stored(client, transfer_order, settings, content):
+    before = _stored_files(settings)
+    client.force_login(transfer_order["buyer"])
+    response = _upload(client, transfer_order["order"], "comprobante.pdf", content, "application/pdf")
+    assert response.status_code == 400
+    assert "PDF" in response.content.decode()
+    assert not PaymentProof.objects.exists()
+    assert _stored_files(settings) == before
+
+
+def test_a_pdf_proof_is_downloaded_sandboxed_never_run_inline(client, transfer_order):
+    client.force_login(transfer_order["buyer"])
+    _upload(client, transfer_order["order"], "comprobante.pdf", REAL_PDF, "application/pdf")
+    proof = PaymentProof.objects.get()
+    response = client.get(reverse("orders:transfer_proof_file", args=[proof.order.number, proof.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
