@@ -193,6 +193,6 @@ def test_ten_members_on_credit_at_once_never_pass_the_limit():
     placed = [result for _call, result in outcomes if isinstance(result, Order)]
     refused = [result for _call, result in outcomes if isinstance(result, CheckoutError)]
     assert len(placed) == 5 and len(refused) == 5
-    assert all("límite de crédito" in error.message for error in refused), refused[0].message
+    assert all("cupo de crédito" in error.message for error in refused), refused[0].message
     assert services.organization_credit_used(hotel) == 100000
     assert stock(product) == Decimal("95")
