@@ -232,11 +232,20 @@ class TaskWorker:
                 proc, expected = self.proc, self.expected_exit
             if proc is None or expected or proc.poll() is None:
                 continue
-            self.exits.append(f"exit {proc.returncode} at {now():.1f} s")
+            self.exits.append(f"exit {proc.returncode} at {now():.1f} s ({self.last_exception()})")
             if len(self.exits) > self.MAX_RESTARTS:
                 return
             time.sleep(0.5)
             self.start()
+
+    def last_exception(self) -> str:
+        """The last exception line the worker logged, as 'Class: message'."""
+        found = "no exception logged"
+        for line in self.log.read_text(errors="replace").splitlines()[-200:]:
+            head = line.split(":", 1)[0]
+            if head and " " not in head and head.endswith(("Error", "Exception")):
+                found = f"{head.rsplit('.', 1)[-1]}:{line.split(':', 1)[1]}"[:90]
+        return found
 
     def stop(self) -> None:
         self.stopped.set()
