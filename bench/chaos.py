@@ -223,7 +223,8 @@ class TaskWorker:
         with self.lock:
             self.expected_exit = True
             proc = self.proc
-        os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # it may have died by itself just now
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
 
     def watch(self, now) -> None:
@@ -587,6 +588,7 @@ def main() -> int:
         raise Deadline(f"the run passed its limit of {DEADLINE_S} s")
 
     def on_term(_signum, _frame):
+        say("terminated; stopping everything")
         raise SystemExit(1)
 
     signal.signal(signal.SIGALRM, on_alarm)
