@@ -6,7 +6,7 @@ PY := $(BIN)/python
 DEV := DJANGO_DEBUG=true
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help venv run migrate demo test e2e lint check messages lock clean chromium bench bench-ci
+.PHONY: help venv run migrate demo test e2e lint check messages lock clean chromium bench bench-ci chaos
 
 help:
 	@echo "make run    - set up .venv, migrate, load demo data, serve http://127.0.0.1:8000"
@@ -16,6 +16,7 @@ help:
 	@echo "make messages - extract and compile translations"
 	@echo "make bench  - load run under gunicorn with production settings (report in bench-results/)"
 	@echo "make bench-ci - the same, short (small catalogue, a few seconds per scenario)"
+	@echo "make chaos  - concurrent buyers on two app servers while processes die; checks the invariants"
 
 # The environment is rebuilt whenever the lock file changes.
 $(VENV)/.installed: requirements.lock
@@ -52,6 +53,11 @@ bench: venv
 
 bench-ci: venv
 	BENCH_SHORT=1 $(PY) -m bench.run
+
+# Fault injection: two gunicorns and the task worker with production settings on loopback,
+# PostgreSQL (CHAOS_POSTGRES_URL) and Redis (CHAOS_REDIS_URL) required. See README, "Chaos".
+chaos: venv
+	$(PY) -m bench.chaos
 
 chromium:
 	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; }
