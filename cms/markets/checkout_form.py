@@ -9,17 +9,32 @@ from orders.forms import CheckoutForm
 from orders.models import DeliveryMethod
 
 
+class SlotField(forms.TypedChoiceField):
+    """The pickup slots with room; a slot of this market that filled while the buyer was on
+    the page is named as full, not as an unknown choice."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, required=False, widget=forms.RadioSelect, **kwargs)
+        self.full = set()
+
+    def validate(self, value):
+        if value not in self.empty_values and str(value) in self.full:
+            raise forms.ValidationError(
+                _("That pickup slot filled up while you were choosing. Choose another one."), code="full"
+            )
+        super().validate(value)
+
+
 class MarketCheckoutForm(CheckoutForm):
     """Checkout in a market: a pickup slot with room, or the market's delivery."""
 
-    slot = forms.TypedChoiceField(
-        label=gettext_lazy("Pickup slot"), coerce=int, required=False, widget=forms.RadioSelect
-    )
+    slot = SlotField(label=gettext_lazy("Pickup slot"))
 
     def __init__(self, *args, event, slots, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
         self.fields["slot"].choices = [(slot.pk, slot_label(slot)) for slot in slots if slot.remaining > 0]
+        self.fields["slot"].full = {str(slot.pk) for slot in slots if slot.remaining <= 0}
         if not event.delivery_offered:
             self.fields["delivery_method"].choices = [(DeliveryMethod.PICKUP, DeliveryMethod.PICKUP.label)]
         self.order_fields(
