@@ -30,6 +30,14 @@ def drop_connections(*, only_broken: bool = False) -> None:
             conn.connection = None
 
 
+def close_old_connections() -> None:
+    """Django's `close_old_connections` (drop connections past CONN_MAX_AGE or broken), except
+    for a connection inside an atomic block, which it would close (only tests hold one here)."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
+
+
 def in_atomic_block() -> bool:
     return any(conn.in_atomic_block for conn in connections.all(initialized_only=True))
 

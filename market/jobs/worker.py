@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from traceback import format_exception
 
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks.utils import normalize_json
@@ -28,7 +28,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
 from market.jobs.conf import JobsConf, jobs_conf
-from market.jobs.db import CONNECTION_ERRORS, drop_connections
+from market.jobs.db import CONNECTION_ERRORS, close_old_connections, drop_connections
 from market.models import JobRetry, JobWorker
 
 logger = logging.getLogger("market.jobs")
