@@ -14,7 +14,8 @@ from market.jobs.worker import reap, requeue_lost
 from tests.market import jobs_tasks
 from tests.market.test_jobs_worker import JOBS_IN_DATABASE
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the data migrations (municipalities, groups) are restored for the tests after.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_two_reapers_in_two_connections_requeue_an_attempt_once(settings):
