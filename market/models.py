@@ -1,4 +1,6 @@
-"""The project's own models: the user and Colombia's political geography (DIVIPOLA)."""
+"""The project's own models: the user, Colombia's political geography (DIVIPOLA), buyer
+organisations, and the bookkeeping of background jobs (workers' heartbeats, the effect ledger,
+staff retries: see `market.jobs`)."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -207,3 +209,82 @@ class DeliveryAddress(models.Model):
 
     def __str__(self):
         return f"{self.label}: {self.address}"
+
+
+# --- Background jobs (market.jobs) ----------------------------------------------------------
+
+
+class JobWorker(models.Model):
+    """A live `manage.py jobs_worker` process. A thread refreshes `seen_at` every few seconds;
+    `task_id` is the task it runs now, written in the transaction that claims the task and
+    cleared in the one that records its result. A RUNNING task whose worker is not seen for a
+    lease, or no longer runs it, is taken up again (`market.jobs.worker.reap`)."""
+
+    worker_id = models.CharField(_("worker id"), max_length=64, primary_key=True)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started at"))
+    seen_at = models.DateTimeField(_("last seen at"), db_index=True)
+    task_id = models.UUIDField(_("current task"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-seen_at"]
+        verbose_name = _("job worker")
+        verbose_name_plural = _("job workers")
+
+    def __str__(self):
+        return f"{self.host}:{self.pid} ({self.worker_id})"
+
+
+class JobEffectState(models.TextChoices):
+    STARTED = "started", _("started")
+    DONE = "done", _("done")
+
+
+class JobEffect(models.Model):
+    """One external effect (an e-mail to one address about one event) that a job did, or is
+    doing: the ledger that makes a job run twice do what it does once (`market.jobs.effect_once`)."""
+
+    key = models.CharField(_("key"), max_length=255, unique=True)
+    state = models.CharField(_("state"), max_length=8, choices=JobEffectState.choices)
+    started_at = models.DateTimeField(_("started at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job effect")
+        verbose_name_plural = _("job effects")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state="started", done_at__isnull=True)
+                | models.Q(state="done", done_at__isnull=False),
+                name="job_effect_done_at_iff_done",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.key} ({self.state})"
+
+
+class JobRetry(models.Model):
+    """A staff member put a failed or stuck task back in the queue. The task gets a fresh
+    budget of attempts: those before `attempts_before` no longer count."""
+
+    task_id = models.UUIDField(_("task"), db_index=True)
+    attempts_before = models.PositiveIntegerField(_("attempts before"))
+    retried_by = models.ForeignKey(
+        "market.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("retried by"),
+    )
+    retried_at = models.DateTimeField(_("retried at"))
+
+    class Meta:
+        ordering = ["-retried_at", "-pk"]
+        verbose_name = _("job retry")
+        verbose_name_plural = _("job retries")
+
+    def __str__(self):
+        return f"{self.task_id} @ {self.retried_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,9 @@
 """E-mails about buyer organisations, as background tasks (Django's Tasks API, backend "jobs").
 
 Enqueued with `transaction.on_commit`, so a registration that rolls back tells nobody; the
-task reloads the organisation, so it works the same inline or in `db_worker`.
+task reloads the organisation, so it works the same inline or in `jobs_worker`. Each message
+goes through the effect ledger (`market.jobs.effect_once`): a run taken up again after its
+worker died sends only what the first run had not sent.
 """
 
 from django.conf import settings
@@ -12,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from market.jobs import effect_once
 from market.models import BuyerOrganization, User
 from market.text import one_line
 
@@ -48,4 +51,5 @@ def organization_registered(organization_id: int) -> None:
         body = render_to_string("market/email/organization_registered.txt", context)
         # One message each: no staff member sees the others' addresses.
         for address in to:
-            EmailMessage(subject=subject, body=body, to=[address]).send()
+            message = EmailMessage(subject=subject, body=body, to=[address])
+            effect_once(f"organization_registered:{organization.pk}:{address}:email", message.send)

@@ -242,7 +242,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Background jobs ------------------------------------------------------------------
 # Wagtail's own tasks use "default" (inline). Our jobs use "jobs": inline in the embedded
-# default, stored in the database and run by `manage.py db_worker` when TASKS_WORKER=true.
+# default, stored in the database and run by `manage.py jobs_worker` when TASKS_WORKER=true
+# (django-tasks-db's worker plus heartbeat, lease, retries and reconnection: see market/jobs/).
 TASKS_WORKER = env.bool("TASKS_WORKER", default=False)
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
@@ -255,6 +256,17 @@ TASKS = {
         "QUEUES": ["default"],
     },
 }
+# A RUNNING task whose worker has not been seen for this long is taken up again.
+MINGA_JOBS_LEASE_SECONDS = env.float("MINGA_JOBS_LEASE_SECONDS", default=30)
+# How often a worker says it is alive (well under the lease).
+MINGA_JOBS_HEARTBEAT_SECONDS = env.float("MINGA_JOBS_HEARTBEAT_SECONDS", default=5)
+# Runs of a task (failures and vanished workers count) before it is FAILED for good.
+MINGA_JOBS_MAX_ATTEMPTS = env.int("MINGA_JOBS_MAX_ATTEMPTS", default=6)
+# Delay before the n-th retry: BACKOFF x 2^(n-1) seconds, at most BACKOFF_MAX.
+MINGA_JOBS_BACKOFF_SECONDS = env.float("MINGA_JOBS_BACKOFF_SECONDS", default=30)
+MINGA_JOBS_BACKOFF_MAX_SECONDS = env.float("MINGA_JOBS_BACKOFF_MAX_SECONDS", default=3600)
+# A task still RUNNING after this many minutes is shown to staff as stuck, even if its worker lives.
+MINGA_JOBS_STUCK_MINUTES = env.float("MINGA_JOBS_STUCK_MINUTES", default=15)
 
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Minga"

@@ -1,10 +1,15 @@
-"""Platform staff approve buyer organisations and grant credit terms in the Wagtail admin."""
+"""Platform staff approve buyer organisations and grant credit terms in the Wagtail admin, and
+see the background jobs that are stuck or failed (Settings → Background jobs, `market.jobs`)."""
 
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from market.jobs import admin_views as jobs_admin_views
 from market.models import BuyerOrganization, DeliveryAddress, OrganizationMember
 
 
@@ -66,3 +71,23 @@ class BuyersGroup(SnippetViewSetGroup):
 
 
 register_snippet(BuyersGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_jobs_urls():
+    return [
+        path("trabajos/", jobs_admin_views.JobListView.as_view(), name="market_jobs"),
+        path("trabajos/<uuid:task_id>/reintentar/", jobs_admin_views.job_retry, name="market_job_retry"),
+    ]
+
+
+class StaffMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.is_staff
+
+
+@hooks.register("register_settings_menu_item")
+def register_jobs_menu_item():
+    return StaffMenuItem(
+        _("Background jobs"), reverse("market_jobs"), name="jobs", icon_name="cogs", order=900
+    )
