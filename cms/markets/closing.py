@@ -54,6 +54,7 @@ from cms.markets.cooperative import (
 )
 from cms.models import MarketEventPage, MarketOrder
 from cooperatives.models import Membership
+from market.jobs import effect_once
 from market.text import one_line
 from orders.models import ORDER_NOT_PLACED
 
@@ -64,7 +65,7 @@ def _site_url() -> str:
     return settings.SITE_URL.rstrip("/")
 
 
-def _send(*, template: str, subject: str, to: list[str], context: dict) -> None:
+def _send(*, key: str, template: str, subject: str, to: list[str], context: dict) -> None:
     """An e-mail in the active language, plain text with an HTML alternative, through Django's mail system."""
     if not to:
         return
@@ -75,7 +76,8 @@ def _send(*, template: str, subject: str, to: list[str], context: dict) -> None:
         to=to,
     )
     message.attach_alternative(render_to_string(f"cms/email/{template}.html", context), "text/html")
-    message.send()
+    # Once per event and recipient, however often the job runs (market.jobs).
+    effect_once(f"{key}:email", message.send)
 
 
 # --- The job --------------------------------------------------------------------------
@@ -150,6 +152,7 @@ def cooperative_market_list(event_id: int, cooperative_id: int) -> None:
         cooperative = Cooperative.objects.get(pk=cooperative_id)
         fulfilments = cooperative_packing(event=event, cooperative=cooperative)
         _send(
+            key=f"market_closed:{event.pk}:cooperative:{cooperative.pk}",
             template="market_closed_cooperative",
             subject=_("%(market)s closed: what %(cooperative)s brings")
             % {"market": event.title, "cooperative": cooperative.name},
@@ -204,6 +207,7 @@ def pickup_reminder(market_order_id: int) -> None:
             lines = order.lines.exclude(status="rejected").select_related("fulfilment__cooperative")
             market_title = _title_in(link.event, order.language)
             _send(
+                key=f"pickup_reminder:{link.pk}:buyer:{order.buyer_id}",
                 template="pickup_reminder",
                 subject=subject % {"number": order.number, "market": market_title},
                 to=[order.buyer.email],
