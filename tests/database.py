@@ -9,6 +9,11 @@ into its own database (PostgreSQL: `CREATE DATABASE test_<name>_gw0 TEMPLATE ...
 in-memory database, by SQLite's backup). Everything the migrations create (Wagtail's root page
 and locales, groups and permissions, categories, municipalities) is in every copy, since the
 copy is the migrated database itself. The last worker done drops the template.
+
+Also, for every run: a `transaction=True` test ends with Django emptying the database (flush),
+and without xdist pytest-django runs those tests last so that nothing comes after them. With
+xdist a worker runs a whole file, then the next: after such a test, the rows the migrations
+made are loaded again (from the copy pytest-django serialised for `serialized_rollback`).
 """
 
 import fcntl
@@ -19,7 +24,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from pytest_django.fixtures import validate_django_db
+from pytest_django.plugin import blocking_manager_key
 
+_EMPTIED = pytest.StashKey[bool]()
 _run_folders: set[Path] = set()
 
 
@@ -149,6 +157,39 @@ def django_db_setup(
             if count == 0 and connection.vendor == "postgresql":
                 with connection.creation._nodb_cursor() as cursor:
                     cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(template)}")
+
+
+@pytest.fixture(autouse=True)
+def _note_a_transactional_test(request):
+    """Marks the tests that pytest-django runs outside a transaction (as a TransactionTestCase)."""
+    marker = request.node.get_closest_marker("django_db")
+    transaction, reset_sequences, *_ = validate_django_db(marker) if marker else (False, False)
+    if transaction or reset_sequences or {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.node.stash[_EMPTIED] = True
+
+
+def _reloads(item) -> bool:
+    """Whether `item` loads the migrations' rows itself (`transaction=True, serialized_rollback=True`)."""
+    marker = item.get_closest_marker("django_db")
+    if marker is None:
+        return False
+    transaction, _reset_sequences, _databases, serialized_rollback, _apps = validate_django_db(marker)
+    return transaction and serialized_rollback
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a `transaction=True` test (and its flush), load the migrations' rows again."""
+    try:
+        return (yield)
+    finally:
+        if item.stash.get(_EMPTIED, False) and nextitem is not None and not _reloads(nextitem):
+            from django.db import connection
+
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents is not None:
+                with item.config.stash[blocking_manager_key].unblock():
+                    connection.creation.deserialize_db_from_string(contents)
 
 
 @pytest.hookimpl(optionalhook=True)
