@@ -159,22 +159,23 @@ def django_db_setup(
                     cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(template)}")
 
 
+def _database_use(item) -> tuple[bool, bool]:
+    """(transactional, serialized_rollback) of `item`, as pytest-django reads them."""
+    marker = item.get_closest_marker("django_db")
+    transaction, reset_sequences, _databases, serialized_rollback, _apps = (
+        validate_django_db(marker) if marker else (False, False, None, False, None)
+    )
+    fixtures = set(getattr(item, "fixturenames", ()))
+    transactional = transaction or reset_sequences or bool({"transactional_db", "live_server"} & fixtures)
+    return transactional, serialized_rollback or "django_db_serialized_rollback" in fixtures
+
+
 @pytest.fixture(autouse=True)
 def _note_a_transactional_test(request):
-    """Marks the tests that pytest-django runs outside a transaction (as a TransactionTestCase)."""
-    marker = request.node.get_closest_marker("django_db")
-    transaction, reset_sequences, *_ = validate_django_db(marker) if marker else (False, False)
-    if transaction or reset_sequences or {"transactional_db", "live_server"} & set(request.fixturenames):
+    """Marks the tests that pytest-django runs outside a transaction (as a TransactionTestCase);
+    a test skipped before its fixtures never gets here."""
+    if _database_use(request.node)[0]:
         request.node.stash[_EMPTIED] = True
-
-
-def _reloads(item) -> bool:
-    """Whether `item` loads the migrations' rows itself (`transaction=True, serialized_rollback=True`)."""
-    marker = item.get_closest_marker("django_db")
-    if marker is None:
-        return False
-    transaction, _reset_sequences, _databases, serialized_rollback, _apps = validate_django_db(marker)
-    return transaction and serialized_rollback
 
 
 @pytest.hookimpl(wrapper=True)
@@ -183,7 +184,8 @@ def pytest_runtest_teardown(item, nextitem):
     try:
         return (yield)
     finally:
-        if item.stash.get(_EMPTIED, False) and nextitem is not None and not _reloads(nextitem):
+        next_reloads = nextitem is not None and _database_use(nextitem) == (True, True)
+        if item.stash.get(_EMPTIED, False) and nextitem is not None and not next_reloads:
             from django.db import connection
 
             contents = getattr(connection, "_test_serialized_contents", None)
