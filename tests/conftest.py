@@ -1,7 +1,13 @@
 import pytest
 from django.db import connection
 
-from tests.database import django_db_setup, pytest_configure_node, pytest_unconfigure  # noqa: F401
+from tests.database import (  # noqa: F401  (the test database's fixtures and hooks)
+    _note_a_transactional_test,
+    django_db_setup,
+    pytest_configure_node,
+    pytest_runtest_teardown,
+    pytest_unconfigure,
+)
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory
 
 

@@ -9,6 +9,11 @@ into its own database (PostgreSQL: `CREATE DATABASE test_<name>_gw0 TEMPLATE ...
 in-memory database, by SQLite's backup). Everything the migrations create (Wagtail's root page
 and locales, groups and permissions, categories, municipalities) is in every copy, since the
 copy is the migrated database itself. The last worker done drops the template.
+
+Also, for every run: a `transaction=True` test ends with Django emptying the database (flush),
+and without xdist pytest-django runs those tests last so that nothing comes after them. With
+xdist a worker runs a whole file, then the next: after such a test, the rows the migrations
+made are loaded again (from the copy pytest-django serialised for `serialized_rollback`).
 """
 
 import fcntl
@@ -19,7 +24,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from pytest_django.fixtures import validate_django_db
+from pytest_django.plugin import blocking_manager_key
 
+_EMPTIED = pytest.StashKey[bool]()
 _run_folders: set[Path] = set()
 
 
@@ -149,6 +157,41 @@ def django_db_setup(
             if count == 0 and connection.vendor == "postgresql":
                 with connection.creation._nodb_cursor() as cursor:
                     cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(template)}")
+
+
+def _database_use(item) -> tuple[bool, bool]:
+    """(transactional, serialized_rollback) of `item`, as pytest-django reads them."""
+    marker = item.get_closest_marker("django_db")
+    transaction, reset_sequences, _databases, serialized_rollback, _apps = (
+        validate_django_db(marker) if marker else (False, False, None, False, None)
+    )
+    fixtures = set(getattr(item, "fixturenames", ()))
+    transactional = transaction or reset_sequences or bool({"transactional_db", "live_server"} & fixtures)
+    return transactional, serialized_rollback or "django_db_serialized_rollback" in fixtures
+
+
+@pytest.fixture(autouse=True)
+def _note_a_transactional_test(request):
+    """Marks the tests that pytest-django runs outside a transaction (as a TransactionTestCase);
+    a test skipped before its fixtures never gets here."""
+    if _database_use(request.node)[0]:
+        request.node.stash[_EMPTIED] = True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a `transaction=True` test (and its flush), load the migrations' rows again."""
+    try:
+        return (yield)
+    finally:
+        next_reloads = nextitem is not None and _database_use(nextitem) == (True, True)
+        if item.stash.get(_EMPTIED, False) and nextitem is not None and not next_reloads:
+            from django.db import connection
+
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents is not None:
+                with item.config.stash[blocking_manager_key].unblock():
+                    connection.creation.deserialize_db_from_string(contents)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -1,26 +1,36 @@
-"""What `manage.py load_demo` leaves: complete and realistic. The demo is loaded once for the
-module and each test reads it in its own savepoint; the runs themselves (idempotence, a later
-run, refusal) are tested on an empty database in test_demo_runs.py."""
+"""`manage.py load_demo`: complete, realistic and idempotent.
 
+The demo is loaded once for the module; each test reads it, or runs the command again, in
+its own savepoint. The refusal, which needs a database without the demo, is in
+test_demo_guards.py."""
+
+import ast
 import re
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
+import time_machine
+from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Locale
+from wagtail.images import get_image_model
+from wagtail.models import Locale, Revision
 
-from catalog.models import Product
+from catalog.models import Product, ProductPhoto
 from cms.models import (
     MarketClosing,
     MarketEventPage,
     MarketIndexPage,
+    MarketOffer,
     MarketOrder,
     MarketStock,
+    PickupPoint,
+    PickupSlot,
     SlotUsage,
     StoryIndexPage,
     StoryPage,
@@ -28,7 +38,7 @@ from cms.models import (
 from cooperatives.models import Cooperative, Membership, Producer
 from market.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from market.models import MARKET_BUILDERS_GROUP, User
-from orders.models import Order, OrderLine
+from orders.models import Cart, Order, OrderLine
 from tests.helpers import built_once
 
 SEED_MUNICIPALITIES = {"05040", "86571", "86568", "76233", "95001"}
@@ -41,6 +51,48 @@ def load_demo() -> str:
     return out.getvalue()
 
 
+def snapshot() -> dict:
+    """Row counts, plus values a careless re-run would rewrite (timestamps, hashes)."""
+    Image = get_image_model()
+    return {
+        "counts": {
+            model.__name__: model.objects.count()
+            for model in (
+                User,
+                EmailAddress,
+                Cooperative,
+                Membership,
+                Producer,
+                Product,
+                ProductPhoto,
+                Image,
+                Revision,
+                MarketEventPage,
+                MarketOffer,
+                PickupPoint,
+                PickupSlot,
+                MarketStock,
+                SlotUsage,
+                MarketOrder,
+                MarketClosing,
+                Order,
+                OrderLine,
+                Cart,
+            )
+        },
+        "markets": sorted(
+            MarketEventPage.objects.values_list("slug", "opens_at", "closes_at", "latest_revision_id")
+        ),
+        "stock": sorted(MarketStock.objects.values_list("pk", "planned", "sold")),
+        "products": sorted(Product.objects.values_list("pk", "updated_at", "search_text")),
+        "passwords": sorted(User.objects.values_list("email", "password")),
+        "cooperatives": sorted(Cooperative.objects.values_list("slug", "verified_at")),
+        "product_producers": sorted(
+            Product.producers.through.objects.values_list("product_id", "producer_id")
+        ),
+    }
+
+
 @pytest.fixture(scope="module")
 def _demo_rows(django_db_setup, django_db_blocker):
     with built_once(django_db_blocker, load_demo):
@@ -49,7 +101,13 @@ def _demo_rows(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def demo(_demo_rows, db):
-    """The demo as `load_demo` leaves it: loaded once, and what a test changes is rolled back."""
+    """The demo as a first `load_demo` leaves it: loaded once, what a test changes is rolled back."""
+
+
+def test_second_run_changes_nothing(demo):
+    first = snapshot()
+    load_demo()
+    assert snapshot() == first
 
 
 def test_demo_cooperatives_are_verified_in_the_seed_municipalities(demo):
@@ -135,6 +193,22 @@ def test_home_page_shows_the_demo_cooperatives(demo):
         assert name in page
     assert Cooperative.objects.get(slug=PENDING_SLUG).name not in page
     assert "Constructoras de Mercado" in page
+
+
+def test_market_imports_no_app_to_its_left():
+    """The command finds the apps' demo modules by name; market never imports them."""
+    root = Path(__file__).resolve().parents[2] / "market"
+    for path in (root / "demo.py", root / "management" / "commands" / "load_demo.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            for module in modules:
+                assert module.split(".")[0] not in {"cooperatives", "catalog", "orders", "cms"}, path
 
 
 # --- Markets -------------------------------------------------------------------------------
@@ -239,6 +313,31 @@ def test_market_index_and_home_list_the_markets(demo):
         assert f"/mercados/{slug}/" in html
     home = Client().get("/").content.decode()
     assert f"/mercados/{OPEN_SLUG}/" in home and f"/mercados/{UPCOMING_SLUG}/" in home
+
+
+def test_a_later_run_reopens_the_open_market_and_keeps_it_upcoming(demo):
+    open_market, upcoming = _market(OPEN_SLUG), _market(UPCOMING_SLUG)
+    slot = open_market.slots.first()
+    SlotUsage.objects.filter(slot=slot).update(taken=3)
+    later = timezone.now() + timedelta(days=10)
+    with time_machine.travel(later):
+        load_demo()
+        now = timezone.now()
+        moved, moved_upcoming = _market(OPEN_SLUG), _market(UPCOMING_SLUG)
+        assert moved.state_at(now) == "open" and moved_upcoming.state_at(now) == "upcoming"
+        assert moved.live and not moved.has_unpublished_changes
+        assert moved.market_day - open_market.market_day == timedelta(days=10)
+        assert upcoming.market_day < moved_upcoming.market_day
+        for market in (moved, moved_upcoming):
+            for s in market.slots.all():
+                assert timezone.localtime(s.starts_at).date() == market.market_day
+        # Same slot rows, so what was booked stays booked.
+        assert SlotUsage.objects.get(slot_id=slot.pk).taken == 3
+        assert _market(CLOSED_SLUG).state_at(now) == "closed"
+        assert MarketEventPage.objects.originals().count() == 3
+        # The English pages moved with their originals.
+        english = Locale.objects.get(language_code="en")
+        assert moved.get_translation(english).closes_at == moved.closes_at
 
 
 def test_english_pages_and_stories(demo, client):

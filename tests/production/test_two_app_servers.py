@@ -45,6 +45,9 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 PASSWORD = "clave-de-prueba-123"  # tests.factories.DEMO_PASSWORD
 MARKET_TITLE = "Mercado de dos servidores"
 COMMAND_TIMEOUT = 60
+# Migrating (some 230 migrations) alone can take minutes on a busy 2-core machine, beside the
+# other test worker.
+MIGRATE_TIMEOUT = 300
 
 BUILD = f"""
 import json
@@ -109,7 +112,7 @@ def run(env: dict, *args: str, what: str) -> str:
     return done.stdout
 
 
-def run_together(commands: list[tuple[dict, list[str]]]) -> list[str]:
+def run_together(commands: list[tuple[dict, list[str]]], timeout: int = COMMAND_TIMEOUT) -> list[str]:
     """Start every command at once, wait for all (bounded), return their outputs."""
     procs = [
         subprocess.Popen(
@@ -125,7 +128,7 @@ def run_together(commands: list[tuple[dict, list[str]]]) -> list[str]:
     outputs = []
     try:
         for proc in procs:
-            out, err = proc.communicate(timeout=COMMAND_TIMEOUT)
+            out, err = proc.communicate(timeout=timeout)
             assert proc.returncode == 0, f"{proc.args} failed:\n{out[-2000:]}\n{err[-4000:]}"
             outputs.append(out)
     finally:
@@ -283,7 +286,8 @@ def site(tmp_path_factory):
     )
     # migrate and collectstatic at once; then the data, built inline (no queued tasks, no mail).
     run_together(
-        [(env, ["migrate", "--noinput", "-v", "0"]), (env, ["collectstatic", "--noinput", "-v", "0"])]
+        [(env, ["migrate", "--noinput", "-v", "0"]), (env, ["collectstatic", "--noinput", "-v", "0"])],
+        timeout=MIGRATE_TIMEOUT,
     )
     build_env = {
         **env,
