@@ -168,7 +168,6 @@ _FIELDS = (
     "price_cop",
     "min_quantity",
     "quantity_step",
-    "stock",
     "harvest_months",
     "category_id",
 )
@@ -233,7 +232,10 @@ def _product(spec: dict, cooperative, categories, certifications, producers) -> 
     changed = changed or {p.pk for p in product.producers.all()} != {p.pk for p in producers}
     if changed:
         for field, value in values.items():
-            setattr(product, field, value)
+            # The stock is set when the product is made; later it is what sales left of the
+            # harvest (the demo's own market orders took some): a re-run must not refill it.
+            if field != "stock" or created:
+                setattr(product, field, value)
         product_save(product=product, certifications=certs, producers=producers)
     return product, created
 

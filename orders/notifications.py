@@ -8,8 +8,6 @@ worker died half-way sends only what had not left yet, and nothing twice.
 """
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,26 +15,15 @@ from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from cooperatives.models import Membership
-from market.jobs import effect_once
-from market.text import one_line
+from market.emails import email_once
 
 
 def _send(
     *, key: str, template: str, subject: str, to: list[str], context: dict, language: str | None = None
 ) -> None:
-    """E-mail in `language` (the buyer's order language for her, Spanish for cooperatives),
-    once for `key`, the event and its recipient."""
-    if not to:
-        return
+    """E-mail in `language` (the buyer's order language for her, Spanish for cooperatives)."""
     with translation.override(language or settings.LANGUAGE_CODE):
-        context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
-        message = EmailMultiAlternatives(
-            subject=one_line(f"[Minga] {subject}"),
-            body=render_to_string(f"orders/email/{template}.txt", context),
-            to=to,
-        )
-        message.attach_alternative(render_to_string(f"orders/email/{template}.html", context), "text/html")
-        effect_once(f"{key}:email", message.send)
+        email_once(key=key, template=f"orders/email/{template}", subject=subject, to=to, context=context)
 
 
 def _order(order_id: int):

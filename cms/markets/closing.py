@@ -36,10 +36,8 @@ import logging
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -54,30 +52,10 @@ from cms.markets.cooperative import (
 )
 from cms.models import MarketEventPage, MarketOrder
 from cooperatives.models import Membership
-from market.jobs import effect_once
-from market.text import one_line
+from market.emails import email_once, site_url
 from orders.models import ORDER_NOT_PLACED
 
 logger = logging.getLogger(__name__)
-
-
-def _site_url() -> str:
-    return settings.SITE_URL.rstrip("/")
-
-
-def _send(*, key: str, template: str, subject: str, to: list[str], context: dict) -> None:
-    """An e-mail in the active language, plain text with an HTML alternative, through Django's mail system."""
-    if not to:
-        return
-    context = {"site_url": _site_url(), **context}
-    message = EmailMultiAlternatives(
-        subject=one_line(f"[Minga] {subject}"),
-        body=render_to_string(f"cms/email/{template}.txt", context),
-        to=to,
-    )
-    message.attach_alternative(render_to_string(f"cms/email/{template}.html", context), "text/html")
-    # Once per event and recipient, however often the job runs (market.jobs).
-    effect_once(f"{key}:email", message.send)
 
 
 # --- The job --------------------------------------------------------------------------
@@ -151,9 +129,9 @@ def cooperative_market_list(event_id: int, cooperative_id: int) -> None:
         event = MarketEventPage.objects.select_related("municipality").get(pk=event_id)
         cooperative = Cooperative.objects.get(pk=cooperative_id)
         fulfilments = cooperative_packing(event=event, cooperative=cooperative)
-        _send(
+        email_once(
             key=f"market_closed:{event.pk}:cooperative:{cooperative.pk}",
-            template="market_closed_cooperative",
+            template="cms/email/market_closed_cooperative",
             subject=_("%(market)s closed: what %(cooperative)s brings")
             % {"market": event.title, "cooperative": cooperative.name},
             to=Membership.objects.manager_emails(cooperative.pk),
@@ -163,7 +141,7 @@ def cooperative_market_list(event_id: int, cooperative_id: int) -> None:
                 "consolidated": cooperative_consolidated(event=event, cooperative=cooperative),
                 "fulfilments": fulfilments,
                 "orders": len(fulfilments),
-                "url": _site_url() + reverse("cms:workspace_market", args=[cooperative.slug, event.pk]),
+                "url": site_url() + reverse("cms:workspace_market", args=[cooperative.slug, event.pk]),
             },
         )
 
@@ -206,9 +184,9 @@ def pickup_reminder(market_order_id: int) -> None:
                 subject = _("Your order %(number)s from %(market)s: your pickup time")
             lines = order.lines.exclude(status="rejected").select_related("fulfilment__cooperative")
             market_title = _title_in(link.event, order.language)
-            _send(
+            email_once(
                 key=f"pickup_reminder:{link.pk}:buyer:{order.buyer_id}",
-                template="pickup_reminder",
+                template="cms/email/pickup_reminder",
                 subject=subject % {"number": order.number, "market": market_title},
                 to=[order.buyer.email],
                 context={
@@ -218,7 +196,7 @@ def pickup_reminder(market_order_id: int) -> None:
                     "order": order,
                     "slot": link.slot,
                     "lines": lines.order_by("fulfilment__cooperative__name", "product_name"),
-                    "url": _site_url() + reverse("orders:detail", args=[order.number]),
+                    "url": site_url() + reverse("orders:detail", args=[order.number]),
                 },
             )
     except Exception:

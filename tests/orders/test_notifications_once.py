@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django_tasks.base import TaskContext
 
 from orders import notifications
@@ -38,7 +39,7 @@ def test_the_order_placed_job_run_twice_sends_each_message_once(order):
 def test_a_job_that_died_after_the_buyers_message_sends_only_the_rest(order, monkeypatch):
     mail.outbox.clear()
     sent = []
-    real_send = notifications.EmailMultiAlternatives.send
+    real_send = EmailMultiAlternatives.send
 
     def send_then_die(message, *args, **kwargs):
         if "gerente@example.org" in message.to and not sent:
@@ -46,7 +47,7 @@ def test_a_job_that_died_after_the_buyers_message_sends_only_the_rest(order, mon
             raise ConnectionResetError("the worker's connection dropped")
         return real_send(message, *args, **kwargs)
 
-    monkeypatch.setattr(notifications.EmailMultiAlternatives, "send", send_then_die)
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send_then_die)
     with pytest.raises(ConnectionResetError):
         _run(notifications.order_placed, "tarea-2", order.pk)
     assert [m.to for m in mail.outbox] == [["rosa@example.org"]]
