@@ -14,7 +14,7 @@ Everything happens outside pytest-django's test database, in subprocesses:
   (tests/production/settings.py: collectstatic goes to a temporary folder) and no https
   redirect on loopback http. Session and CSRF cookies stay Secure: the client below keeps
   its own cookie jar and sends them back over http, as a TLS-terminating proxy would;
-* `manage.py close_markets` and `manage.py db_worker --batch` as the scheduler and the
+* `manage.py close_markets` and `manage.py jobs_worker --batch` as the scheduler and the
   task worker would run them; e-mails go to files (filebased backend) and are counted.
 """
 
@@ -404,12 +404,12 @@ def test_market_closing_started_on_both_servers_at_once_sends_its_emails_once(si
     folder = site["tmp"] / "mail-closing"
     run(
         {**env, "EMAIL_FILE_PATH": str(folder)},
-        "db_worker",
+        "jobs_worker",
         "--backend",
         "jobs",
         "--batch",
         "--no-startup-delay",
-        what="db_worker",
+        what="jobs_worker",
     )
     closing = [m for m in mails(folder) if MARKET_TITLE in m["Subject"]]
     recipients = sorted(m["To"] for m in closing)
@@ -430,12 +430,15 @@ def test_market_closing_started_on_both_servers_at_once_sends_its_emails_once(si
 
 
 def test_tasks_queued_by_one_process_run_once_with_two_workers(site):
+    """Eight events (eight "your order changed" notices) queued by one process, two jobs
+    workers at once: each task is claimed by one worker, and each event's e-mail leaves once."""
     env = site["env"]
     queued = 8
     enqueue = (
-        "from cms.markets.closing import cooperative_market_list\n"
-        f"ids = [str(cooperative_market_list.enqueue({site['event']}, {site['cooperative']}).id) "
-        f"for _ in range({queued})]\n"
+        "from orders.models import Order\n"
+        "from orders.notifications import order_changed\n"
+        "order = Order.objects.filter(buyer__email='rosa@example.org').first()\n"
+        f"ids = [str(order_changed.enqueue(order.pk).id) for _ in range({queued})]\n"
         "print(','.join(ids))"
     )
     ids = set(run(env, "shell", "-c", enqueue, what="enqueue").strip().splitlines()[-1].split(","))
@@ -446,15 +449,16 @@ def test_tasks_queued_by_one_process_run_once_with_two_workers(site):
         [
             (
                 {**env, "EMAIL_FILE_PATH": str(folder)},
-                ["db_worker", "--backend", "jobs", "--batch", "--no-startup-delay", "--interval", "0.1"],
+                ["jobs_worker", "--backend", "jobs", "--batch", "--no-startup-delay", "--interval", "0.1"],
             )
             for folder in folders
         ]
     )
-    lists = [m for folder in folders for m in mails(folder) if "lo que trae" in m["Subject"]]
-    assert len(lists) == queued
+    notices = [m for folder in folders for m in mails(folder) if "cambió" in m["Subject"]]
+    assert len(notices) == queued
+    assert {m["To"] for m in notices} == {"rosa@example.org"}
     rows = {
-        str(id_): (status, worker_ids) for id_, status, worker_ids in task_results("cooperative_market_list")
+        str(id_): (status, worker_ids) for id_, status, worker_ids in task_results("order_changed")
     }
     for task_id in ids:
         status, worker_ids = rows[task_id]
