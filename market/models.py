@@ -39,7 +39,8 @@ class User(AbstractUser):
     """A person. Logs in with e-mail; roles come from memberships and groups, not flags."""
 
     username = None
-    email = models.EmailField(_("e-mail address"), unique=True)
+    # Optional: a producer or buyer may have only a mobile number (sign-in by a code by SMS).
+    email = models.EmailField(_("e-mail address"), unique=True, null=True, blank=True)
     phone = models.CharField(
         _("phone"),
         max_length=16,
@@ -47,6 +48,12 @@ class User(AbstractUser):
         validators=[validate_e164],
         help_text=_("International format, e.g. +573001234567."),
     )
+    # A code sent to the number came back: messages by SMS and WhatsApp may go to it.
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
+    # The channels she chose for messages, in her order ("whatsapp,sms,email"); None: the
+    # default (see `market.messages.recipients`), "": none (she reads them on the site).
+    message_channels = models.CharField(_("message channels"), max_length=40, null=True, blank=True)
+    whatsapp_consent_at = models.DateTimeField(_("WhatsApp consent given at"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -58,14 +65,18 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            # One account per verified mobile number: it signs her in.
+            models.UniqueConstraint(
+                fields=["phone"], condition=models.Q(phone_verified=True), name="user_verified_phone_unique"
+            ),
         ]
 
     def __str__(self):
-        return self.get_full_name() or self.email
+        return self.get_full_name() or self.email or self.phone
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.email.split("@")[0]
+        return self.get_full_name() or (self.email or "").split("@")[0] or self.phone
 
     def is_market_builder(self) -> bool:
         return self.groups.filter(name=MARKET_BUILDERS_GROUP).exists()
@@ -288,3 +299,104 @@ class JobRetry(models.Model):
 
     def __str__(self):
         return f"{self.task_id} @ {self.retried_at:%Y-%m-%d %H:%M}"
+
+
+# --- Messages (market.messages: the one outbox) -------------------------------------------
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class MessageState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    # Written for a channel after her first one: sent only if the one before it fails.
+    STANDBY = "standby", _("on standby")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    DELIVERED = "delivered", _("delivered")
+    FAILED = "failed", _("failed")
+    # A standby message whose earlier channel got through: not needed.
+    SKIPPED = "skipped", _("not needed")
+
+
+class MessageQuerySet(models.QuerySet):
+    def about(self, about: str):
+        """The messages about one thing ("order:12"), oldest first."""
+        return self.filter(about=about).order_by("created_at", "pk")
+
+    def failed(self):
+        return self.filter(state=MessageState.FAILED)
+
+
+class Message(models.Model):
+    """One message to one person on one channel about one event: written in the transaction
+    of the event (the outbox), sent by the jobs worker (`market.messages.sending`), at most once
+    per event, recipient and channel."""
+
+    event = models.CharField(_("event"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=40, db_index=True)
+    # What it is about, for the pages that list messages: "order:12", "fulfilment:7"...
+    about = models.CharField(_("about"), max_length=60, blank=True, db_index=True)
+    # "user:12", "phone:+573001234567" or "email:ana@example.org".
+    recipient = models.CharField(_("recipient"), max_length=120)
+    user = models.ForeignKey(
+        "market.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
+    address = models.CharField(_("address"), max_length=254)
+    language = models.CharField(_("language"), max_length=7, default="es")
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("text"))
+    html = models.TextField(blank=True)
+    # WhatsApp: the pre-approved template and its variables, in their order.
+    template = models.CharField(_("template"), max_length=60, blank=True)
+    variables = models.JSONField(_("variables"), default=list, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=MessageState.choices, default=MessageState.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    send_after = models.DateTimeField(_("send after"), null=True, blank=True)
+    provider_id = models.CharField(_("provider's id"), max_length=100, blank=True, db_index=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    # The message on a channel that failed, when this one is the fallback.
+    fallback_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallback"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient", "channel"], name="message_once_per_channel"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} → {self.address} ({self.channel}, {self.state})"
+
+
+class MessageOptOut(models.Model):
+    """A phone or e-mail address that asked not to get messages on a channel ("PARE", a link)."""
+
+    address = models.CharField(_("address"), max_length=254)
+    channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message opt-out")
+        verbose_name_plural = _("message opt-outs")
+        constraints = [models.UniqueConstraint(fields=["address", "channel"], name="message_opt_out_once")]
+
+    def __str__(self):
+        return f"{self.address} ({self.channel})"

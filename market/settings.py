@@ -316,6 +316,18 @@ LOGGING = {
 
 # --- Payments -------------------------------------------------------------------------
 # Card payments (Stripe Checkout) appear only when a secret key is set.
+# Messages (market.messages): SMS and WhatsApp through Twilio, or printed in the terminal.
+MINGA_SMS_PROVIDER = env.str("MINGA_SMS_PROVIDER", default="console")  # "console" or "twilio"
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_SMS_FROM = env.str("TWILIO_SMS_FROM", default="")
+TWILIO_WHATSAPP_FROM = env.str("TWILIO_WHATSAPP_FROM", default="")
+TWILIO_CONTENT_SIDS = env.str("TWILIO_CONTENT_SIDS", default="{}")  # template name → HX… id (JSON)
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")  # another host for the API (a stub)
+TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10)
+MINGA_MESSAGE_ATTEMPTS = env.int("MINGA_MESSAGE_ATTEMPTS", default=3)
+MINGA_MESSAGE_BACKOFF_SECONDS = env.float("MINGA_MESSAGE_BACKOFF_SECONDS", default=30)
+
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Tests point the real stripe library at a local stub server.

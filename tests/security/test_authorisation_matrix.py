@@ -291,6 +291,8 @@ MATRIX: dict[str, Row] = {
     "orders:list": signed_in(lambda w: reverse("orders:list")),
     # Signature-checked, CSRF-exempt: GET is refused for everyone.
     "orders:stripe_webhook": post_only_for_everyone(lambda w: reverse("orders:stripe_webhook")),
+    "messages:twilio_status": post_only_for_everyone(lambda w: reverse("messages:twilio_status")),
+    "messages:twilio_incoming": post_only_for_everyone(lambda w: reverse("messages:twilio_incoming")),
     # A business registers itself (any signed-in person); buyer A's organisation, for its members
     "market:organization_register": signed_in(lambda w: reverse("market:organization_register")),
     "market:organization_detail": only(
@@ -302,6 +304,8 @@ MATRIX: dict[str, Row] = {
     "orders:detail": only(buyer("orders:detail"), BUYER_A),
     "orders:cancel": only(buyer("orders:cancel"), BUYER_A, post_only=True),
     "orders:again": only(buyer("orders:again"), BUYER_A, post_only=True),
+    # Her pickup slot as a calendar file (A's order is a market order with a slot).
+    "orders:calendar": only(buyer("orders:calendar"), BUYER_A),
     # A cash order cannot be paid by card: 404 to its buyer too.
     "orders:pay_card": only(buyer("orders:pay_card"), {}, post_only=True),
     # A cash order has no card payment to return from: 404 to its buyer too.

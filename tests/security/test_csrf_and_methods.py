@@ -210,6 +210,8 @@ READ_ONLY = {
     ),
     "orders:list": Url(lambda w: reverse("orders:list"), "buyer"),
     "orders:detail": Url(lambda w: reverse("orders:detail", args=[w.order.number]), "buyer"),
+    # A catalogue pickup has no time window to put in a calendar: 404 to its buyer too.
+    "orders:calendar": Url(lambda w: reverse("orders:calendar", args=[w.order.number]), "buyer", 404),
     "orders:pay_card_return": Url(
         lambda w: reverse("orders:pay_card_return", args=[w.order.number]), "buyer", 404
     ),
@@ -406,7 +408,8 @@ POSTS = {
     ),
 }
 
-CSRF_EXEMPT = {"orders:stripe_webhook"}
+# Signature-checked callbacks from payment and message providers: no browser posts them.
+CSRF_EXEMPT = {"orders:stripe_webhook", "messages:twilio_status", "messages:twilio_incoming"}
 
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -459,7 +462,7 @@ def test_every_url_pattern_is_classified():
     assert sorted(classified - discovered) == [], "Classified URL names that no longer exist"
 
 
-def test_only_the_stripe_webhook_is_csrf_exempt():
+def test_only_the_provider_callbacks_are_csrf_exempt():
     exempt = {
         name
         for name, (_route, view) in discovered_urls().items()

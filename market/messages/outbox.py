@@ -1,0 +1,140 @@
+"""The outbox: `notify` writes one row per message, in the transaction of the event.
+
+    notify(ORDER_READY, event=f"order_ready:{order.pk}", about=f"order:{order.pk}",
+           to=[Recipient.of(order.buyer, language=order.language)], context={...})
+
+Call it inside the `transaction.atomic` of the event: the rows commit or roll back with it,
+and the worker sends them after the commit (`market.messages.sending`). For each recipient the
+text is rendered now, in her language, for every channel she has (her first channel queued,
+the others on standby: a failure on one sends the next). The unique constraint on (event,
+recipient, channel) makes a second `notify` for the same event a no-op: a message is written,
+and sent, at most once per event, recipient and channel.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from market.messages.recipients import Recipient
+from market.messages.sms import gsm_text
+from market.messages.whatsapp_templates import TEMPLATES, fill, variables_problem
+from market.models import Message, MessageChannel, MessageState
+from market.text import one_line
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One kind of message. Templates: `<email>.txt` and `.html` for e-mail, `sms` for SMS,
+    `whatsapp` the name of an approved template (`whatsapp_templates.py`)."""
+
+    kind: str
+    subject: object  # a lazy translation, with %(…)s filled from `subject_fields`
+    email: str = ""
+    sms: str = ""
+    whatsapp: str = ""
+
+    def channels(self) -> set[str]:
+        return {
+            c
+            for c, has in (
+                (MessageChannel.EMAIL, self.email),
+                (MessageChannel.SMS, self.sms),
+                (MessageChannel.WHATSAPP, self.whatsapp),
+            )
+            if has
+        }
+
+
+def notify(
+    notice: Notice,
+    *,
+    event: str,
+    about: str = "",
+    to: Iterable[Recipient],
+    context: dict,
+    subject_fields: dict | None = None,
+) -> list[Message]:
+    """Write the messages of `event` for each recipient; returns the rows now queued."""
+    from market.emails import site_url
+
+    queued = []
+    seen = set()
+    for recipient in to:
+        if recipient.key in seen:
+            continue
+        seen.add(recipient.key)
+        rows = []
+        with translation.override(recipient.lang):
+            ctx = {"site_url": site_url(), "recipient": recipient, **context}
+            for channel, address, problem in recipient.channels():
+                if channel not in notice.channels():
+                    continue
+                rows.append(_row(notice, channel, address, problem, recipient, ctx, subject_fields or {}))
+        rows = _write(rows, event=event, about=about)
+        queued += [r for r in rows if r.state == MessageState.QUEUED]
+    if queued:
+        from market.messages.sending import enqueue
+
+        ids = [m.pk for m in queued]
+        transaction.on_commit(lambda: enqueue(ids))
+    return queued
+
+
+def _row(notice, channel, address, problem, recipient, ctx, subject_fields) -> Message:
+    message = Message(
+        kind=notice.kind,
+        recipient=recipient.key,
+        user=recipient.user,
+        channel=channel,
+        address=address,
+        language=recipient.lang,
+        error=problem,
+    )
+    if channel == MessageChannel.EMAIL:
+        message.subject = one_line("[Minga] " + str(notice.subject) % subject_fields)[:255]
+        message.body = render_to_string(f"{notice.email}.txt", ctx)
+        message.html = render_to_string(f"{notice.email}.html", ctx)
+    elif channel == MessageChannel.SMS:
+        message.body = gsm_text(render_to_string(notice.sms, ctx).strip())
+    else:
+        template = TEMPLATES[notice.whatsapp]
+        values = [
+            one_line(Template("{{ " + expr + " }}").render(Context(ctx, autoescape=False))).strip()
+            for expr in template.variables
+        ]
+        message.template = template.name
+        message.variables = values
+        message.body = fill(template, values, recipient.lang)
+        message.error = message.error or variables_problem(values)
+    return message
+
+
+def _write(rows: list[Message], *, event: str, about: str) -> list[Message]:
+    """Save the rows: the first sendable one queued, the rest on standby, the impossible failed."""
+    first = True
+    saved = []
+    for message in rows:
+        message.event, message.about = event, about
+        if message.error:
+            message.state = MessageState.FAILED
+        elif first:
+            message.state, first = MessageState.QUEUED, False
+        else:
+            message.state = MessageState.STANDBY
+        try:
+            with transaction.atomic():
+                message.save()
+        except IntegrityError:  # this event already told her on this channel
+            continue
+        saved.append(message)
+    return saved
+
+
+def messages_for(about: str, *, user=None):
+    """The messages about one thing, for the page that shows it (her own only, with `user`)."""
+    rows = Message.objects.about(about)
+    return rows.filter(user=user) if user is not None else rows

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from market.messages import views
+
+app_name = "messages"
+
+urlpatterns = [
+    path("mensajes/twilio/estado/", views.twilio_status, name="twilio_status"),
+    path("mensajes/twilio/entrante/", views.twilio_incoming, name="twilio_incoming"),
+]
