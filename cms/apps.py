@@ -9,9 +9,11 @@ class CmsConfig(AppConfig):
     def ready(self):
         from wagtail.signals import copy_for_translation_done, page_published
 
-        from cms.markets import channel, receivers
+        from cms.markets import channel, handover, receivers
         from orders import channels as order_channels
+        from orders import handover as order_handover
 
         order_channels.register("market", channel.resolve)
+        order_handover.register("market", handover.market_handovers)
         page_published.connect(receivers.market_published, dispatch_uid="cms_market_published")
         copy_for_translation_done.connect(receivers.market_translated, dispatch_uid="cms_market_translated")

@@ -123,9 +123,22 @@ def _parties(pdf, document: Document) -> None:
             bottom = pdf.get_y()
     pdf.set_y(max(bottom, pdf.get_y()))
     pdf.ln(2)
-    _text(pdf, document.delivery)
+    _handover(pdf, document)
     _text(pdf, f"{_('Status')}: {document.fulfilment_status}")
     pdf.ln(3)
+
+
+def _handover(pdf, document: Document) -> None:
+    """How this part is handed over: the place or address, the day and window, the notes."""
+    from fpdf.enums import XPos, YPos
+
+    for place in document.handover.places:
+        _text(pdf, place.title, style="B")
+        rows = [place.when[:1].upper() + place.when[1:], place.where, place.instructions]
+        pdf.set_font("helvetica", size=9)
+        for row in rows:
+            if row:
+                pdf.multi_cell(0, 5, _latin1(row), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _lines_table(pdf, document: Document) -> None:

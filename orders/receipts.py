@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from market.nit import format_nit
+from orders.handover import Handover, handover_of
 from orders.models import Fulfilment, LineStatus, Order, OrderLine, PaymentMethod
 
 
@@ -49,7 +50,7 @@ class Document:
     ordered_by: str
     purchase_order_number: str
     placed_at: datetime
-    delivery: str
+    handover: Handover  # this cooperative's pickup place and window, or the delivery
     lines: list[DocumentLine]
     subtotal_cop: int
     delivery_fee_cop: int
@@ -96,7 +97,7 @@ def document_build(fulfilment: Fulfilment) -> Document:
         ordered_by=_person(order) if order.organization is not None else "",
         purchase_order_number=order.purchase_order_number,
         placed_at=placed_at,
-        delivery=_delivery(order),
+        handover=handover_of(order).for_cooperative(fulfilment.cooperative_id),
         lines=_lines(fulfilment),
         subtotal_cop=fulfilment.subtotal_cop,
         delivery_fee_cop=fulfilment.delivery_fee_cop,
@@ -159,13 +160,6 @@ def _buyer(order: Order) -> Party:
         address_lines=[a for a in (organization.billing_address, _place(organization.municipality)) if a],
         contact=organization.email or organization.phone,
     )
-
-
-def _delivery(order: Order) -> str:
-    delivery = order.get_delivery_method_display()
-    if order.delivery_address:
-        delivery = f"{delivery}: {order.delivery_address}"
-    return delivery
 
 
 def _payment_terms(order: Order, placed_at: datetime) -> str:

@@ -14,5 +14,6 @@ urlpatterns = [
     path("pedidos/<str:number>/", views.order_detail, name="detail"),
     path("pedidos/<str:number>/cancelar/", views.order_cancel, name="cancel"),
     path("pedidos/<str:number>/repetir/", views.order_again, name="again"),
+    path("pedidos/<str:number>/calendario/", views.order_calendar, name="calendar"),
 ]
 urlpatterns += urls_workspace.urlpatterns + urls_payments.urlpatterns + urls_documents.urlpatterns

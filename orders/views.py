@@ -3,20 +3,23 @@ validates, a service acts, the view redirects or renders."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from market import selectors as market_selectors
+from market.calendar import ics_event
 from market.models import BuyerOrganization
 from orders import selectors, services
 from orders.checkout import cart_line_change, checkout_submit, repeat_submit
 from orders.exceptions import TransitionError
 from orders.forms import CheckoutForm
-from orders.models import Order
+from orders.handover import attach_handovers, handover_of
+from orders.models import ORDER_ENDED, Order
 
 
 def _back(request, fallback: str):
@@ -85,7 +88,7 @@ def order_list(request):
     # The buyer's organisations are linked from here (not from the header, which would cost
     # every page a query): one query on this page.
     context = {
-        "orders": selectors.orders_for_buyer(user=request.user),
+        "orders": attach_handovers(selectors.orders_for_buyer(user=request.user)),
         "memberships": market_selectors.user_organizations(user=request.user),
     }
     return render(request, "orders/order_list.html", context)
@@ -102,6 +105,34 @@ def _buyer_order(request, number) -> Order:
 def order_detail(request, number):
     order = _buyer_order(request, number)
     return render(request, "orders/order_detail.html", {"order": order})
+
+
+@login_required
+def order_calendar(request, number):
+    """Her pickup window as an .ics file for her phone's calendar. Only her own order:
+    anyone else's number is a 404, as is an order with no window to put in a calendar or
+    one that will not be picked up (cancelled, expired)."""
+    order = _buyer_order(request, number)
+    handover = handover_of(order)
+    if order.status in ORDER_ENDED or not (handover.is_pickup and handover.starts_at and handover.ends_at):
+        raise Http404
+    url = request.build_absolute_uri(reverse("orders:detail", args=[order.number]))
+    summary = _("Pick up order %(number)s") % {"number": order.number}
+    description = "\n".join(p for p in (handover.title, handover.instructions, url) if p)
+    body = ics_event(
+        uid=f"order-{order.number}@minga",
+        starts_at=handover.starts_at,
+        ends_at=handover.ends_at,
+        summary=f"{summary} · {handover.place}" if handover.place else summary,
+        location=handover.location,
+        description=description,
+        url=url,
+        stamped_at=timezone.now(),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="recogida-{order.number}.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -14,6 +14,8 @@ Selling
 - `slots`: a market's pickup slots with the places left, and how a slot reads.
 - `storefront_views`: the buyer's cart changes, checkout and calendar file (.ics).
 - `checkout_form`: the market's checkout form (a pickup slot or the market's delivery).
+- `handover`: how a market order is handed over (its slot's place and time, or delivery on
+  market day), for every order page and e-mail (`orders.handover`).
 
 The Market Builder (in the Wagtail admin)
 - `permissions`: which markets a user may run (hers, or all for staff).

@@ -15,9 +15,11 @@ from decimal import Decimal
 from django.db.models import Count, F, Prefetch, Q, Sum
 
 from cms.markets.channel import market_key
+from cms.markets.handover import LINK_JOINS, handover_from_link
 from cms.markets.report import counted_market_lines
 from cms.models import MarketEventPage, MarketOffer, MarketOrder, MarketState, MarketStock
 from market.units import Unit
+from orders.handover import fallback_handover
 from orders.models import (
     FULFILMENT_ENDED,
     ORDER_NOT_PLACED,
@@ -125,7 +127,8 @@ def cooperative_packing(*, event: MarketEventPage, cooperative) -> list[Fulfilme
     """The cooperative's part of each counted order of the market, by slot then time.
 
     Each fulfilment carries `buyer_name`, `phone`, `market_link` (slot or delivery) and
-    `packed_lines` (its own lines, rejected ones left out). Four queries, any size.
+    `packed_lines` (its own lines, rejected ones left out); its order carries `handover`
+    (place, address and window, or delivery; `orders.handover`). Four queries, any size.
     """
     lines = OrderLine.objects.exclude(status=LineStatus.REJECTED).order_by("product_name", "pk")
     fulfilments = list(
@@ -140,11 +143,13 @@ def cooperative_packing(*, event: MarketEventPage, cooperative) -> list[Fulfilme
         link.order_id: link
         for link in MarketOrder.objects.filter(
             event=event, order_id__in=[f.order_id for f in fulfilments]
-        ).select_related("slot__pickup_point")
+        ).select_related(*LINK_JOINS)
     }
     for fulfilment in fulfilments:
         order = fulfilment.order
         fulfilment.market_link = links.get(order.pk)
+        link = fulfilment.market_link
+        order.handover = handover_from_link(link, order) if link else fallback_handover(order)
         fulfilment.buyer_name = order.contact_name or buyer_label(order)
         fulfilment.phone = order.contact_phone or getattr(order.buyer, "phone", "") or ""
     fulfilments = [f for f in fulfilments if f.packed_lines]

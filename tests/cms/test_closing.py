@@ -10,11 +10,13 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from cms.markets.closing import markets_close_due
 from cms.models import MarketClosing, MarketOrder
 from cooperatives.models import MembershipRole
 from orders import services as order_services
+from orders.handover import time_window
 from orders.models import OrderStatus
 from tests.cms.factories import make_market
 from tests.cms.test_cooperative_market import place_market_order
@@ -113,9 +115,8 @@ def test_after_the_close_each_cooperative_and_each_buyer_is_told_once(
     rosa = sent[("rosa@example.org",)]
     assert market["orders"]["rosa"].number in rosa.subject
     slot = event.slots.get()
-    start = timezone.localtime(slot.starts_at)
     assert "Parque principal" in rosa.body and "Calle 8 # 22-10" in rosa.body
-    assert f"{start:%H:%M}" in rosa.body
+    assert capfirst(time_window(slot.starts_at, slot.ends_at)) in rosa.body  # the day and window in words
     assert "Arazá" in rosa.body and "Cachama" in rosa.body
     assert "Parque principal" in rosa.alternatives[0][0]
     luz = sent[("luz@example.org",)]
