@@ -2,11 +2,13 @@ from collections import Counter
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from market.account_messages import WHATSAPP_CONSENT_TEXT
 from market.models import Municipality, OrganizationKind
 from market.nit import normalize_nit
 from market.phones import normalize_phone
@@ -22,26 +24,26 @@ class OneLineField(forms.CharField):
 
 
 class SignupExtraForm(forms.Form):
-    """Extra sign-up fields for allauth (ACCOUNT_SIGNUP_FORM_CLASS): name and optional phone."""
+    """Extra sign-up fields for allauth (ACCOUNT_SIGNUP_FORM_CLASS): name, and consent to
+    WhatsApp for the mobile she gives. The mobile itself is allauth's phone field
+    (ACCOUNT_SIGNUP_FIELDS "phone", `market.account_forms`), stored unverified by the adapter
+    until a code sent to it comes back."""
 
     first_name = OneLineField(label=_("First name"), max_length=150)
     last_name = OneLineField(label=_("Last name"), max_length=150, required=False)
-    phone = forms.CharField(
-        label=_("Mobile phone (optional)"),
-        max_length=20,
+    whatsapp_consent = forms.BooleanField(
+        label=WHATSAPP_CONSENT_TEXT,
         required=False,
-        help_text=_("For WhatsApp messages about your orders, e.g. 300 123 4567."),
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-
-    def clean_phone(self):
-        return normalize_phone(self.cleaned_data.get("phone", ""))
 
     def signup(self, request, user):
         user.first_name = self.cleaned_data["first_name"]
         user.last_name = self.cleaned_data.get("last_name", "")
-        user.phone = self.cleaned_data.get("phone", "")
-        user.save(update_fields=["first_name", "last_name", "phone"])
+        fields = ["first_name", "last_name"]
+        if self.cleaned_data.get("whatsapp_consent") and user.phone:
+            user.whatsapp_consent_at = timezone.now()
+            fields.append("whatsapp_consent_at")
+        user.save(update_fields=fields)
 
 
 # --- Buyer organisations ------------------------------------------------------------------

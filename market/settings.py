@@ -160,8 +160,23 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# E-mail and password (or a code by e-mail), or a mobile number and a code by SMS or WhatsApp.
+# The main sign-up form asks for an e-mail (verified by a code, as before) and an optional
+# mobile; the phone sign-up (`market.account_forms.PhoneSignupForm`) asks only for a mobile,
+# verified by a code before she is signed in. See `market/adapters.py`.
+ACCOUNT_ADAPTER = "market.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*", "password2*"]
+ACCOUNT_FORMS = {"signup": "market.account_forms.SignupForm"}
+# Codes by SMS: six digits, typed on a basic phone's keypad; SMS can be slow in the country,
+# so a code lives 10 minutes (3 wrong tries end it) and she may ask for it again or correct
+# the number she typed.
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 10 * 60
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
@@ -178,7 +193,11 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "300/m/ip,5/m/key",
     "reset_password_from_key": "300/m/ip",
-    "request_login_code": "300/m/ip,3/m/key",
+    # The key is the e-mail or the phone number; each code by SMS costs money, so a number
+    # gets at most 3 a minute and 10 an hour, from anywhere.
+    "request_login_code": "300/m/ip,3/m/key,10/h/key",
+    "verify_phone": "300/m/ip,1/30s/key,10/h/key",
+    "change_phone": "3/m/user",
 }
 # The client's address: the N-th address from the right of X-Forwarded-For (N = the proxies you
 # run), or a header your proxy sets. Left at 0 / empty, REMOTE_ADDR is used.

@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from market import account_views
 from market import views as market_views
 
 # The Wagtail and Django admins have login forms of their own that no rate limit guards: both
@@ -25,6 +26,8 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    # Ours before allauth's: sign-up with only a mobile number (allauth's view and flows).
+    path("cuenta/registro/celular/", account_views.phone_signup, name="account_signup_phone"),
     path("cuenta/", include("allauth.urls")),
     path("", include("cooperatives.urls")),
     path("", include("catalog.urls")),

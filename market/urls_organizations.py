@@ -1,12 +1,14 @@
-"""Buyer organisations' pages (under the language prefix, Spanish paths)."""
+"""Buyer organisations' pages and a person's message settings (under the language prefix,
+Spanish paths)."""
 
 from django.urls import path
 
-from market import views
+from market import account_views, views
 
 app_name = "market"
 
 urlpatterns = [
+    path("cuenta/mensajes/", account_views.message_settings, name="message_settings"),
     path("organizacion/registrar/", views.organization_register, name="organization_register"),
     path("organizacion/<int:pk>/", views.organization_detail, name="organization_detail"),
     path("organizacion/<int:pk>/direcciones/nueva/", views.address_add, name="address_add"),

@@ -34,6 +34,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.models import get_page_models
 
 from cooperatives.models import MembershipRole
+from market.messages.stop_views import stop_url
 from orders import services as order_services
 from orders.models import PaymentProof
 from tests.cms.factories import make_builder, make_market
@@ -63,6 +64,8 @@ SKIPPED_PREFIXES = {
     "documents/": "Wagtail documents: not used by Minga (no document is ever uploaded)",
 }
 ALWAYS_COVERED = "cms_market_"
+# Ours under "cuenta/": her own message settings.
+NOT_SKIPPED = {"market:message_settings"}
 # Wagtail's page-serving catch-all: the home page and the market pages it serves are
 # covered through the rows "home" and "page:cms.marketeventpage:*" below.
 SKIPPED_NAMES = {"wagtail_serve": "Wagtail's page-serving catch-all (see rows home and page:*)"}
@@ -84,7 +87,11 @@ def discovered() -> dict[str, str]:
     found = {}
     for route, name in _walk(get_resolver()):
         bare = route.lstrip("^")
-        if bare.startswith(tuple(SKIPPED_PREFIXES)) and not name.startswith(ALWAYS_COVERED):
+        if (
+            bare.startswith(tuple(SKIPPED_PREFIXES))
+            and not name.startswith(ALWAYS_COVERED)
+            and name not in NOT_SKIPPED
+        ):
             continue
         if name in SKIPPED_NAMES:
             continue
@@ -294,6 +301,8 @@ MATRIX: dict[str, Row] = {
     "messages:twilio_status": post_only_for_everyone(lambda w: reverse("messages:twilio_status")),
     "messages:twilio_incoming": post_only_for_everyone(lambda w: reverse("messages:twilio_incoming")),
     # A business registers itself (any signed-in person); buyer A's organisation, for its members
+    "messages:stop": everyone(lambda w: stop_url(w.buyer_a.email)),
+    "market:message_settings": signed_in(lambda w: reverse("market:message_settings")),
     "market:organization_register": signed_in(lambda w: reverse("market:organization_register")),
     "market:organization_detail": only(
         lambda w: reverse("market:organization_detail", args=[organization_a(w).pk]), BUYER_A
