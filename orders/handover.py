@@ -22,13 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from market.templatetags.money import long_date
 from market.text import fold
 from orders.models import DeliveryMethod, Fulfilment, Order
 
 MAP_SEARCH_URL = "https://www.google.com/maps/search/"
+NBSP = "\u00a0"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +88,15 @@ class Handover:
         return _("Pickup")
 
     @property
+    def short(self) -> str:
+        """A few words for a list: the pickup place, "Recogida en la cooperativa", "Entrega a domicilio"."""
+        if self.is_delivery:
+            return _("Home delivery")
+        if self.at_cooperative:
+            return ngettext("Pickup at the cooperative", "Pickup at each cooperative", len(self.places))
+        return self.place or _("Pickup")
+
+    @property
     def where(self) -> str:
         """The address with its municipality, unless the address already names it."""
         parts = [self.address.strip()]
@@ -134,9 +144,11 @@ def _meridiem(value: datetime) -> str:
 
 
 def clock(value: datetime, *, meridiem: bool = True) -> str:
-    """8:00 a. m., 1:30 p. m. (12-hour, as people in Colombia say it)."""
+    """8:00 a. m., 1:30 p. m. (12-hour, as people in Colombia say it), never broken across lines."""
     text = date_format(value, "g:i")
-    return f"{text} {_meridiem(value)}" if meridiem else text
+    if not meridiem:
+        return text
+    return f"{text} {_meridiem(value)}".replace(" ", NBSP)
 
 
 def bogota(value: datetime) -> datetime:
