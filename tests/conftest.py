@@ -9,6 +9,7 @@ from tests.database import (  # noqa: F401  (the test database's fixtures and ho
     pytest_unconfigure,
 )
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory
+from tests.twilio_stub import twilio_stub  # noqa: F401  (the local Twilio API)
 
 
 def pytest_collection_modifyitems(config, items):
