@@ -1,111 +1,181 @@
-"""E-mails about orders, as background tasks (Django's Tasks API, backend "jobs").
+"""What people are told about an order, through the outbox (`market.messages`).
 
-They are enqueued with `transaction.on_commit`, so a rolled-back order sends nothing.
-Each task reloads the order, so it works the same inline or in the jobs worker. A task is
-one event (its task id names it): every message it sends goes through the effect ledger
-(`market.jobs.effect_once`, key "<task id>:<recipient>:email"), so a task run again after its
-worker died half-way sends only what had not left yet, and nothing twice.
+Each function is called inside the transaction of the event (a placed order, a status move,
+a weight recorded) and writes its messages there: they commit with the event or not at all,
+and the jobs worker sends them after the commit, at most once per event, recipient and
+channel. The event keys name the order and the move ("order_ready:<order>": an order is
+ready once), or the log row (`OrderEvent`) of a change that can happen many times: the same
+move never tells anyone twice, and two different changes each tell her once.
+
+Who hears what is the table in the README ("Who is told what").
 """
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django_tasks import task
+from django.utils.translation import gettext_lazy as _
 
-from cooperatives.models import Membership
-from market.emails import email_once
-
-
-def _send(
-    *, key: str, template: str, subject: str, to: list[str], context: dict, language: str | None = None
-) -> None:
-    """E-mail in `language` (the buyer's order language for her, Spanish for cooperatives)."""
-    with translation.override(language or settings.LANGUAGE_CODE):
-        email_once(key=key, template=f"orders/email/{template}", subject=subject, to=to, context=context)
+from cooperatives.models import MembershipRole
+from market.messages.outbox import Notice, notify
+from market.messages.recipients import Recipient
+from market.models import User
 
 
-def _order(order_id: int):
-    from orders.models import Order
-
-    return (
-        Order.objects.select_related("buyer", "organization")
-        .prefetch_related("fulfilments__cooperative", "fulfilments__lines")
-        .get(pk=order_id)
+def _n(kind: str, subject, whatsapp: str, email: str = "") -> Notice:
+    return Notice(
+        kind=kind,
+        subject=subject,
+        email=f"orders/email/{email or kind}",
+        sms=f"orders/messages/{kind}.sms.txt",
+        whatsapp=whatsapp,
     )
 
 
-def _buyer_context(order) -> dict:
-    return {
-        "order": order,
-        "url": settings.SITE_URL.rstrip("/") + reverse("orders:detail", args=[order.number]),
-    }
+ORDER_PLACED = _n("order_placed", _("We received your order %(number)s"), "minga_pedido_recibido")
+ORDER_CONFIRMED = _n("order_confirmed", _("Your order %(number)s is confirmed"), "minga_pedido_confirmado")
+ORDER_CHANGED = _n("order_changed", _("Your order %(number)s changed"), "minga_pedido_cambio")
+ORDER_READY = _n("order_ready", _("Your order %(number)s is ready"), "minga_pedido_listo")
+ORDER_DELIVERED = _n("order_delivered", _("Your order %(number)s was handed over"), "minga_pedido_entregado")
+ORDER_CANCELLED = _n("order_cancelled", _("Your order %(number)s was cancelled"), "minga_pedido_cancelado")
+ORDER_EXPIRED = _n("order_expired", _("Your order %(number)s expired"), "minga_pedido_cancelado")
+PAYMENT_RECORDED = _n("payment_recorded", _("Payment recorded for order %(number)s"), "minga_pago_recibido")
+FULFILMENT_NEW = _n("fulfilment_new", _("New order %(number)s for %(name)s"), "minga_cooperativa_pedido")
+FULFILMENT_CANCELLED = _n(
+    "fulfilment_cancelled", _("Order %(number)s for %(name)s was cancelled"), "minga_cooperativa_cancelado"
+)
 
 
-def _event(context) -> str:
-    """The task's own id: a rerun of the task is the same event, a new task a new one."""
-    return f"{context.task_result.task.name}:{context.task_result.id}"
+def _url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
 
 
-@task(backend="jobs", takes_context=True)
-def order_placed(context, order_id: int) -> None:
-    order = _order(order_id)
-    event = _event(context)
-    with translation.override(order.language):
-        _send(
-            key=f"{event}:buyer:{order.buyer_id}",
-            template="order_placed",
-            subject=_("We received your order %(number)s") % {"number": order.number},
-            to=[order.buyer.email],
-            context=_buyer_context(order),
-            language=order.language,
-        )
-    with translation.override(settings.LANGUAGE_CODE):
-        for fulfilment in order.fulfilments.all():
-            _send(
-                key=f"{event}:cooperative:{fulfilment.cooperative_id}",
-                template="fulfilment_new",
-                subject=_("New order %(number)s for %(name)s")
-                % {"number": order.number, "name": fulfilment.cooperative.name},
-                to=Membership.objects.manager_emails(fulfilment.cooperative_id),
-                context={
-                    "order": order,
-                    "fulfilment": fulfilment,
-                    "url": settings.SITE_URL.rstrip("/")
-                    + reverse("orders:fulfilment_detail", args=[fulfilment.cooperative.slug, fulfilment.pk]),
-                },
+def buyer_recipients(order) -> list[Recipient]:
+    """Who is told about an order as its buyer: the person it was taken for by phone (her
+    number), or the buyer herself (her channels), in the language she ordered in."""
+    if order.contact_phone:
+        # Taken by a Market Builder on someone's behalf, or a number given at checkout.
+        own = order.buyer if order.buyer.phone == order.contact_phone else None
+        if own is not None:
+            return [Recipient.of(own, language=order.language)]
+        email = "" if _assisted(order) else (order.buyer.email or "")
+        return [
+            Recipient(
+                phone=order.contact_phone, name=order.contact_name, email=email, language=order.language
             )
+        ]
+    return [Recipient.of(order.buyer, language=order.language)]
 
 
-def _buyer_notice(context, order_id: int, template: str, subject) -> None:
-    order = _order(order_id)
-    with translation.override(order.language):
-        _send(
-            key=f"{_event(context)}:buyer:{order.buyer_id}",
-            template=template,
-            subject=str(subject) % {"number": order.number},
-            to=[order.buyer.email],
-            context=_buyer_context(order),
-            language=order.language,
+def _assisted(order) -> bool:
+    """Taken by a Market Builder by phone: the buyer of record is the builder, not the person."""
+    return bool(order.contact_name) and order.buyer.is_market_builder()
+
+
+def cooperative_recipients(cooperative_id: int) -> list[Recipient]:
+    """The cooperative's managers, each on her own channels (Spanish)."""
+    managers = User.objects.filter(
+        memberships__cooperative_id=cooperative_id,
+        memberships__role=MembershipRole.MANAGER,
+        is_active=True,
+    ).order_by("pk")
+    return [Recipient.of(user, language=settings.LANGUAGE_CODE) for user in managers]
+
+
+def handover_line(order) -> str:
+    """One line on where and when, for SMS and WhatsApp."""
+    from orders.handover import handovers_for
+
+    handover = handovers_for([order]).get(order.pk)
+    if handover is None:
+        return ""
+    parts = [str(handover.title), handover.where, handover.when]
+    return ". ".join(p for p in parts if p) + "."
+
+
+def _buyer(notice: Notice, order, *, event: str, **extra) -> None:
+    context = {
+        "order": order,
+        "url": _url(reverse("orders:detail", args=[order.number])),
+        "handover_line": handover_line(order),
+        **extra,
+    }
+    notify(
+        notice,
+        event=event,
+        about=f"order:{order.pk}",
+        to=buyer_recipients(order),
+        context=context,
+        subject_fields={"number": order.number},
+    )
+
+
+def order_placed(order) -> None:
+    """The buyer, and each cooperative for its own part."""
+    _buyer(ORDER_PLACED, order, event=f"order_placed:{order.pk}")
+    line = handover_line(order)
+    for fulfilment in order.fulfilments.select_related("cooperative"):
+        notify(
+            FULFILMENT_NEW,
+            event=f"fulfilment_new:{fulfilment.pk}",
+            about=f"fulfilment:{fulfilment.pk}",
+            to=cooperative_recipients(fulfilment.cooperative_id),
+            context={
+                "order": order,
+                "fulfilment": fulfilment,
+                "cooperative": fulfilment.cooperative,
+                "handover_line": line,
+                "url": _url(
+                    reverse("orders:fulfilment_detail", args=[fulfilment.cooperative.slug, fulfilment.pk])
+                ),
+            },
+            subject_fields={"number": order.number, "name": fulfilment.cooperative.name},
         )
 
 
-@task(backend="jobs", takes_context=True)
-def order_confirmed(context, order_id: int) -> None:
-    _buyer_notice(context, order_id, "order_confirmed", gettext_lazy("Your order %(number)s is confirmed"))
+def order_confirmed(order) -> None:
+    _buyer(ORDER_CONFIRMED, order, event=f"order_confirmed:{order.pk}")
 
 
-@task(backend="jobs", takes_context=True)
-def order_changed(context, order_id: int) -> None:
-    _buyer_notice(context, order_id, "order_changed", gettext_lazy("Your order %(number)s changed"))
+def order_changed(order, *, event_id: int, change: str = "") -> None:
+    _buyer(ORDER_CHANGED, order, event=f"order_changed:{order.pk}:{event_id}", change_line=change)
 
 
-@task(backend="jobs", takes_context=True)
-def order_ready(context, order_id: int) -> None:
-    _buyer_notice(context, order_id, "order_ready", gettext_lazy("Your order %(number)s is ready"))
+def order_ready(order) -> None:
+    _buyer(ORDER_READY, order, event=f"order_ready:{order.pk}")
 
 
-@task(backend="jobs", takes_context=True)
-def order_cancelled(context, order_id: int) -> None:
-    _buyer_notice(context, order_id, "order_cancelled", gettext_lazy("Your order %(number)s was cancelled"))
+def order_delivered(order) -> None:
+    _buyer(
+        ORDER_DELIVERED,
+        order,
+        event=f"order_delivered:{order.pk}",
+    )
+
+
+def order_expired(order) -> None:
+    _buyer(ORDER_EXPIRED, order, event=f"order_expired:{order.pk}")
+
+
+def order_cancelled(order, *, fulfilment_ids: list[int]) -> None:
+    """The buyer, and each cooperative whose part was still to be prepared."""
+    _buyer(ORDER_CANCELLED, order, event=f"order_cancelled:{order.pk}")
+    for fulfilment in order.fulfilments.filter(pk__in=fulfilment_ids).select_related("cooperative"):
+        notify(
+            FULFILMENT_CANCELLED,
+            event=f"fulfilment_cancelled:{fulfilment.pk}",
+            about=f"fulfilment:{fulfilment.pk}",
+            to=cooperative_recipients(fulfilment.cooperative_id),
+            context={
+                "order": order,
+                "fulfilment": fulfilment,
+                "cooperative": fulfilment.cooperative,
+                "url": _url(
+                    reverse("orders:fulfilment_detail", args=[fulfilment.cooperative.slug, fulfilment.pk])
+                ),
+            },
+            subject_fields={"number": order.number, "name": fulfilment.cooperative.name},
+        )
+
+
+def payment_recorded(order, *, part: str, amount: int) -> None:
+    """`part`: what was paid ("fulfilment:<pk>" for an offline part, "card" for the whole order)."""
+    _buyer(PAYMENT_RECORDED, order, event=f"payment_recorded:{order.pk}:{part}", amount=amount)

@@ -332,7 +332,7 @@ def _order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
             channel.after_place(order=order, choice=choice)
         _cart_consume(cart=cart, order=order)
         if choice.payment_method != PaymentMethod.CARD:
-            transaction.on_commit(lambda: notifications.order_placed.enqueue(order.pk))
+            notifications.order_placed(order)
     return order
 
 
@@ -507,7 +507,7 @@ def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
         line.status = LineStatus.REJECTED
         stock_return(lines=[line])
         note = event_reason(_("Line rejected: %(product)s") % {"product": line.product_name}, reason)
-        OrderEvent.objects.record(
+        logged = OrderEvent.objects.record(
             order_id=order.pk,
             fulfilment=fulfilment,
             actor=actor,
@@ -517,7 +517,11 @@ def line_reject(*, line: OrderLine, actor=None, reason: str = "") -> OrderLine:
         )
         if fulfilment.lines.exclude(status=LineStatus.REJECTED).exists():
             order_recompute_totals(order=order)
-            transaction.on_commit(lambda: notifications.order_changed.enqueue(order.pk))
+            notifications.order_changed(
+                order,
+                event_id=logged.pk,
+                change=_("%(product)s cannot be delivered.") % {"product": line.product_name},
+            )
         else:
             fulfilment_transition(
                 fulfilment=fulfilment, to=FulfilmentStatus.REJECTED, actor=actor, reason=note
@@ -543,7 +547,7 @@ def line_record_delivery(*, line: OrderLine, delivered_quantity, actor=None) -> 
             )
         OrderLine.objects.filter(pk=line.pk).update(delivered_quantity=delivered)
         line.delivered_quantity = delivered
-        OrderEvent.objects.record(
+        logged = OrderEvent.objects.record(
             order_id=order.pk,
             fulfilment=fulfilment,
             actor=actor,
@@ -552,7 +556,16 @@ def line_record_delivery(*, line: OrderLine, delivered_quantity, actor=None) -> 
             reason=f"{line.product_name}: {format_quantity(line.quantity)} → {format_quantity(delivered)}",
         )
         order_recompute_totals(order=order)
-        transaction.on_commit(lambda: notifications.order_changed.enqueue(order.pk))
+        notifications.order_changed(
+            order,
+            event_id=logged.pk,
+            change=_("%(product)s weighed %(quantity)s %(unit)s.")
+            % {
+                "product": line.product_name,
+                "quantity": format_quantity(delivered),
+                "unit": line.get_unit_display(),
+            },
+        )
     return line
 
 

@@ -75,6 +75,7 @@ def order_transition(*, order: Order, to: str, actor=None, reason: str = "") -> 
         if to in ORDER_ENDED:
             stock_return(lines=list(current.lines.all()))
             channels.channel_for(current.channel_key).after_end(order=current)
+            stopped = []
             for fulfilment in current.fulfilments.exclude(
                 status__in=[
                     FulfilmentStatus.REJECTED,
@@ -83,10 +84,15 @@ def order_transition(*, order: Order, to: str, actor=None, reason: str = "") -> 
                 ]
             ):
                 _fulfilment_move(fulfilment, FulfilmentStatus.CANCELLED, actor, reason)
-            if current.status != OrderStatus.AWAITING_PAYMENT:
-                transaction.on_commit(lambda: notifications.order_cancelled.enqueue(current.pk))
+                stopped.append(fulfilment.pk)
+            if to == OrderStatus.EXPIRED:
+                notifications.order_expired(_as(current, to))
+            elif current.status != OrderStatus.AWAITING_PAYMENT:  # cooperatives knew of it
+                notifications.order_cancelled(_as(current, to), fulfilment_ids=stopped)
         elif to == OrderStatus.READY:
-            transaction.on_commit(lambda: notifications.order_ready.enqueue(current.pk))
+            notifications.order_ready(_as(current, to))
+        elif to == OrderStatus.DELIVERED:
+            notifications.order_delivered(_as(current, to))
         if current.payment_method == PaymentMethod.CARD:
             # Capture on delivery, release or refund on cancellation: after commit.
             card_after_transition(order=current, to=to)
@@ -94,7 +100,14 @@ def order_transition(*, order: Order, to: str, actor=None, reason: str = "") -> 
     return order
 
 
-def _fulfilment_move(fulfilment: Fulfilment, to: str, actor, reason: str) -> None:
+def _as(order: Order, status: str) -> Order:
+    """The order as its messages describe it: after the move (the row was updated in SQL)."""
+    moved = Order.objects.select_related("buyer").get(pk=order.pk)
+    moved.status = status
+    return moved
+
+
+def _fulfilment_move(fulfilment: Fulfilment, to: str, actor, reason: str) -> OrderEvent:
     if to not in FULFILMENT_TRANSITIONS.get(fulfilment.status, set()):
         raise TransitionError(
             _("This part of the order cannot go from %(from)s to %(to)s.")
@@ -103,7 +116,7 @@ def _fulfilment_move(fulfilment: Fulfilment, to: str, actor, reason: str) -> Non
     moved = Fulfilment.objects.filter(pk=fulfilment.pk, status=fulfilment.status).update(status=to)
     if not moved:
         raise TransitionError(_("The order changed meanwhile. Reload the page."))
-    OrderEvent.objects.record(
+    event = OrderEvent.objects.record(
         order_id=fulfilment.order_id,
         fulfilment=fulfilment,
         actor=actor,
@@ -112,6 +125,7 @@ def _fulfilment_move(fulfilment: Fulfilment, to: str, actor, reason: str) -> Non
         reason=reason,
     )
     fulfilment.status = to
+    return event
 
 
 def order_check_open_to_cooperatives(order: Order) -> None:
@@ -136,7 +150,7 @@ def fulfilment_transition(*, fulfilment: Fulfilment, to: str, actor=None, reason
         fulfilment = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
         order_check_open_to_cooperatives(order)
         order_status_before = order.status
-        _fulfilment_move(fulfilment, to, actor, reason)
+        moved = _fulfilment_move(fulfilment, to, actor, reason)
         if to == FulfilmentStatus.REJECTED:
             lines = list(fulfilment.lines.all())
             OrderLine.objects.filter(fulfilment=fulfilment).update(status=LineStatus.REJECTED)
@@ -149,7 +163,11 @@ def fulfilment_transition(*, fulfilment: Fulfilment, to: str, actor=None, reason
             # The parts left may all be paid already: the order's payment follows them.
             order_payment_follow_fulfilments(order=order, actor=actor)
         if to == FulfilmentStatus.REJECTED and order.status == order_status_before:
-            transaction.on_commit(lambda: notifications.order_changed.enqueue(order.pk))
+            notifications.order_changed(
+                _as(order, order.status),
+                event_id=moved.pk,
+                change=_("%(name)s cannot deliver its part.") % {"name": fulfilment.cooperative.name},
+            )
     return fulfilment
 
 
@@ -161,7 +179,7 @@ def _order_follow_fulfilments(order: Order, actor) -> None:
         return
     if order.status == OrderStatus.PLACED and FulfilmentStatus.PENDING not in live:
         order_transition(order=order, to=OrderStatus.CONFIRMED, actor=actor)
-        transaction.on_commit(lambda: notifications.order_confirmed.enqueue(order.pk))
+        notifications.order_confirmed(_as(order, OrderStatus.CONFIRMED))
         order.status = OrderStatus.CONFIRMED
     if order.status == OrderStatus.CONFIRMED and live <= {
         FulfilmentStatus.READY,

@@ -20,6 +20,7 @@ import json
 import sys
 import threading
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -115,6 +116,7 @@ def content_sids() -> dict:
 
 @lru_cache(maxsize=4)
 def _client(sid: str, token: str, base: str, timeout: float):
+    from twilio.base.exceptions import TwilioException
     from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
@@ -122,8 +124,13 @@ def _client(sid: str, token: str, base: str, timeout: float):
         """The SDK's own HTTP client, sent to TWILIO_API_BASE instead of api.twilio.com."""
 
         def request(self, method, url, *args, **kwargs):
-            if base and url.startswith("https://api.twilio.com"):
-                url = base.rstrip("/") + url[len("https://api.twilio.com") :]
+            if base:
+                # Any Twilio host (TWILIO_EDGE/REGION in the environment rename it) goes to
+                # TWILIO_API_BASE, and nothing else leaves: never the real API from a test.
+                parts = urlsplit(url)
+                if not (parts.hostname or "").endswith(".twilio.com"):
+                    raise TwilioException(f"Refusing to call {parts.hostname} instead of TWILIO_API_BASE")
+                url = base.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
             return super().request(method, url, *args, **kwargs)
 
     return Client(sid, token, http_client=RoutedHttpClient(timeout=timeout))

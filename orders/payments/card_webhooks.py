@@ -109,7 +109,8 @@ def card_authorise(*, order: Order, session: dict) -> str:
             transaction.on_commit(lambda: card_settle_task.enqueue(current.pk), robust=True)
             return "authorised too late for its market: releasing"
         order_transition(order=current, to=OrderStatus.PLACED, reason="card payment authorised")
-        transaction.on_commit(lambda: notifications.order_placed.enqueue(current.pk), robust=True)
+        current.status = OrderStatus.PLACED
+        notifications.order_placed(current)
         return "placed"
     transaction.on_commit(lambda: card_settle_task.enqueue(current.pk), robust=True)
     return f"authorised after the order was {current.status}: releasing"

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from market.money import format_cop
+from orders import notifications
 from orders.exceptions import PaymentError
 from orders.models import (
     FULFILMENT_ENDED,
@@ -102,6 +103,7 @@ def fulfilment_mark_paid(*, fulfilment: Fulfilment, actor, reason: str = "") -> 
             reason=note,
         )
         order_payment_follow_fulfilments(order=order, actor=actor)
+        notifications.payment_recorded(order, part=f"fulfilment:{current.pk}", amount=current.paid_cop)
     fulfilment.paid_cop, fulfilment.paid_at = current.paid_cop, current.paid_at
     return fulfilment
 

@@ -154,17 +154,20 @@ def test_card_payment_is_not_offered(client, builder, market):
     _nothing_written(event, araza)
 
 
-def test_the_builder_is_told_whom_the_order_is_for(
+def test_the_person_the_order_was_taken_for_gets_it_by_sms(
     client, builder, market, django_capture_on_commit_callbacks
 ):
+    """Her confirmation goes to her phone, not to the builder's inbox."""
     from django.core import mail
+
+    from market.models import Message
 
     event, araza, _cachama = market
     client.force_login(builder)
     with django_capture_on_commit_callbacks(execute=True):
         _post(client, event, **{f"qty_{araza.pk}": "2"})
-    to_builder = [m for m in mail.outbox if m.to == [builder.email]]
-    assert len(to_builder) == 1
-    assert "Doña Carmen Ríos" in to_builder[0].body and "+573101234567" in to_builder[0].body
-    html = to_builder[0].alternatives[0][0]
-    assert "Doña Carmen Ríos" in html
+    order = Order.objects.get(contact_phone="+573101234567")
+    (sms,) = Message.objects.filter(kind="order_placed")
+    assert (sms.channel, sms.address, sms.state) == ("sms", "+573101234567", "sent")
+    assert sms.user is None and order.number in sms.body
+    assert not [m for m in mail.outbox if m.to == [builder.email] and order.number in m.subject]

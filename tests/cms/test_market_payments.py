@@ -130,7 +130,8 @@ def test_a_card_payment_confirmed_after_the_window_expires_the_order_and_release
     assert cancel.idempotency_key == f"cancel-{order.number}"
     assert stripe_stub.intents[order.stripe_payment_intent_id]["status"] == "canceled"
     assert not stripe_stub.calls("/capture")
-    assert mail.outbox == [], "nothing was placed: no confirmation"
+    # Nothing was placed: no confirmation, only that the order expired.
+    assert [m.subject for m in mail.outbox] == [f"[Minga] Su pedido {order.number} venció"]
 
     # Stripe delivers the same event again: nothing moves twice.
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,25 +1,20 @@
-"""An order's e-mails leave once per event and recipient, however often the job runs.
+"""An order's messages are written once per event, recipient and channel, and sent once,
+however often the job that sends them runs (the outbox: `market.messages`)."""
 
-A task is one event: run again (its worker died half-way, the reaper took it up), it sends
-only what had not left yet; a new event (a second weight change) is a new task and is sent.
-"""
-
-from types import SimpleNamespace
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
-from django_tasks.base import TaskContext
+from django.db import transaction
+from django.utils import timezone
 
+from market.messages.sending import INTERRUPTED, message_deliver, messages_send_due
+from market.models import Message, MessageState
 from orders import notifications
 from tests.factories import MembershipFactory, UserFactory, make_product
 from tests.orders.factories import place_order
-
-
-def _run(task, task_id, *args):
-    """Run `task` as the worker would for the queued task `task_id`."""
-    context = TaskContext(task_result=SimpleNamespace(id=task_id, task=task))
-    task.call(context, *args)
 
 
 @pytest.fixture
@@ -29,35 +24,103 @@ def order(db, cooperative):
     return place_order(buyer, [(make_product(cooperative, name="Panela"), "2")])
 
 
-def test_the_order_placed_job_run_twice_sends_each_message_once(order):
+def _send_all():
+    for pk in Message.objects.filter(state=MessageState.QUEUED).values_list("pk", flat=True):
+        message_deliver(message_id=pk)
+
+
+def test_the_order_placed_event_written_twice_is_one_message_each_sent_once(order):
+    Message.objects.all().delete()
     mail.outbox.clear()
-    _run(notifications.order_placed, "tarea-1", order.pk)
-    _run(notifications.order_placed, "tarea-1", order.pk)
+    with transaction.atomic():
+        notifications.order_placed(order)
+        notifications.order_placed(order)  # the same event again: nothing more
+    assert sorted(Message.objects.values_list("address", flat=True)) == [
+        "gerente@example.org",
+        "rosa@example.org",
+    ]
+    _send_all()
+    _send_all()  # the job runs again: nothing is queued any more
+    for pk in Message.objects.values_list("pk", flat=True):
+        message_deliver(message_id=pk)  # even asked by id
     assert sorted(m.to[0] for m in mail.outbox) == ["gerente@example.org", "rosa@example.org"]
 
 
-def test_a_job_that_died_after_the_buyers_message_sends_only_the_rest(order, monkeypatch):
+def test_a_send_that_fails_half_way_sends_only_the_rest_on_the_retry(order, monkeypatch):
+    Message.objects.all().delete()
     mail.outbox.clear()
-    sent = []
+    with transaction.atomic():
+        notifications.order_placed(order)
+    failed = []
     real_send = EmailMultiAlternatives.send
 
     def send_then_die(message, *args, **kwargs):
-        if "gerente@example.org" in message.to and not sent:
-            sent.append("died")
-            raise ConnectionResetError("the worker's connection dropped")
+        if "gerente@example.org" in message.to and not failed:
+            failed.append("died")
+            raise ConnectionResetError("the SMTP connection dropped")
         return real_send(message, *args, **kwargs)
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", send_then_die)
-    with pytest.raises(ConnectionResetError):
-        _run(notifications.order_placed, "tarea-2", order.pk)
+    _send_all()
     assert [m.to for m in mail.outbox] == [["rosa@example.org"]]
-    _run(notifications.order_placed, "tarea-2", order.pk)  # the retry
+    manager = Message.objects.get(address="gerente@example.org")
+    assert manager.state == MessageState.QUEUED and manager.attempts == 1 and manager.send_after
+    assert "connection dropped" in manager.error
+    with time_machine.travel(manager.send_after + timedelta(seconds=1)):
+        assert messages_send_due() == 1  # the retry, once its backoff is over
     assert sorted(m.to[0] for m in mail.outbox) == ["gerente@example.org", "rosa@example.org"]
+    assert Message.objects.get(pk=manager.pk).state == MessageState.SENT
 
 
-def test_two_events_of_one_order_are_two_messages(order):
+def test_a_worker_killed_while_sending_never_sends_it_twice(order):
+    Message.objects.all().delete()
     mail.outbox.clear()
-    _run(notifications.order_changed, "cambio-1", order.pk)
-    _run(notifications.order_changed, "cambio-2", order.pk)
-    _run(notifications.order_changed, "cambio-2", order.pk)
+    with transaction.atomic():
+        notifications.order_placed(order)
+    buyer_message = Message.objects.get(address="rosa@example.org")
+    # The worker claimed it and died while talking to the mail server.
+    Message.objects.filter(pk=buyer_message.pk).update(
+        state=MessageState.SENDING, sending_at=timezone.now() - timedelta(hours=1), attempts=1
+    )
+    assert message_deliver(message_id=buyer_message.pk) == MessageState.FAILED
+    assert message_deliver(message_id=buyer_message.pk) == MessageState.FAILED
+    buyer_message.refresh_from_db()
+    assert buyer_message.error == INTERRUPTED
+    assert not [m for m in mail.outbox if m.to == ["rosa@example.org"]]
+
+
+def test_a_message_being_sent_right_now_is_left_to_its_worker(order):
+    from market.jobs import EffectInProgress
+
+    Message.objects.all().delete()
+    with transaction.atomic():
+        notifications.order_placed(order)
+    message = Message.objects.get(address="rosa@example.org")
+    Message.objects.filter(pk=message.pk).update(state=MessageState.SENDING, sending_at=timezone.now())
+    with pytest.raises(EffectInProgress):
+        message_deliver(message_id=message.pk)
+
+
+def test_two_changes_of_one_order_are_two_messages(order):
+    from orders.models import OrderEvent
+
+    Message.objects.all().delete()
+    mail.outbox.clear()
+    first = OrderEvent.objects.record(order_id=order.pk, to_status=order.status, reason="weight")
+    second = OrderEvent.objects.record(order_id=order.pk, to_status=order.status, reason="weight")
+    with transaction.atomic():
+        notifications.order_changed(order, event_id=first.pk, change="Panela: 1,8 kg.")
+        notifications.order_changed(order, event_id=second.pk, change="Panela: 1,9 kg.")
+        notifications.order_changed(order, event_id=second.pk, change="Panela: 1,9 kg.")
+    _send_all()
     assert [m.to for m in mail.outbox] == [["rosa@example.org"], ["rosa@example.org"]]
+
+
+def test_a_rolled_back_event_writes_and_sends_nothing(order):
+    Message.objects.all().delete()
+    mail.outbox.clear()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notifications.order_ready(order)
+        raise RuntimeError("the event failed")
+    assert not Message.objects.exists()
+    assert mail.outbox == []

@@ -168,7 +168,8 @@ def test_expired_session_expires_the_order_and_returns_stock_once(
     assert order.payment_status == PaymentStatus.UNPAID
     assert stock(seller_a.product) == Decimal("100")
     assert OrderEvent.objects.filter(order=order, to_status=OrderStatus.EXPIRED).count() == 1
-    assert mail.outbox == [], "nothing was ever placed: no e-mail"
+    # Nothing was ever placed: no "we received your order", only that it expired, once.
+    assert [m.subject for m in mail.outbox] == [f"[Minga] Su pedido {order.number} venció"]
 
 
 def test_an_old_session_expiring_does_not_touch_the_order(client, stripe_stub, card_order, seller_a):
