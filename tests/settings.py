@@ -24,3 +24,15 @@ TASKS = {
 SITE_URL = "http://testserver"
 MINGA_ALLOW_DEMO_DATA = True
 STATIC_ROOT = tempfile.mkdtemp(prefix="minga-test-static-")
+
+# Every WhatsApp template "approved", with a content id per name (and per name:en): tests
+# send templates to the local Twilio stub, which checks the id's form (HX + 32 hex).
+import hashlib as _hashlib  # noqa: E402
+
+from market.messages.whatsapp_templates import TEMPLATES as _TEMPLATES  # noqa: E402
+
+TWILIO_CONTENT_SIDS = {
+    key: "HX" + _hashlib.md5(key.encode()).hexdigest()
+    for t in _TEMPLATES.values()
+    for key in ({t.name, t.sid_key("en")})
+}
