@@ -91,3 +91,18 @@ def register_jobs_menu_item():
     return StaffMenuItem(
         _("Background jobs"), reverse("market_jobs"), name="jobs", icon_name="cogs", order=900
     )
+
+@hooks.register("register_admin_urls")
+def register_message_urls():
+    from market.messages import admin_views as views
+
+    return [
+        path("mensajes/", views.MessageListView.as_view(), name="market_messages"),
+        path("mensajes/<int:pk>/reenviar/", views.message_resend_view, name="market_message_resend"),
+    ]
+
+
+@hooks.register("register_settings_menu_item")
+def register_messages_menu_item():
+    url = reverse("market_messages")
+    return StaffMenuItem(_("Messages"), url, name="messages", icon_name="mail", order=910)

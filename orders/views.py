@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from market import selectors as market_selectors
 from market.calendar import ics_event
-from market.models import BuyerOrganization
+from market.messages.outbox import messages_for
+from market.models import BuyerOrganization, MessageState
 from orders import selectors, services
 from orders.checkout import cart_line_change, checkout_submit, repeat_submit
 from orders.exceptions import TransitionError
@@ -104,7 +105,8 @@ def _buyer_order(request, number) -> Order:
 @login_required
 def order_detail(request, number):
     order = _buyer_order(request, number)
-    return render(request, "orders/order_detail.html", {"order": order})
+    told = messages_for(f"order:{order.pk}").exclude(state__in=[MessageState.STANDBY, MessageState.SKIPPED])
+    return render(request, "orders/order_detail.html", {"order": order, "order_messages": told})
 
 
 @login_required

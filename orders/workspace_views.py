@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cooperatives.permissions import request_membership, workspace_membership
+from market.messages.outbox import messages_for
+from market.models import MessageState
 from market.spreadsheets import csv_download
 from orders import services, transitions
 from orders.exceptions import CheckoutError, PaymentError, TransitionError
@@ -112,6 +114,9 @@ def fulfilment_detail(request, slug, pk):
             and fulfilment.status in (FulfilmentStatus.CONFIRMED, FulfilmentStatus.READY),
             "can_reject_lines": order_live and fulfilment.status in transitions.LINE_REJECTABLE,
             "can_mark_paid": offline.fulfilment_may_mark_paid(fulfilment),
+            "fulfilment_messages": messages_for(f"fulfilment:{fulfilment.pk}")
+            .exclude(state__in=[MessageState.STANDBY, MessageState.SKIPPED])
+            .select_related("user"),
         },
     )
 
