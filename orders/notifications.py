@@ -88,7 +88,8 @@ def handover_line(order) -> str:
     if handover is None:
         return ""
     parts = [str(handover.title), handover.where, handover.when]
-    return ". ".join(p for p in parts if p) + "."
+    line = ". ".join(p for p in parts if p)
+    return line if line.endswith(".") else line + "."
 
 
 def _buyer(notice: Notice, order, *, event: str, **extra) -> None:
