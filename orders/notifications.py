@@ -11,6 +11,7 @@ Who hears what is the table in the README ("Who is told what").
 """
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -82,17 +83,22 @@ def cooperative_recipients(cooperative_id: int) -> list[Recipient]:
 
 def handover_line(order) -> str:
     """One line on where and when, for SMS and WhatsApp."""
-    from orders.handover import handovers_for
+    from orders.handover import handover_of
 
-    handover = handovers_for([order]).get(order.pk)
-    if handover is None:
-        return ""
+    handover = handover_of(order)  # kept on the order: the e-mail templates read it too
     parts = [str(handover.title), handover.where, handover.when]
     line = ". ".join(p for p in parts if p)
     return line if line.endswith(".") else line + "."
 
 
+def _prefetched(order):
+    """The order with what every message about it reads, loaded once for all its messages."""
+    prefetch_related_objects([order], "fulfilments__cooperative", "fulfilments__lines")
+    return order
+
+
 def _buyer(notice: Notice, order, *, event: str, **extra) -> None:
+    order = _prefetched(order)
     context = {
         "order": order,
         "url": _url(reverse("orders:detail", args=[order.number])),
@@ -113,7 +119,7 @@ def order_placed(order) -> None:
     """The buyer, and each cooperative for its own part."""
     _buyer(ORDER_PLACED, order, event=f"order_placed:{order.pk}")
     line = handover_line(order)
-    for fulfilment in order.fulfilments.select_related("cooperative"):
+    for fulfilment in _prefetched(order).fulfilments.all():
         notify(
             FULFILMENT_NEW,
             event=f"fulfilment_new:{fulfilment.pk}",

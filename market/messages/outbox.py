@@ -19,7 +19,7 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from market.messages.recipients import Recipient
+from market.messages.recipients import Recipient, stopped_for
 from market.messages.sms import gsm_text
 from market.messages.whatsapp_templates import TEMPLATES, fill, variables_problem
 from market.models import Message, MessageChannel, MessageState
@@ -61,21 +61,19 @@ def notify(
     """Write the messages of `event` for each recipient; returns the rows now queued."""
     from market.emails import site_url
 
-    queued = []
-    seen = set()
-    for recipient in to:
-        if recipient.key in seen:
-            continue
-        seen.add(recipient.key)
-        rows = []
+    recipients = list({r.key: r for r in to}.values())
+    stopped = stopped_for(recipients)  # one query for everybody's "PARE"
+    rows = []
+    for recipient in recipients:
+        mine = []
         with translation.override(recipient.lang):
             ctx = {"site_url": site_url(), "recipient": recipient, **context}
-            for channel, address, problem in recipient.channels():
+            for channel, address, problem in recipient.channels(stopped=stopped):
                 if channel not in notice.channels():
                     continue
-                rows.append(_row(notice, channel, address, problem, recipient, ctx, subject_fields or {}))
-        rows = _write(rows, event=event, about=about)
-        queued += [r for r in rows if r.state == MessageState.QUEUED]
+                mine.append(_row(notice, channel, address, problem, recipient, ctx, subject_fields or {}))
+        rows += _states(mine)
+    queued = [r for r in _write(rows, event=event, about=about) if r.state == MessageState.QUEUED]
     if queued:
         from market.messages.sending import enqueue
 
@@ -113,18 +111,34 @@ def _row(notice, channel, address, problem, recipient, ctx, subject_fields) -> M
     return message
 
 
-def _write(rows: list[Message], *, event: str, about: str) -> list[Message]:
-    """Save the rows: the first sendable one queued, the rest on standby, the impossible failed."""
+def _states(rows: list[Message]) -> list[Message]:
+    """One person's rows: the first sendable one queued, the rest on standby, the impossible failed."""
     first = True
-    saved = []
     for message in rows:
-        message.event, message.about = event, about
         if message.error:
             message.state = MessageState.FAILED
         elif first:
             message.state, first = MessageState.QUEUED, False
         else:
             message.state = MessageState.STANDBY
+    return rows
+
+
+def _write(rows: list[Message], *, event: str, about: str) -> list[Message]:
+    """Insert the rows in one statement; if this event already told someone on a channel (the
+    unique constraint), row by row, keeping only the new ones."""
+    for message in rows:
+        message.event, message.about = event, about
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return Message.objects.bulk_create(rows)
+    except IntegrityError:
+        pass
+    saved = []
+    for message in rows:
+        message.pk = None
         try:
             with transaction.atomic():
                 message.save()

@@ -43,7 +43,14 @@ class Recipient:
     def lang(self) -> str:
         return self.language or settings.LANGUAGE_CODE
 
-    def channels(self) -> list[tuple[str, str, str]]:
+    def addresses(self) -> list[str]:
+        """Her phone and e-mail, as opt-outs are kept."""
+        user = self.user
+        phone = user.phone if user is not None else self.phone
+        email = (user.email if user is not None else self.email) or ""
+        return [a for a in (phone, email.lower()) if a]
+
+    def channels(self, *, stopped: set | None = None) -> list[tuple[str, str, str]]:
         """[(channel, address, problem)] in her order; `problem` says why she can't get it there."""
         user = self.user
         if user is not None:
@@ -57,7 +64,8 @@ class Recipient:
                 order.append(MessageChannel.EMAIL)
         else:
             phone, email, order = "", self.email, [MessageChannel.EMAIL]
-        stopped = _stopped(phone, email)
+        if stopped is None:
+            stopped = stopped_for([self])
         out = []
         for channel in order:
             address = email if channel == MessageChannel.EMAIL else phone
@@ -78,8 +86,9 @@ def _default(user) -> list[str]:
     return out
 
 
-def _stopped(phone: str, email: str) -> set[tuple[str, str]]:
-    addresses = [a for a in (phone, (email or "").lower()) if a]
+def stopped_for(recipients) -> set[tuple[str, str]]:
+    """{(address, channel)} the recipients asked to stop, in one query."""
+    addresses = {a for r in recipients for a in r.addresses()}
     if not addresses:
         return set()
     return set(MessageOptOut.objects.filter(address__in=addresses).values_list("address", "channel"))

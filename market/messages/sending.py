@@ -38,13 +38,29 @@ INTERRUPTED = "interrupted: the worker stopped while sending; not sent again on 
 
 
 def enqueue(ids: list[int]) -> None:
-    for pk in ids:
-        message_send.enqueue(pk)
+    """One task for the messages of one event (a worker sends them one by one)."""
+    if len(ids) == 1:
+        message_send.enqueue(ids[0])
+    elif ids:
+        messages_send.enqueue(list(ids))
 
 
 @task(backend="jobs")
 def message_send(message_id: int) -> None:
     message_deliver(message_id=message_id)
+
+
+@task(backend="jobs")
+def messages_send(message_ids: list[int]) -> None:
+    """Send each; one being sent by another run right now is left to it (the sweep checks)."""
+    busy = []
+    for pk in message_ids:
+        try:
+            message_deliver(message_id=pk)
+        except EffectInProgress:
+            busy.append(pk)
+    if busy:
+        raise EffectInProgress(f"messages {busy}")  # retried later: by then they are done
 
 
 def message_deliver(*, message_id: int) -> str:
