@@ -99,9 +99,12 @@ def _prefetched(order):
 
 def _buyer(notice: Notice, order, *, event: str, **extra) -> None:
     order = _prefetched(order)
+    to = buyer_recipients(order)
+    # Her order page needs her account: someone without one (a phone order) gets the site.
+    page = reverse("orders:detail", args=[order.number]) if to[0].user is not None else "/"
     context = {
         "order": order,
-        "url": _url(reverse("orders:detail", args=[order.number])),
+        "url": _url(page),
         "handover_line": handover_line(order),
         **extra,
     }
@@ -109,7 +112,7 @@ def _buyer(notice: Notice, order, *, event: str, **extra) -> None:
         notice,
         event=event,
         about=f"order:{order.pk}",
-        to=buyer_recipients(order),
+        to=to,
         context=context,
         subject_fields={"number": order.number},
     )

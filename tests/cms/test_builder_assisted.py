@@ -170,4 +170,5 @@ def test_the_person_the_order_was_taken_for_gets_it_by_sms(
     (sms,) = Message.objects.filter(kind="order_placed")
     assert (sms.channel, sms.address, sms.state) == ("sms", "+573101234567", "sent")
     assert sms.user is None and order.number in sms.body
+    assert "/pedidos/" not in sms.body, "her order page needs an account she does not have"
     assert not [m for m in mail.outbox if m.to == [builder.email] and order.number in m.subject]
