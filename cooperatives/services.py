@@ -4,20 +4,25 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cooperatives import notifications
 from cooperatives.exceptions import InvitationError
-from cooperatives.models import Cooperative, Invitation, Membership, MembershipRole, Producer
-from market.text import one_line
+from cooperatives.models import (
+    Cooperative,
+    Invitation,
+    Membership,
+    MembershipRole,
+    Producer,
+    VerificationStatus,
+)
 
 
 def invitation_create(*, cooperative: Cooperative, email: str, role: str, invited_by) -> Invitation:
-    """Create an invitation and e-mail its link once the transaction commits."""
+    """Create an invitation and e-mail its link: the message is written in this transaction
+    and leaves once it commits (`cooperatives.notifications.invitation_sent`)."""
     now = timezone.now()
     with transaction.atomic():
         cooperative.invitations.pending(now).filter(email__iexact=email).update(revoked_at=now)
@@ -32,21 +37,8 @@ def invitation_create(*, cooperative: Cooperative, email: str, role: str, invite
         )
         invitation.full_clean()
         invitation.save()
-        transaction.on_commit(lambda: invitation_send(invitation=invitation))
+        notifications.invitation_sent(invitation)
     return invitation
-
-
-def invitation_send(*, invitation: Invitation) -> None:
-    url = settings.SITE_URL.rstrip("/") + reverse("cooperatives:invitation_accept", args=[invitation.token])
-    context = {"invitation": invitation, "url": url, "cooperative": invitation.cooperative}
-    subject = _("Invitation to join %(name)s on Minga") % {"name": one_line(invitation.cooperative.name)}
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("cooperatives/email/invitation.txt", context),
-        to=[invitation.email],
-    )
-    message.attach_alternative(render_to_string("cooperatives/email/invitation.html", context), "text/html")
-    message.send()
 
 
 def invitation_revoke(*, invitation: Invitation) -> None:
@@ -92,7 +84,30 @@ def producer_save(*, producer: Producer) -> Producer:
 
 
 def cooperative_verify(*, cooperative: Cooperative, status: str) -> Cooperative:
-    cooperative.verification_status = status
-    cooperative.verified_at = timezone.now() if status == "verified" else None
-    cooperative.save(update_fields=["verification_status", "verified_at"])
+    """Save `cooperative` with its verification status (and whatever else staff changed in
+    the admin form). Becoming verified stamps `verified_at` and tells its managers, in this
+    transaction; saving a verified cooperative again keeps the stamp and tells nobody.
+
+    The row is locked while the old status is read: two staff saving at once tell once.
+    """
+    with transaction.atomic():
+        previous = (
+            Cooperative.objects.select_for_update()
+            .filter(pk=cooperative.pk)
+            .values_list("verification_status", "verified_at")
+            .first()
+            if cooperative.pk
+            else None
+        )
+        was_verified = previous is not None and previous[0] == VerificationStatus.VERIFIED
+        cooperative.verification_status = status
+        if status != VerificationStatus.VERIFIED:
+            cooperative.verified_at = None
+        elif was_verified:
+            cooperative.verified_at = previous[1] or timezone.now()
+        else:
+            cooperative.verified_at = timezone.now()
+        cooperative.save()
+        if status == VerificationStatus.VERIFIED and not was_verified:
+            notifications.cooperative_verified(cooperative)
     return cooperative

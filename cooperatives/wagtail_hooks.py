@@ -1,14 +1,29 @@
-"""Platform staff manage and verify cooperatives in the Wagtail admin."""
+"""Platform staff manage and verify cooperatives in the Wagtail admin.
+
+Verifying is an edit of the cooperative's status. The edit form saves through
+`cooperatives.services.cooperative_verify`, inside the transaction Wagtail's edit action
+opens, so that the status change and the managers' messages commit together (the
+`after_edit_snippet` hook runs after that transaction, when the old status is gone).
+"""
 
 from django.utils.translation import gettext_lazy as _
-from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cooperatives import services
 from cooperatives.models import Cooperative, Membership, Producer
+
+
+class CooperativeForm(WagtailAdminModelForm):
+    def save(self, commit=True):
+        cooperative = super().save(commit=False)
+        if commit:
+            services.cooperative_verify(cooperative=cooperative, status=cooperative.verification_status)
+            self.save_m2m()
+        return cooperative
 
 
 class CooperativeViewSet(SnippetViewSet):
@@ -18,22 +33,25 @@ class CooperativeViewSet(SnippetViewSet):
     list_display = ["name", Column("municipality"), "verification_status", "created_at"]
     list_filter = ["verification_status", "legal_form"]
     search_fields = ["name", "nit", "known_for"]
-    panels = [
-        MultiFieldPanel(
-            [
-                FieldPanel("name"),
-                FieldPanel("slug"),
-                FieldRowPanel([FieldPanel("legal_form"), FieldPanel("nit")]),
-                FieldPanel("municipality"),
-            ],
-            heading=_("Identity"),
-        ),
-        FieldPanel("verification_status"),
-        FieldPanel("story"),
-        FieldPanel("known_for"),
-        FieldPanel("logo"),
-        FieldRowPanel([FieldPanel("phone"), FieldPanel("whatsapp"), FieldPanel("email")]),
-    ]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldPanel("name"),
+                    FieldPanel("slug"),
+                    FieldRowPanel([FieldPanel("legal_form"), FieldPanel("nit")]),
+                    FieldPanel("municipality"),
+                ],
+                heading=_("Identity"),
+            ),
+            FieldPanel("verification_status"),
+            FieldPanel("story"),
+            FieldPanel("known_for"),
+            FieldPanel("logo"),
+            FieldRowPanel([FieldPanel("phone"), FieldPanel("whatsapp"), FieldPanel("email")]),
+        ],
+        base_form_class=CooperativeForm,
+    )
 
 
 class MembershipViewSet(SnippetViewSet):
@@ -70,10 +88,3 @@ class CooperativesGroup(SnippetViewSetGroup):
 
 
 register_snippet(CooperativesGroup)
-
-
-@hooks.register("after_edit_snippet")
-@hooks.register("after_create_snippet")
-def record_verification(request, instance):
-    if isinstance(instance, Cooperative):
-        services.cooperative_verify(cooperative=instance, status=instance.verification_status)

@@ -1,55 +1,118 @@
-"""E-mails about buyer organisations, as background tasks (Django's Tasks API, backend "jobs").
+"""What people are told about buyer organisations, through the outbox (`market.messages`).
 
-Enqueued with `transaction.on_commit`, so a registration that rolls back tells nobody; the
-task reloads the organisation, so it works the same inline or in `jobs_worker`. Each message
-goes through the effect ledger (`market.jobs.effect_once`): a run taken up again after its
-worker died sends only what the first run had not sent.
+Each function is called inside the transaction of its event (`market.services`): the
+messages commit with the registration or the decision, or not at all, and the jobs worker
+sends them after the commit, at most once per event, recipient and channel.
+
+* registered: each active staff member with an e-mail address gets the review notice (one
+  message each: nobody sees the others' addresses), in Spanish, by e-mail only (it carries
+  the organisation's details and the admin link).
+* approved or refused: each member of the organisation, on her own channels and in her
+  language; a refusal says why. An organisation may be refused, then approved after a
+  correction: each decision is its own event ("organization_decided:<pk>:<n>", the n-th
+  decision that told anyone), and the same decision saved again tells nobody (the service
+  only calls this when the status changed).
 """
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
-from django_tasks import task
+from django.utils.translation import gettext_lazy as _
 
-from market.jobs import effect_once
-from market.models import BuyerOrganization, User
-from market.text import one_line
+from market.messages.outbox import Notice, notify
+from market.messages.recipients import Recipient
+from market.models import BuyerOrganization, Message, OrganizationStatus, User
+
+ORGANIZATION_REGISTERED = Notice(
+    kind="organization_registered",
+    subject=_("Organisation to review: %(name)s"),
+    email="market/email/organization_registered",
+)
+ORGANIZATION_APPROVED = Notice(
+    kind="organization_approved",
+    subject=_("%(name)s was approved on Minga"),
+    email="market/email/organization_approved",
+    sms="market/messages/organization_approved.sms.txt",
+    whatsapp="minga_organizacion",
+)
+ORGANIZATION_REFUSED = Notice(
+    kind="organization_refused",
+    subject=_("%(name)s was not approved on Minga"),
+    email="market/email/organization_refused",
+    sms="market/messages/organization_refused.sms.txt",
+    whatsapp="minga_organizacion",
+)
+DECISIONS = (ORGANIZATION_APPROVED.kind, ORGANIZATION_REFUSED.kind)
 
 
-def staff_emails() -> list[str]:
-    """Addresses of the active staff, who approve organisations in the Wagtail admin."""
-    return list(
-        User.objects.filter(is_staff=True, is_active=True)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
+def _url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
 
 
-@task(backend="jobs")
-def organization_registered(organization_id: int) -> None:
+def staff_recipients() -> list[Recipient]:
+    """The active staff, who approve organisations in the Wagtail admin, by e-mail (Spanish)."""
+    staff = User.objects.filter(is_staff=True, is_active=True).exclude(email="").order_by("email")
+    return [
+        Recipient(email=user.email, name=user.get_full_name(), language=settings.LANGUAGE_CODE)
+        for user in staff
+    ]
+
+
+def member_recipients(organization: BuyerOrganization) -> list[Recipient]:
+    """The organisation's active members (the registrant first), each on her own channels."""
+    members = User.objects.filter(
+        organization_memberships__organization=organization, is_active=True
+    ).order_by("organization_memberships__pk")
+    return [Recipient.of(user) for user in members]
+
+
+def organization_registered(organization: BuyerOrganization) -> None:
     """Tell staff that an organisation waits for their review, with the admin link."""
-    organization = (
-        BuyerOrganization.objects.select_related("municipality__department")
-        .filter(pk=organization_id)
-        .first()
-    )
-    to = staff_emails()
-    if organization is None or not to:
-        return
     first = organization.members.select_related("user").order_by("pk").first()
-    url = settings.SITE_URL.rstrip("/") + reverse(
-        "wagtailsnippets_market_buyerorganization:edit", args=[organization.pk]
+    notify(
+        ORGANIZATION_REGISTERED,
+        event=f"organization_registered:{organization.pk}",
+        about=f"organization:{organization.pk}",
+        to=staff_recipients(),
+        context={
+            "organization": organization,
+            "registrant": first.user if first else None,
+            "url": _url(reverse("wagtailsnippets_market_buyerorganization:edit", args=[organization.pk])),
+        },
+        subject_fields={"name": organization.legal_name},
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"organization": organization, "registrant": first.user if first else None, "url": url}
-        name = one_line(organization.legal_name)
-        subject = "[Minga] " + _("Organisation to review: %(name)s") % {"name": name}
-        body = render_to_string("market/email/organization_registered.txt", context)
-        # One message each: no staff member sees the others' addresses.
-        for address in to:
-            message = EmailMessage(subject=subject, body=body, to=[address])
-            effect_once(f"organization_registered:{organization.pk}:{address}:email", message.send)
+
+
+def organization_decided(organization: BuyerOrganization, *, reason: str = "") -> None:
+    """Tell the members that staff approved or refused the organisation (`reason`: why not)."""
+    approved = organization.status == OrganizationStatus.APPROVED
+    notice = ORGANIZATION_APPROVED if approved else ORGANIZATION_REFUSED
+    about = f"organization:{organization.pk}"
+    earlier = Message.objects.filter(about=about, kind__in=DECISIONS).values("event").distinct().count()
+    notify(
+        notice,
+        event=f"organization_decided:{organization.pk}:{earlier + 1}",
+        about=about,
+        to=member_recipients(organization),
+        context={
+            "organization": organization,
+            "reason": reason.strip(),
+            "reason_line": " ".join(reason.split()),
+            "decision_line": _DecisionLine(approved, reason),
+            "url": _url(reverse("market:organization_detail", args=[organization.pk])),
+        },
+        subject_fields={"name": organization.legal_name},
+    )
+
+
+class _DecisionLine:
+    """The WhatsApp template's {{2}}, rendered in the recipient's language when it is read."""
+
+    def __init__(self, approved: bool, reason: str):
+        self.approved, self.reason = approved, " ".join(reason.split())
+
+    def __str__(self) -> str:
+        from django.utils.translation import gettext
+
+        if self.approved:
+            return gettext("It was approved: you may now order in its name.")
+        return gettext("It was not approved. Reason: %(reason)s") % {"reason": self.reason}

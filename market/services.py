@@ -8,7 +8,6 @@ organisation's delivery addresses.
 """
 
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
@@ -87,7 +86,8 @@ def organization_register(
     first_address: AddressInput | None = None,
 ) -> BuyerOrganization:
     """Register a business for staff to review: PENDING, no credit, `user` its member who may
-    order, and its first delivery address if given. Staff are told by e-mail once it commits.
+    order, and its first delivery address if given. Staff are told by e-mail: the messages are
+    written in this transaction (`market.notifications`) and leave once it commits.
 
     Raises DuplicateNitError (nothing saved) when the NIT is taken; ValidationError when a
     value breaks the model's rules (the form checks them first).
@@ -125,11 +125,42 @@ def organization_register(
             OrganizationMember.objects.create(organization=organization, user=user, can_order=True)
             if first_address is not None:
                 _new_address(organization=organization, data=first_address)
-            transaction.on_commit(partial(notifications.organization_registered.enqueue, organization.pk))
+            notifications.organization_registered(organization)
     except IntegrityError:
         # Two registrations of one NIT at the same moment: the unique constraint keeps one.
         raise _duplicate_nit_error() from None
     return organization
+
+
+def organization_decide(*, organization: BuyerOrganization, reason: str = "") -> bool:
+    """Save `organization` as staff edited it (the admin form) and, when its status moved to
+    approved or refused, tell its members in the same transaction, with `reason` when
+    refused. Returns whether they were told: the same decision saved again tells nobody.
+
+    The row is locked while the old status is read, so that two staff saving at once tell
+    the members once. A refusal needs a reason (the admin form asks for it).
+    """
+    decided = (OrganizationStatus.APPROVED, OrganizationStatus.REJECTED)
+    with transaction.atomic():
+        previous = (
+            BuyerOrganization.objects.select_for_update()
+            .filter(pk=organization.pk)
+            .values_list("status", flat=True)
+            .first()
+            if organization.pk
+            else None
+        )
+        if (
+            organization.status == OrganizationStatus.REJECTED
+            and not reason.strip()
+            and previous != organization.status
+        ):
+            raise OrganizationError(_("Write why the organisation is refused: its members will read it."))
+        organization.save()
+        if organization.status == previous or organization.status not in decided:
+            return False
+        notifications.organization_decided(organization, reason=reason)
+    return True
 
 
 def _check_may_order(*, organization: BuyerOrganization, actor: User) -> None:

@@ -1,16 +1,55 @@
 """Platform staff approve buyer organisations and grant credit terms in the Wagtail admin, and
-see the background jobs that are stuck or failed (Settings → Background jobs, `market.jobs`)."""
+see the background jobs that are stuck or failed (Settings → Background jobs, `market.jobs`).
 
+Approving or refusing is an edit of the organisation's status. The edit form saves through
+`market.services.organization_decide`, inside the transaction Wagtail's edit action opens:
+the status change and the members' messages commit together (a `post_save` receiver would
+not know the reason, and the `after_edit_snippet` hook runs after that transaction).
+"""
+
+from django import forms
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from market import services
 from market.jobs import admin_views as jobs_admin_views
-from market.models import BuyerOrganization, DeliveryAddress, OrganizationMember
+from market.models import BuyerOrganization, DeliveryAddress, OrganizationMember, OrganizationStatus
+
+
+class BuyerOrganizationForm(WagtailAdminModelForm):
+    """The organisation as staff edit it, with the reason its members read when it is refused."""
+
+    decision_reason = forms.CharField(
+        label=_("Reason for refusing"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the organisation's members when you change its status to Rejected."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        refusing = cleaned.get("status") == OrganizationStatus.REJECTED and "status" in self.changed_data
+        if refusing and not (cleaned.get("decision_reason") or "").strip():
+            self.add_error(
+                "decision_reason", _("Write why the organisation is refused: its members will read it.")
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        organization = super().save(commit=False)
+        if commit:
+            services.organization_decide(
+                organization=organization, reason=self.cleaned_data.get("decision_reason") or ""
+            )
+            self.save_m2m()
+        return organization
 
 
 class BuyerOrganizationViewSet(SnippetViewSet):
@@ -20,25 +59,29 @@ class BuyerOrganizationViewSet(SnippetViewSet):
     list_display = ["legal_name", "kind", "nit", "status", "credit_days", "credit_limit_cop"]
     list_filter = ["status", "kind", "credit_days"]
     search_fields = ["legal_name", "nit"]
-    panels = [
-        MultiFieldPanel(
-            [
-                FieldPanel("legal_name"),
-                FieldRowPanel([FieldPanel("kind"), FieldPanel("nit")]),
-                FieldPanel("billing_address"),
-                FieldPanel("municipality"),
-                FieldRowPanel([FieldPanel("email"), FieldPanel("phone")]),
-            ],
-            heading=_("Identity"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("status"),
-                FieldRowPanel([FieldPanel("credit_days"), FieldPanel("credit_limit_cop")]),
-            ],
-            heading=_("Approval and credit"),
-        ),
-    ]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldPanel("legal_name"),
+                    FieldRowPanel([FieldPanel("kind"), FieldPanel("nit")]),
+                    FieldPanel("billing_address"),
+                    FieldPanel("municipality"),
+                    FieldRowPanel([FieldPanel("email"), FieldPanel("phone")]),
+                ],
+                heading=_("Identity"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("status"),
+                    FieldPanel("decision_reason"),
+                    FieldRowPanel([FieldPanel("credit_days"), FieldPanel("credit_limit_cop")]),
+                ],
+                heading=_("Approval and credit"),
+            ),
+        ],
+        base_form_class=BuyerOrganizationForm,
+    )
 
 
 class OrganizationMemberViewSet(SnippetViewSet):
@@ -91,6 +134,7 @@ def register_jobs_menu_item():
     return StaffMenuItem(
         _("Background jobs"), reverse("market_jobs"), name="jobs", icon_name="cogs", order=900
     )
+
 
 @hooks.register("register_admin_urls")
 def register_message_urls():

@@ -91,8 +91,10 @@ class CheckoutForm(forms.Form):
     # servers) finds the order the first post made (see orders.services.order_place).
     checkout_key = CheckoutKeyField()
 
-    def __init__(self, *args, organizations, card_enabled: bool, **kwargs):
+    def __init__(self, *args, organizations, card_enabled: bool, ask_phone: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if ask_phone:
+            self._add_phone_field()
         self.organizations = {str(org.pk): org for org in organizations}
         self.fields["buyer"].choices = [("self", _("Myself"))] + [
             (str(org.pk), org.legal_name) for org in organizations
@@ -110,6 +112,32 @@ class CheckoutForm(forms.Form):
         self.fields["payment_method"].initial = PaymentMethod.CASH
         self.fields["delivery_method"].initial = DeliveryMethod.PICKUP
         self._set_saved_addresses(organizations)
+
+    def full_clean(self):
+        super().full_clean()
+        # On a phone the first wrong field is below the fold: the browser scrolls to it.
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["autofocus"] = True
+                break
+
+    def _add_phone_field(self):
+        """For a buyer with no mobile on her account: an optional number for this order's
+        messages (`Order.contact_phone`: SMS there first, her e-mail if it fails). A landline
+        or a malformed number is refused with the reason; nothing else she typed is lost."""
+        # Imported here: allauth's forms cannot load while the models do (see TransferProofForm).
+        from market.account_forms import MobilePhoneField
+
+        field = MobilePhoneField(
+            label=_("Mobile number to tell you about your order"),
+            required=False,
+            help_text=_(
+                "Optional. We send you a text message when your order is confirmed and when it is ready."
+            ),
+        )
+        fields = list(self.fields.items())
+        at = [name for name, _field in fields].index("notes")
+        self.fields = dict(fields[:at] + [("contact_phone", field)] + fields[at:])
 
     def _set_saved_addresses(self, organizations):
         """Offer the organisations' saved addresses (one query, none for a household)."""
@@ -178,6 +206,7 @@ class CheckoutForm(forms.Form):
             payment_method=data["payment_method"],
             purchase_order_number=data["purchase_order_number"],
             notes=data["notes"],
+            contact_phone=data.get("contact_phone") or "",
             checkout_key=data.get("checkout_key") or "",
         )
 

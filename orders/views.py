@@ -69,7 +69,10 @@ def checkout(request):
         return redirect("orders:cart")
     organizations = list(BuyerOrganization.objects.for_user(request.user).approved())
     form = CheckoutForm(
-        request.POST or None, organizations=organizations, card_enabled=services.card_payments_enabled()
+        request.POST or None,
+        organizations=organizations,
+        card_enabled=services.card_payments_enabled(),
+        ask_phone=not request.user.phone,
     )
     short_lines = []
     if request.method == "POST" and form.is_valid():

@@ -211,11 +211,14 @@ class MarketChannel(CatalogChannel):
             slot_label=str(slot) if slot else "",
             assisted_by=choice.assisted_by,
         )
-        self._check_per_buyer_limits(order)
+        self._check_per_buyer_limits(order, assisted=choice.assisted_by is not None)
 
-    def _check_per_buyer_limits(self, order) -> None:
+    def _check_per_buyer_limits(self, order, *, assisted: bool) -> None:
+        # A Market Builder's phone orders are for many people: the limit is per person, and
+        # the builder is only their buyer of record. A number a buyer gives at checkout for
+        # her messages changes nothing.
         limits = {pid: o.max_per_buyer for pid, o in self.offers().items() if o.max_per_buyer is not None}
-        if not limits or order.contact_phone:
+        if not limits or assisted:
             return
         bought = (
             OrderLine.objects.filter(

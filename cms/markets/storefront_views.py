@@ -78,6 +78,7 @@ def market_checkout(request, page, event):
         request.POST or None,
         organizations=organizations,
         card_enabled=order_services.card_payments_enabled(),
+        ask_phone=not request.user.phone,
         event=event,
         slots=market_slots(event),
     )

@@ -109,14 +109,15 @@ TEMPLATES = {
         ),
         WhatsAppTemplate(
             "minga_organizacion",
-            "{{1}}: {{2}} {{3}}",
+            "Minga revisó el registro de {{1}}: {{2}} Véalo en {{3}}",
             ("organization.legal_name", "decision_line", "url"),
-            body_en="{{1}}: {{2}} {{3}}",
+            body_en="Minga reviewed the registration of {{1}}: {{2}} See it at {{3}}",
         ),
         WhatsAppTemplate(
             "minga_cooperativa_verificada",
-            "{{1}} quedó verificada en Minga. Ya puede vender: {{2}}",
+            "{{1}} quedó verificada en Minga. Ya puede publicar sus productos y vender: {{2}}",
             ("cooperative.name", "url"),
+            body_en="{{1}} is now verified on Minga. You can publish your products and sell: {{2}}",
         ),
         WhatsAppTemplate(
             "minga_codigo",

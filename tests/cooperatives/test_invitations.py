@@ -85,7 +85,7 @@ def test_invitation_subject_is_in_spanish_for_a_spanish_request(
 
     invite(client, cooperative, "ana@example.org", capture=django_capture_on_commit_callbacks)
 
-    assert [m.subject for m in mail.outbox] == [spanish % {"name": cooperative.name}]
+    assert [m.subject for m in mail.outbox] == ["[Minga] " + spanish % {"name": cooperative.name}]
 
 
 def test_invitation_email_waits_for_the_commit(

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from market.jobs import EffectInProgress, effect_done, effect_once
@@ -93,12 +94,17 @@ def _organization():
     )
 
 
-def test_organization_registered_run_twice_writes_to_each_staff_member_once():
+def test_organization_registered_run_twice_writes_to_each_staff_member_once(
+    django_capture_on_commit_callbacks,
+):
     UserFactory(email="admin@minga.co", is_staff=True)
     UserFactory(email="revisora@minga.co", is_staff=True)
     organization = _organization()
-    organization_registered.call(organization.pk)
-    organization_registered.call(organization.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            organization_registered(organization)
+        with transaction.atomic():
+            organization_registered(organization)
     assert sorted(m.to[0] for m in mail.outbox) == ["admin@minga.co", "revisora@minga.co"]
 
 

@@ -376,7 +376,9 @@ def test_a_line_break_in_the_name_is_one_line_and_staff_are_still_told(
     assert all("Hotel Ribera del Pance S.A.S." in m.subject for m in mail.outbox)
 
 
-def test_a_name_stored_with_a_line_break_still_reaches_staff(owner, staff):
+def test_a_name_stored_with_a_line_break_still_reaches_staff(
+    owner, staff, django_capture_on_commit_callbacks
+):
     """Rows written before names were cleaned (or by staff in the admin) still send."""
     from market.notifications import organization_registered
 
@@ -388,5 +390,6 @@ def test_a_name_stored_with_a_line_break_still_reaches_staff(owner, staff):
         municipality=Municipality.objects.get(code="76001"),
         email="viejo@example.org",
     )
-    organization_registered.call(organization.pk)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        organization_registered(organization)
     assert [m.subject for m in mail.outbox] == ["[Minga] Organización por revisar: Hotel Viejo"] * 2

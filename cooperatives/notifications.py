@@ -1,0 +1,81 @@
+"""What people are told about cooperatives, through the outbox (`market.messages`).
+
+Each function is called inside the transaction of its event (`cooperatives.services`): the
+messages commit with it or not at all, and the jobs worker sends them after the commit, at
+most once per event, recipient and channel.
+
+* verified: each manager of the cooperative, on her own channels and in her language. A
+  cooperative verified, then suspended and verified again is told again: the event is the
+  verification itself ("cooperative_verified:<pk>:<verified_at>").
+* invitation: the invited address, by e-mail (an invitation goes to an address, whoever
+  owns it), with its one-time link, in the language of the manager who invited.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from cooperatives.models import Cooperative, Invitation, MembershipRole
+from market.messages.outbox import Notice, notify
+from market.messages.recipients import Recipient
+from market.models import User
+
+COOPERATIVE_VERIFIED = Notice(
+    kind="cooperative_verified",
+    subject=_("%(name)s is verified on Minga"),
+    email="cooperatives/email/cooperative_verified",
+    sms="cooperatives/messages/cooperative_verified.sms.txt",
+    whatsapp="minga_cooperativa_verificada",
+)
+INVITATION = Notice(
+    kind="invitation",
+    subject=_("Invitation to join %(name)s on Minga"),
+    email="cooperatives/email/invitation",
+)
+
+
+def _url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def manager_recipients(cooperative_id: int, *, language: str = "") -> list[Recipient]:
+    """The cooperative's active managers, each on her own channels (in `language` if given,
+    else her own)."""
+    managers = User.objects.filter(
+        memberships__cooperative_id=cooperative_id,
+        memberships__role=MembershipRole.MANAGER,
+        is_active=True,
+    ).order_by("pk")
+    return [Recipient.of(user, language=language) for user in managers]
+
+
+def cooperative_verified(cooperative: Cooperative) -> None:
+    """Tell the managers that their cooperative is verified: its products are public now."""
+    with translation.override(settings.LANGUAGE_CODE):
+        url = _url(reverse("cooperatives:workspace_index"))
+    notify(
+        COOPERATIVE_VERIFIED,
+        event=f"cooperative_verified:{cooperative.pk}:{cooperative.verified_at:%Y%m%dT%H%M%S%f}",
+        about=f"cooperative:{cooperative.pk}",
+        to=manager_recipients(cooperative.pk),
+        context={"cooperative": cooperative, "url": url},
+        subject_fields={"name": cooperative.name},
+    )
+
+
+def invitation_sent(invitation: Invitation) -> None:
+    """E-mail the invitation's one-time link to the invited address."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        url = _url(reverse("cooperatives:invitation_accept", args=[invitation.token]))
+    notify(
+        INVITATION,
+        event=f"invitation:{invitation.pk}",
+        about=f"cooperative:{invitation.cooperative_id}",
+        to=[Recipient(email=invitation.email, language=language)],
+        context={"invitation": invitation, "url": url, "cooperative": invitation.cooperative},
+        subject_fields={"name": invitation.cooperative.name},
+    )
