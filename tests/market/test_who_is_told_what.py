@@ -153,3 +153,74 @@ def test_a_weight_change_tells_the_new_total(market_day):
     order = market_day["order"]
     (changed,) = Message.objects.filter(kind="order_changed", about=f"order:{order.pk}", channel="sms")
     assert "1,62" in changed.body and "Nuevo total" in changed.body
+
+
+# --- Organisations, cooperatives, invitations and codes ------------------------------------
+
+OTHER_KINDS = {
+    "organization_registered",
+    "organization_approved",
+    "organization_refused",
+    "cooperative_verified",
+    "invitation",
+    "login_code",
+}
+
+
+@pytest.fixture
+def paperwork(db):
+    from cooperatives.models import VerificationStatus
+    from cooperatives.services import cooperative_verify, invitation_create
+    from market.account_messages import send_login_code
+    from market.models import BuyerOrganization, OrganizationStatus
+    from market.services import organization_decide, organization_register
+
+    UserFactory(is_staff=True, email="equipo@minga.co")
+    hotel = person("+573205550101", first_name="Marta")
+    Message.objects.all().delete()
+    municipality = Municipality.objects.get(code="95001")
+    common = {"kind": "hotel", "billing_address": "Calle 10 # 5-20", "municipality": municipality}
+    approved = organization_register(
+        user=hotel, legal_name="Hotel Casa del Río S.A.S.", nit="900123456-8", email="h@x.co", **common
+    )
+    refused = organization_register(
+        user=hotel, legal_name="Restaurante La Ceiba", nit="800197268-4", email="r@x.co", **common
+    )
+    with transaction.atomic():
+        approved = BuyerOrganization.objects.get(pk=approved.pk)
+        approved.status = OrganizationStatus.APPROVED
+        organization_decide(organization=approved)
+    with transaction.atomic():
+        refused = BuyerOrganization.objects.get(pk=refused.pk)
+        refused.status = OrganizationStatus.REJECTED
+        organization_decide(organization=refused, reason="El NIT no corresponde al nombre.")
+    coop = CooperativeFactory(name="Asociación Frutos del Guaviare", verification_status="pending")
+    manager = person("+573115550199")
+    MembershipFactory(cooperative=coop, role=MembershipRole.MANAGER, user=manager)
+    cooperative_verify(cooperative=coop, status=VerificationStatus.VERIFIED)
+    invitation_create(cooperative=coop, email="nueva.socia@example.org", role="member", invited_by=manager)
+    send_login_code(phone="+573125550142", code="482913")
+    return {"hotel": hotel}
+
+
+def test_every_other_row_of_the_readme_is_told_and_measured(paperwork):
+    for kind in sorted(OTHER_KINDS):  # shown when the test fails: what the README should say
+        bodies = Message.objects.filter(kind=kind, channel="sms").values_list("body", flat=True)
+        print(kind, max((sms_segments(b)[1] for b in bodies), default=None), *bodies[:1], sep=" | ")
+    rows = readme_rows()
+    missing = OTHER_KINDS - set(rows)
+    assert not missing, f"README rows missing for {sorted(missing)}"
+    for kind in sorted(OTHER_KINDS):
+        sent = list(Message.objects.filter(kind=kind))
+        assert sent, f"{kind}: nobody was told"
+        sms = [m for m in sent if m.channel == "sms"]
+        measured = max((sms_segments(m.body)[1] for m in sms), default=None)
+        said = rows[kind]["segments"]
+        assert said == measured, f"{kind}: the README says {said} SMS segments, measured {measured}"
+    staff = Message.objects.filter(kind="organization_registered", address="equipo@minga.co")
+    assert [m.channel for m in staff] == ["email", "email"]  # one per organisation registered
+    assert {m.user_id for m in Message.objects.filter(kind__startswith="organization_a", channel="sms")} == {
+        paperwork["hotel"].pk
+    }
+    assert "NIT no corresponde" in Message.objects.get(kind="organization_refused", channel="sms").body
+    assert Message.objects.get(kind="invitation").address == "nueva.socia@example.org"
