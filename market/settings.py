@@ -346,6 +346,9 @@ TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")  # another host for the
 TWILIO_TIMEOUT_SECONDS = env.float("TWILIO_TIMEOUT_SECONDS", default=10)
 MINGA_MESSAGE_ATTEMPTS = env.int("MINGA_MESSAGE_ATTEMPTS", default=3)
 MINGA_MESSAGE_BACKOFF_SECONDS = env.float("MINGA_MESSAGE_BACKOFF_SECONDS", default=30)
+# A market's cooperatives with quantities still to confirm are asked once, this many hours
+# (or fewer) before it opens (`manage.py close_markets`).
+MINGA_CONFIRM_ASK_HOURS = env.int("MINGA_CONFIRM_ASK_HOURS", default=48)
 
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")

@@ -37,7 +37,10 @@ Writes and jobs
 - `services`: every write with a rule: stock counters following the published offers,
   a cooperative's confirmation, the closing claim, copying a market, handing an order
   over, an assisted order. Errors are `exceptions.MarketError`.
-- `closing`: the closing job (`manage.py close_markets`): each cooperative's list, each
-  buyer's pickup reminder, exactly once.
+- `closing`: the markets' clock job (`manage.py close_markets`, every minute): cooperatives
+  asked to confirm their quantities, "Avísenme" watchers told a market opened, each
+  cooperative's list and each buyer's pickup reminder at the close; each claimed once.
+- `notifications`: what those messages say and to whom, through the outbox.
+- `watch_form`, `watch_views`: the "Avísenme cuando abra" form of an upcoming market.
 - `receivers`: publishing or translating a market page keeps its counters in step.
 """

@@ -1,64 +1,155 @@
-"""Closing of markets: each cooperative gets what to bring, each buyer her pickup reminder.
+"""The markets' clock job: who is told what when a market is about to open, opens and closes.
 
 How it runs in production
 -------------------------
-A scheduler runs `manage.py close_markets` every 5 minutes, e.g. cron::
+A scheduler runs `manage.py close_markets` every minute, e.g. cron::
 
-    */5 * * * * cd /srv/minga && .venv/bin/python manage.py close_markets
+    * * * * * cd /srv/minga && .venv/bin/python manage.py close_markets
 
-or a systemd timer with `OnCalendar=*:0/5` starting a oneshot service with that command.
-The command only claims markets and enqueues tasks on the "jobs" backend; with
-`TASKS_WORKER=true` those are stored in the database and `manage.py db_worker` (a
-long-running process next to the app servers) sends the e-mails. Without it (the embedded
-default) they are sent inline by the command itself.
+or a systemd timer with `OnCalendar=*:0/1` starting a oneshot service with that command.
+Each run (`markets_run_due`) does four passes, each safe to run twice or from two servers
+at once:
 
-Exactly once
-------------
-* A market is claimed by inserting its `MarketClosing` row
-  (`cms.markets.services.market_close_claim`): the unique row is the lock, so two runs,
-  on one server or several, claim it once and only the winner enqueues the
-  cooperatives' e-mails, after the claim committed.
-* Each buyer's reminder is recorded on `MarketOrder.reminder_sent_at` by a conditional
-  UPDATE (`... WHERE reminder_sent_at IS NULL`) *before* the e-mail goes out: only the
-  task that flips it sends. If sending fails the mark is cleared, and the next run of the
-  job tries that reminder again.
-* Card orders still awaiting payment at the close are left out of the lists; if the
-  payment arrives within the card payment window, a later run sends that buyer's
-  reminder (the sweep below). Cancelled and expired orders never get one.
-* Orders taken by phone by a Market Builder get no e-mail: the builder is their buyer
-  of record and the person who collects has no address; the builder's lists carry her
-  phone.
+1. **Confirm your quantities** (`markets_confirm_due`): for each published market opening
+   within MINGA_CONFIRM_ASK_HOURS, each participating verified cooperative with stock still
+   unconfirmed is asked once (its `MarketConfirmAsk` row is the claim).
+2. **Opened** (`markets_open_due`): for each open market, everyone who asked "Avísenme
+   cuando abra" and was not told yet (`MarketWatch.told_at`, flipped by a conditional UPDATE).
+3. **Closed** (`markets_close_due`): each closed market is claimed by inserting its
+   `MarketClosing` row (`cms.markets.services.market_close_claim`: the unique row is the
+   lock), and each participating cooperative's list (what to bring, per buyer and slot) is
+   written in the claiming transaction. Then each buyer's pickup reminder, once her
+   reminder is due (below), recorded on `MarketOrder.reminder_sent_at` by a conditional
+   UPDATE in the transaction that writes it.
+4. **Send what is due** (`market.messages.sending.messages_send_due`): retries whose backoff
+   is over, rows whose task was lost.
+
+Every message is a row of the outbox (`cms.markets.notifications`), written in the
+transaction of its claim: it commits with the claim or not at all, and the jobs worker
+(`manage.py jobs_worker` with TASKS_WORKER=true; inline otherwise) sends it, retries it,
+falls back to the person's next channel. The claim and the outbox's unique (event,
+recipient, channel) make each message go once, whoever runs the job and how often.
+
+Pickup reminders
+----------------
+* A reminder is due at the close when the market day is near (the market closes after noon
+  two days before its day, as markets do); a market that closes earlier reminds its buyers
+  on the day before its day, from 8:00 (Bogotá). Card orders still awaiting payment at that
+  time are left out; if the payment arrives within the card window, a later run reminds
+  that buyer. Cancelled and expired orders never get one.
+* Orders taken by phone by a Market Builder are reminded too: the person who collects is
+  told on her number (SMS, `orders.notifications.buyer_recipients`).
 * Markets whose (last) market day already passed are skipped: after a long outage, or on
   the first deployment, nobody is told about a market that is over.
 """
 
 import logging
-from functools import partial
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-from django_tasks import task
+from django.utils import timezone
 
-from cms.markets import services
-from cms.markets.cooperative import (
-    cooperative_consolidated,
-    cooperative_packing,
-    market_participants,
-    orders_to_remind,
-)
-from cms.models import MarketEventPage, MarketOrder
-from cooperatives.models import Membership
-from market.emails import email_once, site_url
+from cms.markets import notifications, services
+from cms.markets.cooperative import market_participants
+from cms.models import MarketConfirmAsk, MarketEventPage, MarketOrder, MarketStock, MarketWatch
+from cooperatives.models import Cooperative, VerificationStatus
 from orders.models import ORDER_NOT_PLACED
 
 logger = logging.getLogger(__name__)
 
+REMINDER_HOUR = time(8, 0)  # a reminder that waited for the day before goes out from this hour
 
-# --- The job --------------------------------------------------------------------------
+
+def markets_run_due(now=None) -> dict[str, int]:
+    """The four passes of `manage.py close_markets` (module docstring); how many of each."""
+    from market.messages.sending import messages_send_due
+
+    now = now or timezone.now()
+    done = {
+        "asked": markets_confirm_due(now),
+        "told": markets_open_due(now),
+        "closed": markets_close_due(now),
+    }
+    done["sent"] = messages_send_due(now)
+    return done
+
+
+# --- Before the opening: confirm your quantities ----------------------------------------------
+
+
+def markets_confirm_due(now=None) -> int:
+    """Ask each cooperative of a market opening soon to confirm its quantities, once."""
+    now = now or timezone.now()
+    soon = now + timedelta(hours=settings.MINGA_CONFIRM_ASK_HOURS)
+    events = (
+        MarketEventPage.objects.originals()
+        .live()
+        .filter(opens_at__gt=now, opens_at__lte=soon)
+        .order_by("opens_at", "pk")
+    )
+    asked = 0
+    for event in events:
+        unconfirmed = MarketStock.objects.filter(event=event, confirmed__isnull=True, planned__gt=0)
+        cooperatives = (
+            Cooperative.objects.filter(verification_status=VerificationStatus.VERIFIED)
+            .filter(Exists(unconfirmed.filter(product__cooperative=OuterRef("pk"))))
+            .exclude(Exists(MarketConfirmAsk.objects.filter(event=event, cooperative=OuterRef("pk"))))
+            .order_by("name", "pk")
+        )
+        for cooperative in cooperatives:
+            products = list(
+                unconfirmed.filter(product__cooperative=cooperative)
+                .order_by("product__name")
+                .values_list("product__name", flat=True)
+            )
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        MarketConfirmAsk.objects.create(event=event, cooperative=cooperative, asked_at=now)
+                except IntegrityError:
+                    continue  # another run asked it
+                notifications.market_confirm(event=event, cooperative=cooperative, products=products)
+            asked += 1
+    return asked
+
+
+# --- The opening: "Avísenme cuando abra" ------------------------------------------------------
+
+
+def markets_open_due(now=None) -> int:
+    """Tell everyone watching an open market that it opened: one message each."""
+    now = now or timezone.now()
+    untold = MarketWatch.objects.filter(event=OuterRef("pk"), told_at__isnull=True)
+    events = (
+        MarketEventPage.objects.originals()
+        .live()
+        .open_at(now)
+        .filter(Exists(untold))
+        .select_related("locale")
+        .order_by("closes_at", "pk")
+    )
+    told = 0
+    for event in events:
+        watches = MarketWatch.objects.filter(event=event, told_at__isnull=True).select_related("user")
+        for watch in watches.order_by("pk"):
+            try:
+                with transaction.atomic():
+                    # Only this row's own column in the WHERE: PostgreSQL re-checks it on the
+                    # row it waited for, so of two runs at once exactly one flips it.
+                    if not MarketWatch.objects.filter(pk=watch.pk, told_at__isnull=True).update(told_at=now):
+                        continue
+                    notifications.market_open(event=event, watch=watch)
+            except Exception:  # rolled back with its mark: the next run tries again
+                logger.exception("Opening message of market watch %s not written", watch.pk)
+                continue
+            told += 1
+    return told
+
+
+# --- The close: each cooperative's list, each buyer's reminder --------------------------------
 
 
 def _running(now):
@@ -71,136 +162,70 @@ def _running(now):
     )
 
 
-def markets_close_due(now=None) -> int:
-    """Claim every closed market not yet notified and enqueue its e-mails. Returns how many.
+def reminder_due_at(event: MarketEventPage) -> datetime:
+    """When the buyers of `event` are reminded: at the close when the market day is near,
+    else on the day before the market day at REMINDER_HOUR (module docstring)."""
+    day_before = event.market_day - timedelta(days=1)
+    tz = timezone.get_current_timezone()
+    near = datetime.combine(day_before, time.min, tzinfo=tz) - timedelta(hours=12)
+    if event.closes_at >= near:
+        return event.closes_at
+    return datetime.combine(day_before, REMINDER_HOUR, tzinfo=tz)
 
-    Safe to run at any time, twice, or from two processes at once: see the module
-    docstring. Also sends the reminders of late-paid card orders of markets closed earlier.
+
+def markets_close_due(now=None) -> int:
+    """Claim every closed market not yet notified, write its lists, then the reminders that
+    are due. Returns how many markets this run claimed.
+
+    Safe to run at any time, twice, or from two processes at once: see the module docstring.
     """
     now = now or timezone.now()
-    claimed = []
+    claimed = 0
     due = _running(now).filter(closes_at__lte=now, closing__isnull=True).order_by("closes_at", "pk")
     for event in due:
-        with transaction.atomic():
-            if not services.market_close_claim(event=event, now=now):
-                continue
-            transaction.on_commit(partial(market_closed.enqueue, event.pk))
-        claimed.append(event.pk)
-    # Orders counted since their market's closing was sent (a card paid in its window).
-    late = (
-        MarketOrder.objects.filter(event__in=_running(now).filter(closing__isnull=False))
-        .exclude(event_id__in=claimed)
-        .filter(pk__in=_remindable())
+        try:
+            with transaction.atomic():
+                if not services.market_close_claim(event=event, now=now):
+                    continue
+                for cooperative in market_participants(event):
+                    notifications.market_list(event=event, cooperative=cooperative)
+        except Exception:  # rolled back with its claim: the next run tries this market again
+            logger.exception("Closing of market %s not written", event.pk)
+            continue
+        claimed += 1
+    pickup_reminders_due(now)
+    return claimed
+
+
+def pickup_reminders_due(now=None) -> int:
+    """Remind each buyer of a closed market whose reminder is due, once. Returns how many."""
+    now = now or timezone.now()
+    closed = _running(now).filter(closes_at__lte=now, closing__isnull=False)
+    events = [event.pk for event in closed if reminder_due_at(event) <= now]
+    if not events:
+        return 0
+    links = (
+        MarketOrder.objects.filter(event_id__in=events, reminder_sent_at__isnull=True)
+        .exclude(order__status__in=ORDER_NOT_PLACED)
+        # An order taken by phone is reminded on the number of the person who collects.
+        .exclude(Q(assisted_by__isnull=False) & Q(order__contact_phone=""))
+        .order_by("order__placed_at", "pk")
         .values_list("pk", flat=True)
     )
-    for link_id in list(late):
-        transaction.on_commit(partial(pickup_reminder.enqueue, link_id))
-    return len(claimed)
-
-
-def _remindable():
-    return (
-        MarketOrder.objects.filter(reminder_sent_at__isnull=True, assisted_by__isnull=True)
-        .exclude(order__status__in=ORDER_NOT_PLACED)
-        .exclude(order__contact_phone__gt="")
-        .values("pk")
-    )
-
-
-# --- Tasks ------------------------------------------------------------------------------
-
-
-@task(backend="jobs")
-def market_closed(event_id: int) -> None:
-    """Fan out: one e-mail task per participating cooperative and per buyer to remind."""
-    event = MarketEventPage.objects.get(pk=event_id)
-    for cooperative in market_participants(event):
-        cooperative_market_list.enqueue(event.pk, cooperative.pk)
-    for link_id in list(orders_to_remind(event).values_list("pk", flat=True)):
-        pickup_reminder.enqueue(link_id)
-
-
-@task(backend="jobs")
-def cooperative_market_list(event_id: int, cooperative_id: int) -> None:
-    """E-mail a cooperative's managers what to bring and its packing list per buyer."""
-    from cooperatives.models import Cooperative
-
-    with translation.override(settings.LANGUAGE_CODE):
-        event = MarketEventPage.objects.select_related("municipality").get(pk=event_id)
-        cooperative = Cooperative.objects.get(pk=cooperative_id)
-        fulfilments = cooperative_packing(event=event, cooperative=cooperative)
-        email_once(
-            key=f"market_closed:{event.pk}:cooperative:{cooperative.pk}",
-            template="cms/email/market_closed_cooperative",
-            subject=_("%(market)s closed: what %(cooperative)s brings")
-            % {"market": event.title, "cooperative": cooperative.name},
-            to=Membership.objects.manager_emails(cooperative.pk),
-            context={
-                "event": event,
-                "cooperative": cooperative,
-                "consolidated": cooperative_consolidated(event=event, cooperative=cooperative),
-                "fulfilments": fulfilments,
-                "orders": len(fulfilments),
-                "url": site_url() + reverse("cms:workspace_market", args=[cooperative.slug, event.pk]),
-            },
-        )
-
-
-def _title_in(event: MarketEventPage, language: str) -> str:
-    """The market's title as published in `language`, else the original's."""
-    translated = (
-        MarketEventPage.objects.live()
-        .filter(translation_key=event.translation_key, locale__language_code=language)
-        .values_list("title", flat=True)
-        .first()
-    )
-    return translated or event.title
-
-
-@task(backend="jobs")
-def pickup_reminder(market_order_id: int) -> None:
-    """Remind a buyer of her pickup slot or delivery: once, whoever runs it and how often."""
-    link = (
-        MarketOrder.objects.select_related("order__buyer", "event__municipality", "slot__pickup_point")
-        .filter(pk=market_order_id)
-        .first()
-    )
-    if link is None or not link.order.buyer.email:
-        return
-    if link.assisted_by_id or link.order.contact_phone or link.order.status in ORDER_NOT_PLACED:
-        return
-    # Only this row's own column in the WHERE: PostgreSQL re-checks it on the row it
-    # waited for, so of two tasks at once exactly one flips it (a join would not be re-checked).
-    if not MarketOrder.objects.filter(pk=link.pk, reminder_sent_at__isnull=True).update(
-        reminder_sent_at=timezone.now()
-    ):
-        return
-    order = link.order
-    try:
-        with translation.override(order.language):  # the language she ordered in
-            if order.delivery_method == "delivery":
-                subject = _("Your order %(number)s from %(market)s: delivery on market day")
-            else:
-                subject = _("Your order %(number)s from %(market)s: your pickup time")
-            lines = order.lines.exclude(status="rejected").select_related("fulfilment__cooperative")
-            market_title = _title_in(link.event, order.language)
-            email_once(
-                key=f"pickup_reminder:{link.pk}:buyer:{order.buyer_id}",
-                template="cms/email/pickup_reminder",
-                subject=subject % {"number": order.number, "market": market_title},
-                to=[order.buyer.email],
-                context={
-                    "link": link,
-                    "event": link.event,
-                    "market_title": market_title,
-                    "order": order,
-                    "slot": link.slot,
-                    "lines": lines.order_by("fulfilment__cooperative__name", "product_name"),
-                    "url": site_url() + reverse("orders:detail", args=[order.number]),
-                },
-            )
-    except Exception:
-        # Not sent: clear the mark so that the next run of the job tries again.
-        MarketOrder.objects.filter(pk=link.pk).update(reminder_sent_at=None)
-        logger.exception("Pickup reminder for market order %s not sent", link.pk)
-        raise
+    reminded = 0
+    for link_id in list(links):
+        try:
+            with transaction.atomic():
+                if not MarketOrder.objects.filter(pk=link_id, reminder_sent_at__isnull=True).update(
+                    reminder_sent_at=now
+                ):
+                    continue  # another run reminded her
+                link = MarketOrder.objects.select_related(
+                    "order__buyer", "event__municipality", "event__locale", "slot__pickup_point"
+                ).get(pk=link_id)
+                notifications.pickup_reminder(link)
+        except Exception:  # rolled back with its mark: the next run tries her reminder again
+            logger.exception("Pickup reminder of market order %s not written", link_id)
+            continue
+        reminded += 1
+    return reminded

@@ -12,7 +12,7 @@ its products. A market unpublished later stays visible, so its lists are never l
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 
 from cms.markets.channel import market_key
 from cms.markets.handover import LINK_JOINS, handover_from_link
@@ -174,19 +174,4 @@ def market_participants(event: MarketEventPage) -> list:
         )
         .distinct()
         .order_by("name")
-    )
-
-
-def orders_to_remind(event: MarketEventPage):
-    """Market orders whose buyer has not had her reminder yet, counted ones only.
-
-    Orders a Market Builder took by phone (`assisted_by`, a contact phone) are left out:
-    the builder is their buyer of record and the person who collects has no e-mail; the
-    builder's slot lists carry her name and phone.
-    """
-    return (
-        MarketOrder.objects.filter(event=event, reminder_sent_at__isnull=True, assisted_by__isnull=True)
-        .exclude(order__status__in=ORDER_NOT_PLACED)
-        .exclude(order__contact_phone__gt="")
-        .order_by(F("order__placed_at").asc(), "pk")
     )

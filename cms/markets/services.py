@@ -1,9 +1,11 @@
 """Writes on markets: stock counters, cooperatives' confirmations, closing, copying, and
-the Market Builder's market-day actions (handing over, assisted orders)."""
+the Market Builder's market-day actions (handing over, assisted orders), and the people who
+asked to be told when a market opens."""
 
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -16,7 +18,9 @@ from cms.models import (
     MarketEventPage,
     MarketOffer,
     MarketOrder,
+    MarketState,
     MarketStock,
+    MarketWatch,
     PickupSlot,
     SlotUsage,
 )
@@ -293,3 +297,31 @@ def market_order_assist(
             [CartLine(cart=cart, product_id=product_id, quantity=quantity) for product_id, quantity in kept]
         )
     return order
+
+
+def market_watch_add(
+    *, event: MarketEventPage, user=None, phone: str = "", whatsapp: bool = False, language: str = ""
+) -> tuple[MarketWatch, bool]:
+    """Someone asks to be told when `event` opens: (her watch, whether it is new).
+
+    The same person, or the same number, twice is one watch (the unique constraints), even
+    from two requests at once; ticking WhatsApp the second time adds it.
+    """
+    if event.state_at(timezone.now()) != MarketState.UPCOMING:
+        raise MarketError(_("This market is no longer waiting to open."))
+    lookup = {"user": user} if user is not None else {"phone": phone}
+    if user is None and not phone:
+        raise MarketError(_("Write your mobile number."))
+    try:
+        with transaction.atomic():
+            watch, created = MarketWatch.objects.get_or_create(
+                event=event,
+                **lookup,
+                defaults={"whatsapp": whatsapp, "language": language or settings.LANGUAGE_CODE},
+            )
+    except IntegrityError:  # the same number or person at the same moment
+        watch, created = MarketWatch.objects.get(event=event, **lookup), False
+    if not created and whatsapp and not watch.whatsapp:
+        MarketWatch.objects.filter(pk=watch.pk).update(whatsapp=True)
+        watch.whatsapp = True
+    return watch, created

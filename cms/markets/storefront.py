@@ -19,6 +19,7 @@ from catalog.models import ProductPhoto
 from cms.markets.channel import market_key, offer_left, offers_on_sale
 from cms.markets.report import counted_market_lines
 from cms.markets.slots import market_slots
+from cms.markets.watch_form import watch_context
 from cms.models import MarketEventPage, MarketOffer, MarketStock
 from market.images import THUMBNAIL_SPEC
 from market.money import line_total_cop
@@ -135,6 +136,8 @@ def storefront(*, event: MarketEventPage, request) -> dict:
         return context
     offers = market_offers(event)
     context.update(offers_by_category(offers, request.GET.get(CATEGORY_PARAM, "")))
+    if state == "upcoming":
+        context.update(watch_context(event=event, request=request))
     if state == "open":
         context["cart"] = market_basket(event=event, request=request, offers=offers)
         context["slots"] = market_slots(event)

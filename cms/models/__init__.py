@@ -6,11 +6,13 @@ Django, migrations and the rest of the code name them `cms.models.<Model>`.
 - `stories`: `StoryIndexPage`, `StoryPage`.
 - `markets`: `MarketIndexPage`, `MarketEventPage` (the market's clock), `MarketOffer`,
   `PickupPoint`, `PickupSlot`, and the counters and links outside page revisions:
-  `MarketStock`, `SlotUsage`, `MarketClosing`, `MarketOrder`.
+  `MarketStock`, `SlotUsage`, `MarketClosing`, `MarketOrder`; who asked to be told when
+  a market opens (`MarketWatch`) and the cooperatives asked to confirm (`MarketConfirmAsk`).
 """
 
 from cms.models.markets import (
     MarketClosing,
+    MarketConfirmAsk,
     MarketEventPage,
     MarketEventPageManager,
     MarketEventQuerySet,
@@ -19,6 +21,7 @@ from cms.models.markets import (
     MarketOrder,
     MarketState,
     MarketStock,
+    MarketWatch,
     PickupPoint,
     PickupSlot,
     SlotUsage,
@@ -32,6 +35,7 @@ __all__ = [
     "HomePage",
     "LocalizedQuerySet",
     "MarketClosing",
+    "MarketConfirmAsk",
     "MarketEventPage",
     "MarketEventPageManager",
     "MarketEventQuerySet",
@@ -40,6 +44,7 @@ __all__ = [
     "MarketOrder",
     "MarketState",
     "MarketStock",
+    "MarketWatch",
     "PickupPoint",
     "PickupSlot",
     "SlotUsage",

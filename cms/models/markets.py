@@ -42,6 +42,7 @@ from cms.markets.page_form import MarketEventPageForm
 from cms.models.pages import BodyBlock, LocalizedQuerySet, default_language
 from cooperatives.models import Cooperative, VerificationStatus
 from market.models import Municipality
+from market.phones import validate_e164
 from orders.models import Order
 
 
@@ -262,6 +263,12 @@ class MarketEventPage(RoutablePageMixin, Page):
 
         return market_checkout(request, self, self.trading_event)
 
+    @path("avisenme/", name="watch")
+    def watch_view(self, request):
+        from cms.markets.watch_views import market_watch
+
+        return market_watch(request, self, self.trading_event)
+
     # Wagtail serves only paths made of `[\w-]+/` segments, so no ".ics" in the URL:
     # the file name comes from Content-Disposition.
     @path("calendario/", name="calendar")
@@ -434,6 +441,67 @@ class MarketOrder(models.Model):
 
     def __str__(self):
         return f"{self.order} @ {self.event_id}"
+
+
+class MarketWatch(models.Model):
+    """Someone who asked to be told when a market opens ("Avísenme cuando abra"): a person
+    signed in (her own channels), or a mobile number (SMS, and WhatsApp if she agreed).
+
+    `told_at` is set by the opening pass of `manage.py close_markets` in the transaction
+    that writes her message (`cms.markets.closing.markets_open_due`): one message each.
+    """
+
+    event = models.ForeignKey(MarketEventPage, on_delete=models.CASCADE, related_name="watchers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    phone = models.CharField(_("mobile number"), max_length=16, blank=True, validators=[validate_e164])
+    whatsapp = models.BooleanField(_("WhatsApp agreed"), default=False)
+    language = models.CharField(_("language"), max_length=7, default="es")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    told_at = models.DateTimeField(_("told at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("market watch")
+        verbose_name_plural = _("market watches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                condition=models.Q(user__isnull=False),
+                name="market_watch_user_once",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "phone"], condition=~models.Q(phone=""), name="market_watch_phone_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(phone=""), name="market_watch_has_someone"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["event"], condition=models.Q(told_at__isnull=True), name="market_watch_untold"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event_id}: {self.user_id or self.phone}"
+
+
+class MarketConfirmAsk(models.Model):
+    """A cooperative was asked to confirm its quantities before a market opens: the unique row
+    is the claim, so the request goes out once however often, and wherever, the job runs."""
+
+    event = models.ForeignKey(MarketEventPage, on_delete=models.CASCADE, related_name="+")
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "cooperative"], name="market_confirm_ask_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_id}/{self.cooperative_id} asked {self.asked_at}"
 
 
 def verified_participants(event: MarketEventPage):

@@ -87,19 +87,19 @@ TEMPLATES = {
         ),
         WhatsAppTemplate(
             "minga_recordatorio_recogida",
-            "Mañana es el mercado {{1}}. Su pedido {{2}}: {{3}}",
+            "Le recordamos su pedido {{2}} del mercado {{1}}: {{3}}",
             ("market_title", "order.number", "handover_line"),
-            body_en="The market {{1}} is tomorrow. Your order {{2}}: {{3}}",
+            body_en="A reminder of your order {{2}} from the market {{1}}: {{3}}",
         ),
         WhatsAppTemplate(
             "minga_mercado_abre",
-            "El mercado {{1}} ya abrió. Haga su pedido hasta {{2}}: {{3}}",
+            "El mercado {{1}} ya abrió. Haga su pedido hasta el {{2}}: {{3}}",
             ("market_title", "closes_line", "url"),
             body_en="The market {{1}} is open. Order until {{2}}: {{3}}",
         ),
         WhatsAppTemplate(
             "minga_confirme_cantidades",
-            "{{1}}: el mercado {{2}} abre {{3}}. Confirme cuánto llevará: {{4}}",
+            "{{1}}: el mercado {{2}} abre el {{3}}. Confirme cuánto llevará: {{4}}",
             ("cooperative.name", "market_title", "opens_line", "url"),
         ),
         WhatsAppTemplate(

@@ -306,8 +306,9 @@ def test_the_pickup_reminder_of_an_english_order_names_the_market_in_english(
             "slot": event.slots.get().pk,
         },
     )
+    # Closed a minute ago, the market is tomorrow: her reminder is due now.
     MarketEventPage.objects.filter(translation_key=event.translation_key).update(
-        closes_at=timezone.now() - timedelta(minutes=1)
+        closes_at=timezone.now() - timedelta(minutes=1), market_day=timezone.localdate() + timedelta(days=1)
     )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

@@ -290,6 +290,8 @@ MATRIX: dict[str, Row] = {
     # The market basket is shown on the storefront: its GET redirects there.
     "page:cms.marketeventpage:cart": everyone(lambda w: w.market.url + "cesta/", 302),
     "page:cms.marketeventpage:checkout": signed_in(lambda w: w.market.url + "pedido/", 302),
+    # "Avísenme cuando abra": a POST form for everyone; its GET redirects to the market.
+    "page:cms.marketeventpage:watch": everyone(lambda w: w.market.url + "avisenme/", 302),
     "orders:cart": everyone(lambda w: reverse("orders:cart")),
     "orders:cart_add": post_only_for_everyone(lambda w: reverse("orders:cart_add")),
     "orders:cart_update": post_only_for_everyone(lambda w: reverse("orders:cart_update")),

@@ -410,6 +410,8 @@ POSTS = {
         302,
         lambda w: {"product": w.product.pk, "quantity": "2", "action": "add"},
     ),
+    # "Avísenme cuando abra": a signed-in person with one tap (a MarketWatch row).
+    "page:cms.marketeventpage:watch": Url(lambda w: w.upcoming_market.url + "avisenme/", "buyer", 302),
     "page:cms.marketeventpage:checkout": Url(
         lambda w: w.open_market.url + "pedido/",
         "buyer",
