@@ -59,7 +59,7 @@ def notify(
     subject_fields: dict | None = None,
 ) -> list[Message]:
     """Write the messages of `event` for each recipient; returns the rows now queued."""
-    from market.emails import site_url
+    from market.site import site_url
 
     recipients = list({r.key: r for r in to}.values())
     stopped = stopped_for(recipients)  # one query for everybody's "PARE"

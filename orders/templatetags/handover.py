@@ -12,7 +12,7 @@ otherwise each tag reads its order's handover (one or two queries).
 
 from django import template
 
-from market.emails import site_url
+from market.site import site_url
 from orders.handover import handover_of
 from orders.models import ORDER_ENDED
 
