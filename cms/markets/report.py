@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from cms.markets.channel import market_key
 from cms.markets.slots import market_slots
 from cms.models import MarketEventPage, MarketOrder
+from market.models import Message, MessageState
 from market.spreadsheets import inert
 from market.units import Unit
 from orders import selectors as order_selectors
@@ -78,6 +79,21 @@ def markets_with_order_counts(markets):
     )
 
 
+def _attach_last_messages(links) -> None:
+    """Each order's latest message to its buyer (`last_message`): whether the person was told,
+    and whether it was delivered. One query for all the orders."""
+    about = {f"order:{link.order_id}": link for link in links}
+    for link in links:
+        link.last_message = None
+    rows = (
+        Message.objects.filter(about__in=about)
+        .exclude(state__in=[MessageState.STANDBY, MessageState.SKIPPED])
+        .order_by("created_at", "pk")
+    )
+    for message in rows:
+        about[message.about].last_message = message
+
+
 def market_report(event: MarketEventPage) -> dict:
     """The Market Builder's report: what each cooperative brings, the packing list per
     buyer, the lists per pickup slot and for delivery. Same queries for 5 or 500 orders.
@@ -96,6 +112,7 @@ def market_report(event: MarketEventPage) -> dict:
             delivery.append(link)
         else:
             by_slot[link.slot_id].append(link)
+    _attach_last_messages(orders)
     pickups = [{"slot": slot, "orders": by_slot.pop(slot.pk, [])} for slot in market_slots(event)]
     # A slot removed from the page after orders took it: its orders still need packing.
     orphans = [link for links in by_slot.values() for link in links]

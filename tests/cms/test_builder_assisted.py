@@ -171,4 +171,7 @@ def test_the_person_the_order_was_taken_for_gets_it_by_sms(
     assert (sms.channel, sms.address, sms.state) == ("sms", "+573101234567", "sent")
     assert sms.user is None and order.number in sms.body
     assert "/pedidos/" not in sms.body, "her order page needs an account she does not have"
+    # The builder sees in her report whether the person was told.
+    report = client.get(reverse("cms_market_report", args=[event.pk])).content.decode()
+    assert "Último mensaje: SMS, enviado" in report
     assert not [m for m in mail.outbox if m.to == [builder.email] and order.number in m.subject]
