@@ -277,7 +277,14 @@ class Checks:
 
         placed, new = Counter(), Counter()
         unknown = Counter()
+        seen = set()
         for message in read_mails(self.mail_folder):
+            # A message its worker sent, then died before recording, goes again under the same
+            # Message-ID (SMTP cannot be asked): the person's mail client shows it once.
+            message_id = str(message["Message-ID"] or "")
+            if message_id and message_id in seen:
+                continue
+            seen.add(message_id)
             subject = " ".join(str(message["Subject"] or "").split())  # folded when not ASCII
             numbers = set(NUMBER.findall(subject))
             recipients = [address.lower() for _name, address in getaddresses([str(message["To"] or "")])]
@@ -326,6 +333,23 @@ class Checks:
             f"{sum(unknown.values())}" + (f" ({', '.join(sorted(unknown)[:3])})" if unknown else ""),
             verdict(not unknown),
         )
+
+        # The outbox: every message the load wrote left (or, interrupted, went another way).
+        states = dict(self.sql("SELECT state, COUNT(*) FROM market_message GROUP BY state"))
+        stuck = sum(states.get(s, 0) for s in ("queued", "sending"))
+        ((lost,),) = self.sql(
+            "SELECT COUNT(*) FROM market_message m WHERE m.state = 'failed' "
+            "AND NOT EXISTS (SELECT 1 FROM market_message f WHERE f.fallback_of_id = m.id "
+            "AND f.state IN ('sent', 'delivered'))"
+        )
+        self.row(
+            "outbox messages still queued or sending after the drain",
+            "0",
+            f"{stuck} ({', '.join(f'{k} {v}' for k, v in sorted(states.items()))})",
+            verdict(stuck == 0),
+        )
+        label = "outbox messages failed with no channel that got through"
+        self.row(label, "0", f"{lost}", verdict(lost == 0))
 
     # --- whole orders ---------------------------------------------------------------------------
 

@@ -265,7 +265,30 @@ class TwilioStub:
             if match["sid"] not in self._messages:
                 raise StubError(404, 20404, f"The requested resource {path} was not found")
             return 200, dict(self._messages[match["sid"]])
+        if method == "GET":
+            return 200, self._list(path, form)
         raise StubError(405, 20004, "Method not allowed")
+
+    def _list(self, path: str, query: dict) -> dict:
+        """GET Messages.json?To=…&DateSent>=YYYY-MM-DD: newest first, one page, as Twilio pages."""
+        rows = [
+            dict(m)
+            for m in reversed(list(self._messages.values()))
+            if ("To" not in query or m["to"] == query["To"])
+            and ("From" not in query or m["from"] == query["From"])
+        ]
+        size = int(query.get("PageSize", 50))
+        return {
+            "messages": rows[:size],
+            "uri": path,
+            "first_page_uri": path,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "page": 0,
+            "page_size": size,
+            "start": 0,
+            "end": max(len(rows[:size]) - 1, 0),
+        }
 
     def _create(self, form: dict) -> dict:
         to, from_ = form.get("To", ""), form.get("From")

@@ -19,12 +19,12 @@ to her next channel on the second.
 import json
 import sys
 import threading
+from datetime import timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.core.mail.message import make_msgid
 from django.urls import reverse
 
 from market.models import Message, MessageChannel
@@ -39,8 +39,14 @@ class PermanentError(Exception):
 
 
 class EmailProvider:
+    def already_sent(self, message: Message) -> str:
+        """SMTP cannot be asked: "" (send again, with the same Message-ID: see `send`)."""
+        return ""
+
     def send(self, message: Message) -> str:
-        msgid = make_msgid(domain="minga.co")
+        # One Message-ID per message, the same if it is ever sent again after a worker died
+        # mid-send: mail clients show a repeated Message-ID once.
+        msgid = f"<minga-message-{message.pk}@minga.co>"
         email = EmailMultiAlternatives(
             subject=message.subject, body=message.body, to=[message.address], headers={"Message-ID": msgid}
         )
@@ -58,6 +64,9 @@ class ConsoleProvider:
 
     _lock = threading.Lock()
 
+    def already_sent(self, message: Message) -> str:
+        return ""
+
     def send(self, message: Message) -> str:
         with self._lock:
             head = f"---------- {message.get_channel_display()} → {message.address} ----------"
@@ -73,6 +82,23 @@ def _status_callback(message: Message) -> str:
 class TwilioProvider:
     # Twilio error codes that no retry will change.
     PERMANENT = {21211, 21214, 21408, 21610, 21612, 21614, 63003, 63016, 63024, 63032}
+
+    def already_sent(self, message: Message) -> str:
+        """The id of this message if Twilio already took it (its worker died before keeping the
+        id): the messages to her number since the attempt began, matched by text or template."""
+        from twilio.base.exceptions import TwilioException
+
+        to = f"whatsapp:{message.address}" if message.channel == MessageChannel.WHATSAPP else message.address
+        since = message.sending_at - timedelta(minutes=1) if message.sending_at else None
+        try:
+            found = twilio_client().messages.list(to=to, date_sent_after=since, limit=50)
+        except (TwilioException, OSError) as exc:
+            raise TransientError(f"Twilio unreachable while checking an interrupted send: {exc}") from exc
+        text = fill_for(message)
+        for sent in found:
+            if (sent.body or "") == text:
+                return sent.sid
+        return ""
 
     def send(self, message: Message) -> str:
         from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -107,6 +133,11 @@ def _sid_key(message: Message) -> str:
 
     template = TEMPLATES.get(message.template)
     return template.sid_key(message.language) if template else message.template
+
+
+def fill_for(message: Message) -> str:
+    """The text Twilio shows for this message: its body, or the template filled in."""
+    return message.body
 
 
 def content_sids() -> dict:

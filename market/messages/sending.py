@@ -9,9 +9,10 @@ task and the sweep, never both send it. Then:
   MINGA_MESSAGE_ATTEMPTS attempts it fails and the next channel is queued.
 * a permanent error (a landline, an unapproved template): failed at once, next channel queued.
 * a run that finds the row "sending" for longer than a lease: its worker died while talking
-  to the provider, and nobody knows whether the message left. It is never sent again on that
-  channel (at most once): it is marked failed ("interrupted") and the next channel is queued;
-  a delivery callback that arrives later for it still marks it delivered.
+  to the provider. The provider is asked whether it took the message (Twilio lists the
+  messages to her number): if it did, the row is sent with its id; if not, it is sent now.
+  SMTP cannot be asked: the e-mail goes again with the same Message-ID, which mail clients
+  show once. Once per event, recipient and channel, as the person sees it.
 
 `messages_send_due` (run by `manage.py close_markets` every minute, and by tests) enqueues
 what is due: retries whose backoff is over and rows whose task was lost.
@@ -34,7 +35,6 @@ from market.models import Message, MessageState
 logger = logging.getLogger("market.messages")
 
 LOST_AFTER = timedelta(minutes=1)
-INTERRUPTED = "interrupted: the worker stopped while sending; not sent again on this channel"
 
 
 def enqueue(ids: list[int]) -> None:
@@ -72,8 +72,7 @@ def message_deliver(*, message_id: int) -> str:
     if row["state"] == MessageState.SENDING:
         if row["sending_at"] and row["sending_at"] > now - jobs_conf().lease_delta:
             raise EffectInProgress(f"message {message_id}")  # another run is sending it now
-        _fail(message_id, INTERRUPTED, expected=MessageState.SENDING)
-        return MessageState.FAILED
+        return _take_over(message_id, row["sending_at"], now)
     if row["state"] != MessageState.QUEUED or (row["send_after"] and row["send_after"] > now):
         return row["state"]
     claimed = Message.objects.filter(pk=message_id, state=MessageState.QUEUED).update(
@@ -81,7 +80,36 @@ def message_deliver(*, message_id: int) -> str:
     )
     if not claimed:
         return Message.objects.get(pk=message_id).state
+    return _send(Message.objects.get(pk=message_id))
+
+
+def _take_over(message_id: int, seen_at, now) -> str:
+    """Its worker died while sending. Ask the provider whether it took the message: if so it
+    is sent (its id kept), else it is sent now. Twilio can be asked; SMTP cannot, so an e-mail
+    goes again with the same Message-ID, which mail clients show once."""
     message = Message.objects.get(pk=message_id)
+    try:
+        found = provider_for(message.channel).already_sent(message)
+    except TransientError as exc:
+        raise EffectInProgress(f"message {message_id}: {exc}") from exc  # ask again later
+    taken = Message.objects.filter(pk=message_id, state=MessageState.SENDING, sending_at=seen_at)
+    if found:
+        if taken.update(state=MessageState.SENT, sent_at=now, provider_id=found[:100], error=""):
+            _skip_standby(message)
+        return MessageState.SENT
+    if not taken.update(sending_at=now, attempts=F("attempts") + 1, error="interrupted: sent again"):
+        return Message.objects.get(pk=message_id).state  # another run took it over first
+    logger.warning("Message %s was interrupted while sending; the provider has none: sending it", message_id)
+    return _send(Message.objects.get(pk=message_id))
+
+
+def _skip_standby(message: Message) -> None:
+    Message.objects.filter(
+        event=message.event, recipient=message.recipient, state=MessageState.STANDBY
+    ).update(state=MessageState.SKIPPED)
+
+
+def _send(message: Message) -> str:
     try:
         provider_id = provider_for(message.channel).send(message)
     except PermanentError as exc:
@@ -93,9 +121,7 @@ def message_deliver(*, message_id: int) -> str:
     Message.objects.filter(pk=message.pk, state=MessageState.SENDING).update(
         state=MessageState.SENT, sent_at=timezone.now(), provider_id=provider_id[:100], error=""
     )
-    Message.objects.filter(
-        event=message.event, recipient=message.recipient, state=MessageState.STANDBY
-    ).update(state=MessageState.SKIPPED)
+    _skip_standby(message)
     return MessageState.SENT
 
 
@@ -168,5 +194,5 @@ def messages_send_due(now=None) -> int:
     enqueue(due)
     stuck = Message.objects.filter(state=MessageState.SENDING, sending_at__lt=now - jobs_conf().lease_delta)
     for pk in stuck.values_list("pk", flat=True)[:500]:
-        _fail(pk, INTERRUPTED)
+        message_send.enqueue(pk)  # taken over: asked of the provider, sent if it has none
     return len(due)

@@ -308,3 +308,32 @@ def test_a_notice_without_a_channel_she_has_writes_nothing(db):
     with transaction.atomic():
         assert notify(silent, event="e", to=[Recipient(email="a@example.org")], context={}) == []
     assert not Message.objects.exists()
+
+
+# --- A worker killed mid-send ---------------------------------------------------------------
+
+
+def test_an_sms_twilio_took_before_its_worker_died_is_not_sent_again(order, twilio_stub):
+    _ready(order)
+    _send_queued()
+    (sent,) = twilio_stub.sent_to(MOBILE)
+    # Twilio took it; the worker died before it wrote the id down.
+    stale = timezone.now() - timedelta(hours=1)
+    Message.objects.filter(channel="sms").update(state=MessageState.SENDING, sending_at=stale, provider_id="")
+    Message.objects.filter(channel="email").update(state=MessageState.STANDBY)
+    sms = Message.objects.get(channel="sms")
+    assert message_deliver(message_id=sms.pk) == MessageState.SENT
+    sms.refresh_from_db()
+    assert sms.provider_id == sent["sid"]
+    assert len(twilio_stub.sent_to(MOBILE)) == 1  # asked, not sent twice
+    assert Message.objects.get(channel="email").state == MessageState.SKIPPED
+
+
+def test_an_sms_twilio_never_got_is_sent_when_its_worker_died(order, twilio_stub):
+    _ready(order)
+    sms = Message.objects.get(channel="sms")
+    stale = timezone.now() - timedelta(hours=1)
+    Message.objects.filter(pk=sms.pk).update(state=MessageState.SENDING, sending_at=stale, attempts=1)
+    messages_send_due()  # the sweep finds it stuck and takes it over
+    assert Message.objects.get(pk=sms.pk).state == MessageState.SENT
+    assert len(twilio_stub.sent_to(MOBILE)) == 1
