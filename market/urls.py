@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, reverse_lazy
@@ -9,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from market import account_views
 from market import views as market_views
+from market.media import media_urlpatterns
 
 # The Wagtail and Django admins have login forms of their own that no rate limit guards: both
 # send people to the site's login (limited per account and per address), keeping `next`.
@@ -38,7 +38,5 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
+# Photos on the local disk, with DJANGO_DEBUG on or off (market/media.py: photos only).
+urlpatterns = media_urlpatterns() + urlpatterns
