@@ -113,7 +113,7 @@ def test_builder_creates_a_market_and_submits_it_for_moderation(client, builder,
     assert event.get_latest_revision_as_object().offers.get().product == araza
     state = WorkflowState.objects.get(object_id=str(event.pk))
     assert state.status == WorkflowState.STATUS_IN_PROGRESS
-    assert state.workflow.name == "Moderators approval"
+    assert state.workflow.name == "Aprobación del equipo de Minga"
     assert client.get(reverse("wagtailadmin_pages:edit", args=[event.pk])).status_code == 200
 
 

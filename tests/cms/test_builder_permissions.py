@@ -41,7 +41,7 @@ def test_the_site_has_a_market_index_where_builders_may_add_but_not_publish():
         )
     )
     assert codenames == {"add_page"}
-    assert WorkflowPage.objects.get(page=index).workflow.name == "Moderators approval"
+    assert WorkflowPage.objects.get(page=index).workflow.name == "Aprobación del equipo de Minga"
     assert group.permissions.filter(codename="access_admin").exists()
     assert set(
         group.permissions.filter(content_type__model="pickuppoint").values_list("codename", flat=True)
@@ -147,3 +147,11 @@ def test_a_cooperative_manager_gets_no_admin_access(client, manager, product):
     client.force_login(manager)
     assert client.get(reverse("wagtailadmin_home")).status_code in (302, 403)
     assert client.get(reverse("cms_market_report", args=[event.pk])).status_code in (302, 403)
+
+
+def test_her_submit_button_names_the_workflow_in_spanish(client, builder):
+    event = make_market(owner=builder, publish=False)
+    client.force_login(builder)
+    page = _edit(client, event).content.decode()
+    assert "Aprobación del equipo de Minga" in page
+    assert "Moderators" not in page
