@@ -20,23 +20,12 @@ from cooperatives.models import Cooperative, Invitation, MembershipRole
 from market.messages.outbox import Notice, notify
 from market.messages.recipients import Recipient
 from market.models import User
+from market.site import absolute
 
-COOPERATIVE_VERIFIED = Notice(
-    kind="cooperative_verified",
-    subject=_("%(name)s is verified on Minga"),
-    email="cooperatives/email/cooperative_verified",
-    sms="cooperatives/messages/cooperative_verified.sms.txt",
-    whatsapp="minga_cooperativa_verificada",
+COOPERATIVE_VERIFIED = Notice.named(
+    "cooperatives", "cooperative_verified", _("%(name)s is verified on Minga"), "minga_cooperativa_verificada"
 )
-INVITATION = Notice(
-    kind="invitation",
-    subject=_("Invitation to join %(name)s on Minga"),
-    email="cooperatives/email/invitation",
-)
-
-
-def _url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+INVITATION = Notice.named("cooperatives", "invitation", _("Invitation to join %(name)s on Minga"), sms="")
 
 
 def manager_recipients(cooperative_id: int, *, language: str = "") -> list[Recipient]:
@@ -53,7 +42,7 @@ def manager_recipients(cooperative_id: int, *, language: str = "") -> list[Recip
 def cooperative_verified(cooperative: Cooperative) -> None:
     """Tell the managers that their cooperative is verified: its products are public now."""
     with translation.override(settings.LANGUAGE_CODE):
-        url = _url(reverse("cooperatives:workspace_index"))
+        url = absolute(reverse("cooperatives:workspace_index"))
     notify(
         COOPERATIVE_VERIFIED,
         event=f"cooperative_verified:{cooperative.pk}:{cooperative.verified_at:%Y%m%dT%H%M%S%f}",
@@ -70,7 +59,7 @@ def invitation_sent(invitation: Invitation) -> None:
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
     with translation.override(language):
-        url = _url(reverse("cooperatives:invitation_accept", args=[invitation.token]))
+        url = absolute(reverse("cooperatives:invitation_accept", args=[invitation.token]))
     notify(
         INVITATION,
         event=f"invitation:{invitation.pk}",

@@ -21,31 +21,18 @@ from django.utils.translation import gettext_lazy as _
 from market.messages.outbox import Notice, notify
 from market.messages.recipients import Recipient
 from market.models import BuyerOrganization, Message, OrganizationStatus, User
+from market.site import absolute
 
-ORGANIZATION_REGISTERED = Notice(
-    kind="organization_registered",
-    subject=_("Organisation to review: %(name)s"),
-    email="market/email/organization_registered",
+ORGANIZATION_REGISTERED = Notice.named(
+    "market", "organization_registered", _("Organisation to review: %(name)s"), sms=""
 )
-ORGANIZATION_APPROVED = Notice(
-    kind="organization_approved",
-    subject=_("%(name)s was approved on Minga"),
-    email="market/email/organization_approved",
-    sms="market/messages/organization_approved.sms.txt",
-    whatsapp="minga_organizacion",
+ORGANIZATION_APPROVED = Notice.named(
+    "market", "organization_approved", _("%(name)s was approved on Minga"), "minga_organizacion"
 )
-ORGANIZATION_REFUSED = Notice(
-    kind="organization_refused",
-    subject=_("%(name)s was not approved on Minga"),
-    email="market/email/organization_refused",
-    sms="market/messages/organization_refused.sms.txt",
-    whatsapp="minga_organizacion",
+ORGANIZATION_REFUSED = Notice.named(
+    "market", "organization_refused", _("%(name)s was not approved on Minga"), "minga_organizacion"
 )
 DECISIONS = (ORGANIZATION_APPROVED.kind, ORGANIZATION_REFUSED.kind)
-
-
-def _url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def staff_recipients() -> list[Recipient]:
@@ -76,7 +63,7 @@ def organization_registered(organization: BuyerOrganization) -> None:
         context={
             "organization": organization,
             "registrant": first.user if first else None,
-            "url": _url(reverse("wagtailsnippets_market_buyerorganization:edit", args=[organization.pk])),
+            "url": absolute(reverse("wagtailsnippets_market_buyerorganization:edit", args=[organization.pk])),
         },
         subject_fields={"name": organization.legal_name},
     )
@@ -98,7 +85,7 @@ def organization_decided(organization: BuyerOrganization, *, reason: str = "") -
             "reason": reason.strip(),
             "reason_line": " ".join(reason.split()),
             "decision_line": _DecisionLine(approved, reason),
-            "url": _url(reverse("market:organization_detail", args=[organization.pk])),
+            "url": absolute(reverse("market:organization_detail", args=[organization.pk])),
         },
         subject_fields={"name": organization.legal_name},
     )

@@ -10,43 +10,46 @@ move never tells anyone twice, and two different changes each tell her once.
 Who hears what is the table in the README ("Who is told what").
 """
 
-from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cooperatives.models import MembershipRole
+from cooperatives.notifications import manager_recipients
 from market.messages.outbox import Notice, notify
 from market.messages.recipients import Recipient
-from market.models import User
+from market.site import absolute
 
-
-def _n(kind: str, subject, whatsapp: str, email: str = "") -> Notice:
-    return Notice(
-        kind=kind,
-        subject=subject,
-        email=f"orders/email/{email or kind}",
-        sms=f"orders/messages/{kind}.sms.txt",
-        whatsapp=whatsapp,
-    )
-
-
-ORDER_PLACED = _n("order_placed", _("We received your order %(number)s"), "minga_pedido_recibido")
-ORDER_CONFIRMED = _n("order_confirmed", _("Your order %(number)s is confirmed"), "minga_pedido_confirmado")
-ORDER_CHANGED = _n("order_changed", _("Your order %(number)s changed"), "minga_pedido_cambio")
-ORDER_READY = _n("order_ready", _("Your order %(number)s is ready"), "minga_pedido_listo")
-ORDER_DELIVERED = _n("order_delivered", _("Your order %(number)s was handed over"), "minga_pedido_entregado")
-ORDER_CANCELLED = _n("order_cancelled", _("Your order %(number)s was cancelled"), "minga_pedido_cancelado")
-ORDER_EXPIRED = _n("order_expired", _("Your order %(number)s expired"), "minga_pedido_cancelado")
-PAYMENT_RECORDED = _n("payment_recorded", _("Payment recorded for order %(number)s"), "minga_pago_recibido")
-FULFILMENT_NEW = _n("fulfilment_new", _("New order %(number)s for %(name)s"), "minga_cooperativa_pedido")
-FULFILMENT_CANCELLED = _n(
-    "fulfilment_cancelled", _("Order %(number)s for %(name)s was cancelled"), "minga_cooperativa_cancelado"
+ORDER_PLACED = Notice.named(
+    "orders", "order_placed", _("We received your order %(number)s"), "minga_pedido_recibido"
 )
-
-
-def _url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+ORDER_CONFIRMED = Notice.named(
+    "orders", "order_confirmed", _("Your order %(number)s is confirmed"), "minga_pedido_confirmado"
+)
+ORDER_CHANGED = Notice.named(
+    "orders", "order_changed", _("Your order %(number)s changed"), "minga_pedido_cambio"
+)
+ORDER_READY = Notice.named("orders", "order_ready", _("Your order %(number)s is ready"), "minga_pedido_listo")
+ORDER_DELIVERED = Notice.named(
+    "orders", "order_delivered", _("Your order %(number)s was handed over"), "minga_pedido_entregado"
+)
+ORDER_CANCELLED = Notice.named(
+    "orders", "order_cancelled", _("Your order %(number)s was cancelled"), "minga_pedido_cancelado"
+)
+ORDER_EXPIRED = Notice.named(
+    "orders", "order_expired", _("Your order %(number)s expired"), "minga_pedido_cancelado"
+)
+PAYMENT_RECORDED = Notice.named(
+    "orders", "payment_recorded", _("Payment recorded for order %(number)s"), "minga_pago_recibido"
+)
+FULFILMENT_NEW = Notice.named(
+    "orders", "fulfilment_new", _("New order %(number)s for %(name)s"), "minga_cooperativa_pedido"
+)
+FULFILMENT_CANCELLED = Notice.named(
+    "orders",
+    "fulfilment_cancelled",
+    _("Order %(number)s for %(name)s was cancelled"),
+    "minga_cooperativa_cancelado",
+)
 
 
 def buyer_recipients(order) -> list[Recipient]:
@@ -69,16 +72,6 @@ def buyer_recipients(order) -> list[Recipient]:
 def _assisted(order) -> bool:
     """Taken by a Market Builder by phone: the buyer of record is the builder, not the person."""
     return bool(order.contact_name) and order.buyer.is_market_builder()
-
-
-def cooperative_recipients(cooperative_id: int) -> list[Recipient]:
-    """The cooperative's managers, each on her own channels (Spanish)."""
-    managers = User.objects.filter(
-        memberships__cooperative_id=cooperative_id,
-        memberships__role=MembershipRole.MANAGER,
-        is_active=True,
-    ).order_by("pk")
-    return [Recipient.of(user, language=settings.LANGUAGE_CODE) for user in managers]
 
 
 def handover_line(order) -> str:
@@ -104,7 +97,7 @@ def _buyer(notice: Notice, order, *, event: str, **extra) -> None:
     page = reverse("orders:detail", args=[order.number]) if to[0].user is not None else "/"
     context = {
         "order": order,
-        "url": _url(page),
+        "url": absolute(page),
         "handover_line": handover_line(order),
         **extra,
     }
@@ -121,21 +114,27 @@ def _buyer(notice: Notice, order, *, event: str, **extra) -> None:
 def order_placed(order) -> None:
     """The buyer, and each cooperative for its own part."""
     _buyer(ORDER_PLACED, order, event=f"order_placed:{order.pk}")
-    line = handover_line(order)
-    for fulfilment in _prefetched(order).fulfilments.all():
+    _cooperatives(
+        FULFILMENT_NEW, order, _prefetched(order).fulfilments.all(), handover_line=handover_line(order)
+    )
+
+
+def _cooperatives(notice: Notice, order, fulfilments, **extra) -> None:
+    """Each cooperative's managers, about its own part of `order`."""
+    for fulfilment in fulfilments:
         notify(
-            FULFILMENT_NEW,
-            event=f"fulfilment_new:{fulfilment.pk}",
+            notice,
+            event=f"{notice.kind}:{fulfilment.pk}",
             about=f"fulfilment:{fulfilment.pk}",
-            to=cooperative_recipients(fulfilment.cooperative_id),
+            to=manager_recipients(fulfilment.cooperative_id),
             context={
                 "order": order,
                 "fulfilment": fulfilment,
                 "cooperative": fulfilment.cooperative,
-                "handover_line": line,
-                "url": _url(
+                "url": absolute(
                     reverse("orders:fulfilment_detail", args=[fulfilment.cooperative.slug, fulfilment.pk])
                 ),
+                **extra,
             },
             subject_fields={"number": order.number, "name": fulfilment.cooperative.name},
         )
@@ -168,22 +167,8 @@ def order_expired(order) -> None:
 def order_cancelled(order, *, fulfilment_ids: list[int]) -> None:
     """The buyer, and each cooperative whose part was still to be prepared."""
     _buyer(ORDER_CANCELLED, order, event=f"order_cancelled:{order.pk}")
-    for fulfilment in order.fulfilments.filter(pk__in=fulfilment_ids).select_related("cooperative"):
-        notify(
-            FULFILMENT_CANCELLED,
-            event=f"fulfilment_cancelled:{fulfilment.pk}",
-            about=f"fulfilment:{fulfilment.pk}",
-            to=cooperative_recipients(fulfilment.cooperative_id),
-            context={
-                "order": order,
-                "fulfilment": fulfilment,
-                "cooperative": fulfilment.cooperative,
-                "url": _url(
-                    reverse("orders:fulfilment_detail", args=[fulfilment.cooperative.slug, fulfilment.pk])
-                ),
-            },
-            subject_fields={"number": order.number, "name": fulfilment.cooperative.name},
-        )
+    stopped = order.fulfilments.filter(pk__in=fulfilment_ids).select_related("cooperative")
+    _cooperatives(FULFILMENT_CANCELLED, order, stopped)
 
 
 def payment_recorded(order, *, part: str, amount: int) -> None:

@@ -23,51 +23,42 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.markets.cooperative import cooperative_consolidated, cooperative_packing
 from cms.models import MarketEventPage, MarketOrder, MarketWatch
+from cooperatives.notifications import manager_recipients
 from market.messages.outbox import Notice, notify
 from market.messages.recipients import Recipient
+from market.site import absolute
 from market.templatetags.money import long_date
 from orders.models import DeliveryMethod, LineStatus
-from orders.notifications import buyer_recipients, cooperative_recipients, handover_line
+from orders.notifications import buyer_recipients, handover_line
 
-
-def _n(kind: str, subject, whatsapp: str, *, email: str = "", sms: str = "") -> Notice:
-    return Notice(
-        kind=kind,
-        subject=subject,
-        email=f"cms/email/{email or kind}",
-        sms=f"cms/messages/{sms or kind}.sms.txt",
-        whatsapp=whatsapp,
-    )
-
-
-MARKET_LIST = _n(
+MARKET_LIST = Notice.named(
+    "cms",
     "market_list",
     _("%(market)s closed: what %(cooperative)s brings"),
     "minga_lista_mercado",
     email="market_closed_cooperative",
 )
-PICKUP_REMINDER = _n(
+PICKUP_REMINDER = Notice.named(
+    "cms",
     "pickup_reminder",
     _("Your order %(number)s from %(market)s: your pickup time"),
     "minga_recordatorio_recogida",
 )
-DELIVERY_REMINDER = _n(
+DELIVERY_REMINDER = Notice.named(
+    "cms",
     "delivery_reminder",
     _("Your order %(number)s from %(market)s: delivery on market day"),
     "minga_recordatorio_recogida",
     email="pickup_reminder",
     sms="pickup_reminder",
 )
-MARKET_OPEN = _n("market_open", _("The market %(market)s is open"), "minga_mercado_abre")
-MARKET_CONFIRM = _n(
+MARKET_OPEN = Notice.named("cms", "market_open", _("The market %(market)s is open"), "minga_mercado_abre")
+MARKET_CONFIRM = Notice.named(
+    "cms",
     "market_confirm",
     _("%(cooperative)s: confirm your quantities for %(market)s"),
     "minga_confirme_cantidades",
 )
-
-
-def _url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def page_in(event: MarketEventPage, language: str) -> MarketEventPage:
@@ -88,12 +79,12 @@ def _page_url(event: MarketEventPage, language: str) -> str:
 
     page = page_in(event, language)
     path = page.get_url_parts()[2] if page.get_url_parts() else page.url
-    return _url(url_in_language(path, language))
+    return absolute(url_in_language(path, language))
 
 
 def _workspace_url(event: MarketEventPage, cooperative, name: str = "cms:workspace_market") -> str:
     with translation.override(settings.LANGUAGE_CODE):
-        return _url(reverse(name, args=[cooperative.slug, event.pk]))
+        return absolute(reverse(name, args=[cooperative.slug, event.pk]))
 
 
 def market_list(*, event: MarketEventPage, cooperative) -> None:
@@ -105,7 +96,7 @@ def market_list(*, event: MarketEventPage, cooperative) -> None:
         MARKET_LIST,
         event=f"market_list:{event.pk}:{cooperative.pk}",
         about=f"market:{event.pk}",
-        to=cooperative_recipients(cooperative.pk),
+        to=manager_recipients(cooperative.pk),
         context={
             "event": event,
             "market_title": event.title,
@@ -146,7 +137,7 @@ def pickup_reminder(link: MarketOrder) -> None:
             "name": order.contact_name or order.buyer.display_name,
             "lines": list(lines),
             "handover_line": line,
-            "url": _url(reverse("orders:detail", args=[order.number])),
+            "url": absolute(reverse("orders:detail", args=[order.number])),
         },
         subject_fields={"number": order.number, "market": market_title},
     )
@@ -187,7 +178,7 @@ def market_confirm(*, event: MarketEventPage, cooperative, products: list[str]) 
         MARKET_CONFIRM,
         event=f"market_confirm:{event.pk}:{cooperative.pk}",
         about=f"market:{event.pk}",
-        to=cooperative_recipients(cooperative.pk),
+        to=manager_recipients(cooperative.pk),
         context={
             "event": event,
             "market_title": event.title,

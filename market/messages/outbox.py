@@ -37,6 +37,30 @@ class Notice:
     sms: str = ""
     whatsapp: str = ""
 
+    @classmethod
+    def named(
+        cls,
+        app: str,
+        kind: str,
+        subject,
+        whatsapp: str = "",
+        *,
+        email: str | None = None,
+        sms: str | None = None,
+    ) -> "Notice":
+        """A notice whose templates follow the convention: `<app>/email/<kind>` (.txt, .html)
+        and `<app>/messages/<kind>.sms.txt`; `email=""` or `sms=""` leaves that channel out,
+        another name shares a template."""
+        email = kind if email is None else email
+        sms = kind if sms is None else sms
+        return cls(
+            kind=kind,
+            subject=subject,
+            email=f"{app}/email/{email}" if email else "",
+            sms=f"{app}/messages/{sms}.sms.txt" if sms else "",
+            whatsapp=whatsapp,
+        )
+
     def channels(self) -> set[str]:
         return {
             c

@@ -22,7 +22,7 @@ from market.messages.sending import message_deliver
 from market.messages.sms import sms_segments
 from market.models import Message, MessageChannel, MessageState
 from orders.models import Order
-from tests.cms.factories import make_builder, make_market
+from tests.cms.factories import make_builder, make_market, pickup_point
 from tests.cms.test_cooperative_market import place_market_order
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory, make_product
 from tests.helpers import message_texts, race
@@ -63,11 +63,14 @@ def _build(now=None):
     MembershipFactory(cooperative=frutos, role=MembershipRole.MANAGER, user__email="marta@example.org")
     MembershipFactory(cooperative=frutos, role=MembershipRole.MEMBER, user__email="socia@example.org")
     araza = make_product(frutos, name="Arazá", price_cop=6000, stock=None)
+    # A morning slot two days on: its window never straddles midnight, whatever the hour now.
+    starts = (now + timedelta(days=2)).replace(hour=13, minute=0, second=0, microsecond=0)
     event = make_market(
         title="Mercado del Guaviare",
         opens_at=now - timedelta(days=1),
         closes_at=now + timedelta(hours=1),
         offers=[(araza, 5000, 40)],
+        slots=[(pickup_point(), starts, 20)],
     )
     rosa = _whatsapp_user(phone="+573001112244", email="rosa@example.org")
     luz = UserFactory(email="luz@example.org")
