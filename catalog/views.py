@@ -55,13 +55,13 @@ def cooperative_detail(request, slug):
 
 
 @login_required
-def workspace_home(request, slug):
+def workspace_products(request, slug):
     membership = workspace_membership(request.user, slug)
     cooperative = membership.cooperative
     products = selectors.product_cards(cooperative.products.all()).order_by("name")
     return render(
         request,
-        "catalog/workspace_home.html",
+        "catalog/workspace_products.html",
         {"membership": membership, "cooperative": cooperative, "products": products},
     )
 
@@ -104,7 +104,7 @@ def product_visibility(request, slug, pk):
     hidden = request.POST.get("hidden") == "1"
     services.product_set_hidden(product=product, hidden=hidden)
     messages.success(request, _("Product hidden.") if hidden else _("Product visible again."))
-    return redirect("catalog:workspace_home", slug)
+    return redirect("catalog:workspace_products", slug)
 
 
 @login_required

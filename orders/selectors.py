@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,7 @@ from orders.models import (
     Cart,
     CartLine,
     Fulfilment,
+    FulfilmentStatus,
     Order,
     OrderEvent,
     OrderLine,
@@ -101,6 +102,29 @@ def cooperative_fulfilments(*, cooperative: Cooperative, status: str = "") -> Qu
     if status:
         fulfilments = fulfilments.filter(status=status)
     return fulfilments
+
+
+# What waits for the cooperative, in the order she acts on it: confirm (or reject) a new
+# order, get it ready, hand it over.
+WAITING_STATUSES = (FulfilmentStatus.PENDING, FulfilmentStatus.CONFIRMED, FulfilmentStatus.READY)
+
+
+def cooperative_waiting(*, cooperative: Cooperative, limit: int = 30) -> dict:
+    """The workspace's first screen: how many of this cooperative's parts wait at each step
+    (one query), and the first `limit` of them, new ones first, then the oldest (one query).
+    """
+    waiting = cooperative_fulfilments(cooperative=cooperative).filter(status__in=WAITING_STATUSES)
+    counts = waiting.aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in WAITING_STATUSES}
+    )
+    step = Case(
+        *(When(status=status, then=Value(index)) for index, status in enumerate(WAITING_STATUSES)),
+        output_field=IntegerField(),
+    )
+    rows = list(waiting.annotate(step=step).order_by("step", "order__placed_at", "pk")[:limit])
+    for fulfilment in rows:
+        fulfilment.buyer_label = buyer_label(fulfilment.order)
+    return {"counts": counts, "rows": rows, "total": sum(counts.values())}
 
 
 def cooperative_fulfilment(*, cooperative: Cooperative, pk: int) -> Fulfilment | None:

@@ -350,7 +350,7 @@ MATRIX: dict[str, Row] = {
     "cooperatives:invitation_accept": signed_in(
         lambda w: reverse("cooperatives:invitation_accept", args=[w.invitation.token])
     ),
-    "catalog:workspace_home": only(ws("catalog:workspace_home"), MANAGER_A),
+    "catalog:workspace_products": only(ws("catalog:workspace_products"), MANAGER_A),
     "catalog:workspace_product_add": only(ws("catalog:workspace_product_add"), MANAGER_A),
     "catalog:workspace_product_edit": only(
         ws("catalog:workspace_product_edit", lambda w: w.product.pk), MANAGER_A

@@ -205,7 +205,7 @@ READ_ONLY = {
     "media": Url(lambda w: reverse("media", args=["images/none.jpg"]), get=404),
     "catalog:product_detail": Url(lambda w: reverse("catalog:product_detail", args=[w.slug, w.product.slug])),
     "catalog:cooperative_detail": Url(lambda w: reverse("catalog:cooperative_detail", args=[w.slug])),
-    "catalog:workspace_home": Url(ws("catalog:workspace_home"), "manager"),
+    "catalog:workspace_products": Url(ws("catalog:workspace_products"), "manager"),
     "cooperatives:workspace_index": Url(lambda w: reverse("cooperatives:workspace_index"), "manager", 302),
     "cooperatives:producer_list": Url(ws("cooperatives:producer_list"), "manager"),
     "orders:cart": Url(lambda w: reverse("orders:cart"), "buyer"),
