@@ -225,6 +225,10 @@ def packing_list_pdf(packing, *, compress: bool = True) -> bytes:
             row.cell(_latin1(line.product_name))
             row.cell(_latin1(line.get_unit_display()))
             row.cell(_latin1(format_quantity(line.quantity)))
-            row.cell(_latin1(format_quantity(line.delivered_quantity) if line.delivered_quantity is not None else ""))
+            row.cell(
+                _latin1(
+                    format_quantity(line.delivered_quantity) if line.delivered_quantity is not None else ""
+                )
+            )
             row.cell("")
     return bytes(pdf.output())

@@ -176,19 +176,19 @@ def cooperative_order_lines(*, fulfilments: QuerySet[Fulfilment]) -> QuerySet[Or
 def cooperative_order_lines_csv(*, cooperative: Cooperative, status: str = "") -> tuple[list, Iterator[list]]:
     """This cooperative's order lines for a spreadsheet: the header and the rows.
 
-    Numbers keep a decimal point (machine-readable), and the header says so. Dates are in
-    the site's time zone (America/Bogota), named in the header. Text people typed is inert.
+    Quantities are Decimals, written with a decimal comma by `market.spreadsheets`. Dates
+    are in the site's time zone (America/Bogota), named in the header. Text people typed is
+    inert.
     """
     zone = timezone.get_default_timezone()
-    point = _("decimal point")
     header = [
         _("Order"),
         _("Date (%(zone)s)") % {"zone": zone.key},
         _("Buyer"),
         _("Product"),
         _("Unit"),
-        f"{_('Ordered quantity')} ({point})",
-        f"{_('Delivered quantity')} ({point})",
+        _("Ordered quantity"),
+        _("Delivered quantity"),
         _("Unit price (COP)"),
         _("Line total (COP)"),
         _("Status"),
@@ -203,8 +203,8 @@ def cooperative_order_lines_csv(*, cooperative: Cooperative, status: str = "") -
             inert(buyer_label(line.order)),
             inert(line.product_name),
             line.get_unit_display(),
-            f"{line.quantity.normalize():f}",
-            f"{line.delivered_quantity.normalize():f}" if line.delivered_quantity is not None else "",
+            line.quantity,
+            line.delivered_quantity if line.delivered_quantity is not None else "",
             line.unit_price_cop,
             line.total_cop,
             line.fulfilment.get_status_display(),
