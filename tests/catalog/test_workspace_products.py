@@ -162,7 +162,9 @@ def test_only_the_cooperatives_managers_may_change_its_products(
 
 BAD_INPUT = [
     pytest.param({"price_cop": "0"}, "The price must be greater than zero.", id="price-zero"),
-    pytest.param({"price_cop": "mil"}, "Write the price in whole pesos, e.g. 25.000.", id="price-not-a-number"),
+    pytest.param(
+        {"price_cop": "mil"}, "Write the price in whole pesos, e.g. 25.000.", id="price-not-a-number"
+    ),
     pytest.param({"stock": "-1"}, "Stock cannot be negative.", id="negative-stock"),
     pytest.param({"quantity_step": "0"}, "The step must be greater than zero.", id="step-zero"),
     pytest.param({"min_quantity": "0"}, "The minimum must be greater than zero.", id="minimum-zero"),

@@ -370,7 +370,9 @@ MATRIX: dict[str, Row] = {
     "orders:fulfilment_csv": only(ws("orders:fulfilment_csv"), MANAGER_A),
     "orders:fulfilment_detail": only(ws("orders:fulfilment_detail", fulfilment), MANAGER_A),
     "orders:fulfilment_packing_list": only(ws("orders:fulfilment_packing_list", fulfilment), MANAGER_A),
-    "orders:fulfilment_packing_list_pdf": only(ws("orders:fulfilment_packing_list_pdf", fulfilment), MANAGER_A),
+    "orders:fulfilment_packing_list_pdf": only(
+        ws("orders:fulfilment_packing_list_pdf", fulfilment), MANAGER_A
+    ),
     "orders:workspace_home": only(ws("orders:workspace_home"), MANAGER_A),
     "orders:fulfilment_confirm": only(ws("orders:fulfilment_confirm", fulfilment), MANAGER_A, post_only=True),
     "orders:fulfilment_reject": only(ws("orders:fulfilment_reject", fulfilment), MANAGER_A, post_only=True),

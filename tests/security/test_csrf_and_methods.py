@@ -233,7 +233,9 @@ READ_ONLY = {
     "orders:fulfilment_csv": Url(ws("orders:fulfilment_csv"), "manager"),
     "orders:fulfilment_detail": Url(ws("orders:fulfilment_detail", fulfilment_pk), "manager"),
     "orders:fulfilment_packing_list": Url(ws("orders:fulfilment_packing_list", fulfilment_pk), "manager"),
-    "orders:fulfilment_packing_list_pdf": Url(ws("orders:fulfilment_packing_list_pdf", fulfilment_pk), "manager"),
+    "orders:fulfilment_packing_list_pdf": Url(
+        ws("orders:fulfilment_packing_list_pdf", fulfilment_pk), "manager"
+    ),
     "orders:workspace_home": Url(ws("orders:workspace_home"), "manager"),
     "orders:workspace_document": Url(ws("orders:workspace_document", fulfilment_pk), "manager"),
     "orders:workspace_document_pdf": Url(ws("orders:workspace_document_pdf", fulfilment_pk), "manager"),
