@@ -1,5 +1,6 @@
 """Writes on the catalogue: products and their photos."""
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -73,7 +74,8 @@ def product_create(
             product = product_save(product=product, certifications=certifications, producers=producers)
             if photo is not None:
                 product_photo_add(product=product, file=photo, uploaded_by=uploaded_by)
-    except IntegrityError:
+    except (IntegrityError, ValidationError):
+        # Met the first post at the key: `full_clean` saw its row, or the unique index did.
         earlier = _product_with_key(product.cooperative_id, form_key)
         if earlier is None:
             raise

@@ -25,7 +25,7 @@ from tests.orders.factories import make_organization, place_order
 BOGOTA = ZoneInfo("America/Bogota")
 OBJECT_URLS = [p.name for p in WORKSPACE_PATTERNS if "<int:pk>" in str(p.pattern)]
 COOPERATIVE_URLS = [p.name for p in WORKSPACE_PATTERNS if "<int:pk>" not in str(p.pattern)]
-READ_URLS = ["fulfilment_detail", "fulfilment_packing_list"]
+READ_URLS = ["fulfilment_detail", "fulfilment_packing_list", "fulfilment_packing_list_pdf"]
 ACTION_URLS = [name for name in OBJECT_URLS if name not in READ_URLS]
 
 
