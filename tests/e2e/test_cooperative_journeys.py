@@ -59,13 +59,13 @@ def test_manager_confirms_rejects_and_downloads_the_packing_list_on_a_phone(phon
     # The other one she cannot supply: rejecting is folded away and asks for a reason.
     phone.get_by_role("link", name=to_reject.number).click()
     phone.wait_for_url(re.compile(r"/pedidos/\d+/$"))
-    reason = phone.locator('input[name="reason"]')
+    reason = phone.locator('details#reject input[name="reason"]')
     expect(reason).to_be_hidden()
-    phone.locator("details.danger summary").click()
+    phone.locator("details#reject summary").click()
     expect(reason).to_be_visible()
     reason.fill("Se nos acabó el abono de esta cosecha")
     with phone.expect_navigation():
-        phone.locator("details.danger button.danger").click()
+        phone.locator("details#reject button.danger").click()
     expect(phone.locator("ul.messages")).to_contain_text("Pedido rechazado")
     rejected = Fulfilment.objects.get(order=to_reject)
     assert rejected.status == FulfilmentStatus.REJECTED

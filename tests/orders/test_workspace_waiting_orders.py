@@ -160,11 +160,20 @@ def test_reject_is_behind_a_details_marked_dangerous(client, seller_a, orders):
     client.force_login(seller_a.manager)
     html = client.get(reverse("orders:fulfilment_detail", args=["yuqueros", fulfilment.pk])).content.decode()
 
-    details = re.search(r'<details class="danger">(.*?)</details>', html, re.S)
+    details = re.search(r'<details class="danger" id="reject">(.*?)</details>', html, re.S)
     assert details, "the rejection is folded away"
     assert "<summary>Rechazar pedido</summary>" in details[1]
     assert 'name="reason"' in details[1] and 'class="danger"' in details[1]
-    assert html.count('name="reason"') == 1, "the reason is asked only inside it"
+    outside = html.replace(details[0], "")
+    assert not re.search(
+        r'<input[^>]*name="reason"', re.sub(r"<details.*?</details>", "", outside, flags=re.S)
+    ), "every reason is asked only inside a folded part"
+    # Rejecting one line is folded away too.
+    line = fulfilment.lines.get()
+    line_reject = reverse("orders:fulfilment_line_reject", args=["yuqueros", fulfilment.pk, line.pk])
+    assert re.search(
+        rf'<details class="danger"><summary>Rechazar esta línea.*?{re.escape(line_reject)}', outside, re.S
+    )
     # The safe action stays in plain sight, outside the folded part.
     confirm = reverse("orders:fulfilment_confirm", args=["yuqueros", fulfilment.pk])
     assert confirm in html and confirm not in details[1]
