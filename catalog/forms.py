@@ -120,6 +120,7 @@ class ProductForm(forms.ModelForm):
                 label=_("Photo"), required=False, help_text=_("You can add more photos once it is saved.")
             )
             self.fields["form_key"] = OneTimeKeyField()
+            self.order_fields(["name", "photo"])  # the photo near the top, where a phone shows it
         if self.instance.pk:
             self.fields["harvest"].initial = self.instance.harvest_month_numbers()
 
