@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import MONTHS, Category, Certification, Product
 from cooperatives.models import Cooperative, Producer
+from market.forms import OneTimeKeyField, PesosField, QuantityField
 from market.images import PhotoField
 from market.models import Department
 
@@ -88,6 +89,13 @@ class ProductForm(forms.ModelForm):
             "certifications",
             "producers",
         ]
+        # Numbers the Colombian way: "0,5" and "25" shown and read, prices as "25.000".
+        field_classes = {
+            "price_cop": PesosField,
+            "min_quantity": QuantityField,
+            "quantity_step": QuantityField,
+            "stock": QuantityField,
+        }
         widgets = {
             "certifications": forms.CheckboxSelectMultiple,
             "producers": forms.CheckboxSelectMultiple,
@@ -99,22 +107,25 @@ class ProductForm(forms.ModelForm):
         self.fields["producers"].queryset = Producer.objects.filter(cooperative=cooperative, is_active=True)
         self.fields["certifications"].queryset = Certification.objects.all()
         self.fields["category"].queryset = Category.objects.all()
-        self.fields["price_cop"].widget.attrs.update({"inputmode": "numeric", "min": 1})
-        for name in ("min_quantity", "quantity_step", "stock"):
-            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.001"})
+        self.fields["stock"].allow_zero = True  # sold out until the next harvest
+        for name, code, message in (
+            ("min_quantity", "not_positive", _("The minimum must be greater than zero.")),
+            ("quantity_step", "not_positive", _("The step must be greater than zero.")),
+            ("stock", "negative", _("Stock cannot be negative.")),
+        ):
+            self.fields[name].error_messages[code] = message
+        if not self.instance.pk:
+            # The first form takes a photo too, and a key so that a double tap saves it once.
+            self.fields["photo"] = PhotoField(
+                label=_("Photo"), required=False, help_text=_("You can add more photos once it is saved.")
+            )
+            self.fields["form_key"] = OneTimeKeyField()
+            self.order_fields(["name", "photo"])  # the photo near the top, where a phone shows it
         if self.instance.pk:
             self.fields["harvest"].initial = self.instance.harvest_month_numbers()
 
     def clean(self):
         data = super().clean()
-        minimum, step = data.get("min_quantity"), data.get("quantity_step")
-        if minimum is not None and minimum <= 0:
-            self.add_error("min_quantity", _("The minimum must be greater than zero."))
-        if step is not None and step <= 0:
-            self.add_error("quantity_step", _("The step must be greater than zero."))
-        stock = data.get("stock")
-        if stock is not None and stock < 0:
-            self.add_error("stock", _("Stock cannot be negative."))
         price = data.get("price_cop")
         if price is not None and price <= 0:
             self.add_error("price_cop", _("The price must be greater than zero."))

@@ -124,6 +124,9 @@ class Product(models.Model):
     )
     # Lower-case, accent-free copy of name, description and cooperative for search.
     search_text = models.TextField(editable=False, blank=True, default="")
+    # The one-time key of the form that created it: a double tap on "Save" finds this product
+    # instead of making a second one (catalog.services.product_save).
+    form_key = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -135,6 +138,11 @@ class Product(models.Model):
         verbose_name_plural = _("products")
         constraints = [
             models.UniqueConstraint(fields=["cooperative", "slug"], name="product_slug_unique"),
+            models.UniqueConstraint(
+                fields=["cooperative", "form_key"],
+                condition=~models.Q(form_key=""),
+                name="product_form_key_once",
+            ),
             models.CheckConstraint(condition=models.Q(price_cop__gt=0), name="product_price_positive"),
             models.CheckConstraint(
                 condition=models.Q(min_quantity__gt=0), name="product_min_quantity_positive"

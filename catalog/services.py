@@ -1,6 +1,7 @@
 """Writes on the catalogue: products and their photos."""
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.images import get_image_model
@@ -46,6 +47,46 @@ def product_save(*, product: Product, certifications=None, producers=None) -> Pr
         if producers is not None:
             product.producers.set([p for p in producers if p.cooperative_id == product.cooperative_id])
     return product
+
+
+def product_create(
+    *,
+    product: Product,
+    form_key: str = "",
+    certifications=None,
+    producers=None,
+    photo=None,
+    uploaded_by=None,
+) -> tuple[Product, bool]:
+    """Save a new product, with its first photo if one came: `(product, created)`.
+
+    `form_key` is the one-time key of the form that was shown: the same form posted twice
+    (a double tap, a retry after a timeout) finds the product the first post made, and
+    `created` is False. The key is unique within the cooperative, so two posts at once
+    meet at the index and the second finds the first's product.
+    """
+    earlier = _product_with_key(product.cooperative_id, form_key)
+    if earlier is not None:
+        return earlier, False
+    product.form_key = form_key
+    try:
+        with transaction.atomic():
+            product = product_save(product=product, certifications=certifications, producers=producers)
+            if photo is not None:
+                product_photo_add(product=product, file=photo, uploaded_by=uploaded_by)
+    except (IntegrityError, ValidationError):
+        # Met the first post at the key: `full_clean` saw its row, or the unique index did.
+        earlier = _product_with_key(product.cooperative_id, form_key)
+        if earlier is None:
+            raise
+        return earlier, False
+    return product, True
+
+
+def _product_with_key(cooperative_id: int, form_key: str) -> Product | None:
+    if not form_key:
+        return None
+    return Product.objects.filter(cooperative_id=cooperative_id, form_key=form_key).first()
 
 
 def product_set_hidden(*, product: Product, hidden: bool) -> Product:

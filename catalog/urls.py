@@ -12,7 +12,7 @@ urlpatterns = [
         name="product_detail",
     ),
     path("cooperativas/<slug:slug>/", views.cooperative_detail, name="cooperative_detail"),
-    path("espacio/<slug:slug>/", views.workspace_home, name="workspace_home"),
+    path("espacio/<slug:slug>/productos/", views.workspace_products, name="workspace_products"),
     path("espacio/<slug:slug>/productos/nuevo/", views.product_edit, name="workspace_product_add"),
     path(
         "espacio/<slug:slug>/productos/<int:pk>/",

@@ -55,13 +55,13 @@ def cooperative_detail(request, slug):
 
 
 @login_required
-def workspace_home(request, slug):
+def workspace_products(request, slug):
     membership = workspace_membership(request.user, slug)
     cooperative = membership.cooperative
     products = selectors.product_cards(cooperative.products.all()).order_by("name")
     return render(
         request,
-        "catalog/workspace_home.html",
+        "catalog/workspace_products.html",
         {"membership": membership, "cooperative": cooperative, "products": products},
     )
 
@@ -73,13 +73,27 @@ def product_edit(request, slug, pk=None):
     product = (
         get_object_or_404(Product, pk=pk, cooperative=cooperative) if pk else Product(cooperative=cooperative)
     )
-    form = ProductForm(request.POST or None, instance=product, cooperative=cooperative)
+    form = ProductForm(request.POST or None, request.FILES or None, instance=product, cooperative=cooperative)
     if request.method == "POST" and form.is_valid():
-        product = services.product_save(
-            product=form.save(commit=False),
-            certifications=form.cleaned_data["certifications"],
-            producers=form.cleaned_data["producers"],
-        )
+        data = form.cleaned_data
+        if product.pk:
+            services.product_save(
+                product=form.save(commit=False),
+                certifications=data["certifications"],
+                producers=data["producers"],
+            )
+        else:
+            product, created = services.product_create(
+                product=form.save(commit=False),
+                form_key=data["form_key"],
+                certifications=data["certifications"],
+                producers=data["producers"],
+                photo=data["photo"],
+                uploaded_by=request.user,
+            )
+            if not created:
+                messages.info(request, _("This product was already saved."))
+                return redirect("catalog:workspace_product_edit", slug, product.pk)
         messages.success(request, _("Product saved."))
         return redirect("catalog:workspace_product_edit", slug, product.pk)
     return render(
@@ -104,7 +118,7 @@ def product_visibility(request, slug, pk):
     hidden = request.POST.get("hidden") == "1"
     services.product_set_hidden(product=product, hidden=hidden)
     messages.success(request, _("Product hidden.") if hidden else _("Product visible again."))
-    return redirect("catalog:workspace_home", slug)
+    return redirect("catalog:workspace_products", slug)
 
 
 @login_required

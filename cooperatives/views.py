@@ -21,7 +21,7 @@ from cooperatives.permissions import user_cooperatives, workspace_membership
 def workspace_index(request):
     cooperatives = list(user_cooperatives(request.user))
     if len(cooperatives) == 1:
-        return redirect("catalog:workspace_home", cooperatives[0].slug)
+        return redirect("orders:workspace_home", cooperatives[0].slug)
     return render(request, "cooperatives/workspace_index.html", {"cooperatives": cooperatives})
 
 
@@ -110,5 +110,5 @@ def invitation_accept(request, token):
                 request,
                 _("Welcome to %(name)s.") % {"name": membership.cooperative.name},
             )
-            return redirect("catalog:workspace_home", membership.cooperative.slug)
+            return redirect("orders:workspace_home", membership.cooperative.slug)
     return render(request, "cooperatives/invitation_accept.html", {"invitation": invitation})

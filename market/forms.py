@@ -1,6 +1,10 @@
+import re
+import secrets
 from collections import Counter
+from decimal import Decimal
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html
@@ -10,10 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from market.account_messages import WHATSAPP_CONSENT_TEXT
 from market.models import Municipality, OrganizationKind
+from market.money import format_cop
 from market.nit import normalize_nit
 from market.phones import normalize_phone
 from market.services import AddressInput
 from market.text import fold, one_line
+from market.units import QUANTITY_PLACES, QuantityError, format_quantity, parse_quantity
 
 
 class OneLineField(forms.CharField):
@@ -21,6 +27,119 @@ class OneLineField(forms.CharField):
 
     def to_python(self, value):
         return one_line(super().to_python(value))
+
+
+class OneTimeKeyField(forms.CharField):
+    """A hidden one-time key, new each time the form is shown; optional when posted.
+
+    The same form posted twice (a double tap, a retry, two servers) carries the same key, so
+    the service finds what the first post made instead of making it again: the checkout's
+    order (`orders.services.order_place`), a new product (`catalog.services.product_save`).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=False,
+            max_length=64,
+            widget=forms.HiddenInput,
+            validators=[RegexValidator(r"^[A-Za-z0-9_-]*$")],
+            **kwargs,
+        )
+        self.initial = new_one_time_key
+
+    def clean(self, value):
+        # A mangled key is treated as none: the service's own checks still hold.
+        try:
+            return super().clean(value)
+        except forms.ValidationError:
+            return ""
+
+
+def new_one_time_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+# "1.000" or "12.500": a dot before groups of three digits. In Colombia that is a thousands
+# separator; written by a phone keyboard it may be a decimal point. Asked again, never guessed.
+_DOTTED_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+$")
+
+
+class QuantityInput(forms.TextInput):
+    """A quantity shown the Colombian way: `0,5`, `25`, `1250` (never `25.000` for 25)."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, Decimal):
+            return format_quantity(value)
+        return super().format_value(value)
+
+
+class QuantityField(forms.Field):
+    """A quantity in the product's unit, as a person types it: `0,5`, `0.5`, `25`,
+    `1.250,5`. Three decimals at most (`market.units.parse_quantity`, the cart's reader);
+    `allow_zero` for a stock that ran out. A bare `1.000` is refused with a question, since
+    a Colombian means a thousand and a phone's keypad may mean one."""
+
+    widget = QuantityInput
+
+    def __init__(self, *, allow_zero: bool = False, max_digits: int = 8, decimal_places: int = 3, **kwargs):
+        for unused in ("max_value", "min_value", "step_size"):  # a model field's, for a number input
+            kwargs.pop(unused, None)
+        self.allow_zero = allow_zero
+        self.maximum = Decimal(10 ** (max_digits - decimal_places)) - QUANTITY_PLACES
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = "".join(str(value if value is not None else "").split())
+        if not text:
+            return None
+        if "," in text and "." in text:  # 1.250,5: dots group thousands, the comma is decimal
+            text = text.replace(".", "")
+        elif _DOTTED_THOUSANDS.match(text):
+            raise forms.ValidationError(
+                _("Do you mean %(whole)s? Write it without the dot. For decimals use a comma, e.g. 1,5.")
+                % {"whole": text.replace(".", "")},
+                code="ambiguous",
+            )
+        try:
+            return parse_quantity(text, allow_zero=self.allow_zero, maximum=self.maximum)
+        except QuantityError as error:
+            # A form may word a code its own way ("The minimum must be greater than zero.").
+            message = self.error_messages.get(error.code, error.message)
+            raise forms.ValidationError(message, code=error.code) from None
+
+
+class PesosInput(forms.TextInput):
+    """Whole pesos shown grouped the Colombian way, without the sign: `25.000`."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "numeric", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, int):
+            return format_cop(value).split("\N{NO-BREAK SPACE}", 1)[1]
+        return super().format_value(value)
+
+
+class PesosField(forms.IntegerField):
+    """Whole pesos as a Colombian types them: `25000`, `25.000`, `$ 25.000`. Pesos have no
+    cents here, so `12,50` is refused rather than rounded."""
+
+    widget = PesosInput
+    _GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+$")
+
+    def to_python(self, value):
+        text = "".join(str(value if value is not None else "").split()).removeprefix("$")
+        if self._GROUPED.match(text):
+            text = text.replace(".", "")
+        elif text and not text.isdigit():
+            raise forms.ValidationError(_("Write the price in whole pesos, e.g. 25.000."), code="invalid")
+        return super().to_python(text)
+
+    def widget_attrs(self, widget):
+        return {}  # no min/max/step: they belong to a number input, which this is not
 
 
 class SignupExtraForm(forms.Form):

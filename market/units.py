@@ -36,11 +36,11 @@ class QuantityError(ValueError):
         self.code = code
 
 
-def parse_quantity(raw, *, allow_zero: bool = False) -> Decimal:
+def parse_quantity(raw, *, allow_zero: bool = False, maximum: Decimal = MAX_QUANTITY) -> Decimal:
     """Read a quantity typed by a person: `2`, `2.5`, `2,5`. Raises QuantityError.
 
     With `allow_zero` (a delivered weight: nothing came), `0`, `0,0` or `0.000` read as zero
-    and only negatives are refused.
+    and only negatives are refused. `maximum`: a product's stock may hold more than one order.
     """
     text = str(raw if raw is not None else "").strip().replace(",", ".")
     if not text:
@@ -57,7 +57,7 @@ def parse_quantity(raw, *, allow_zero: bool = False) -> Decimal:
         raise QuantityError(_("The quantity cannot be negative."), "negative")
     if value <= 0:
         raise QuantityError(_("The quantity must be greater than zero."), "not_positive")
-    if value > MAX_QUANTITY:
+    if value > maximum:
         raise QuantityError(_("That quantity is too large."), "too_large")
     if value != value.quantize(QUANTITY_PLACES):
         raise QuantityError(_("Use at most three decimals."), "too_precise")

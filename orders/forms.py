@@ -1,14 +1,13 @@
 import os
-import secrets
 from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from market.forms import OneTimeKeyField
 from market.selectors import delivery_address_text, delivery_addresses
 from orders.models import DeliveryMethod, PaymentMethod
 from orders.statements import month_bounds
@@ -28,31 +27,6 @@ class CartLineForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5, "autocomplete": "off"}),
     )
-
-
-class CheckoutKeyField(forms.CharField):
-    """A hidden one-time key, new each time the form is shown; optional when posted."""
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            required=False,
-            max_length=64,
-            widget=forms.HiddenInput,
-            validators=[RegexValidator(r"^[A-Za-z0-9_-]*$")],
-            **kwargs,
-        )
-        self.initial = new_checkout_key
-
-    def clean(self, value):
-        # A mangled key is treated as none: the basket's own lock still holds.
-        try:
-            return super().clean(value)
-        except forms.ValidationError:
-            return ""
-
-
-def new_checkout_key() -> str:
-    return secrets.token_urlsafe(24)
 
 
 class CheckoutForm(forms.Form):
@@ -89,7 +63,7 @@ class CheckoutForm(forms.Form):
 
     # One-time key of this page: the same form posted twice (a double tap, a retry, two
     # servers) finds the order the first post made (see orders.services.order_place).
-    checkout_key = CheckoutKeyField()
+    checkout_key = OneTimeKeyField()
 
     def __init__(self, *args, organizations, card_enabled: bool, ask_phone: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,4 +1,5 @@
-"""A receipt or bill (`orders.receipts.Document`) drawn as an A4 PDF.
+"""A receipt or bill (`orders.receipts.Document`), or a cooperative's packing list, drawn
+as an A4 PDF.
 
 Drawn with fpdf2's core Helvetica font, whose encoding is Latin-1 (WinAnsi): Spanish
 accents, ñ, the peso sign and the no-break space of `$ 12.500` are in it; the rare
@@ -38,7 +39,7 @@ def _latin1(text) -> str:
 
 def document_pdf(document: Document, *, compress: bool = True) -> bytes:
     """The document as an A4 PDF. `compress=False` leaves the text searchable (tests)."""
-    pdf = _page(document, compress=compress)
+    pdf = _page(f"{document.title} {document.number}", compress=compress)
     _header(pdf, document)
     _parties(pdf, document)
     _lines_table(pdf, document)
@@ -47,12 +48,12 @@ def document_pdf(document: Document, *, compress: bool = True) -> bytes:
     return bytes(pdf.output())
 
 
-def _page(document: Document, *, compress: bool):
+def _page(title: str, *, compress: bool):
     from fpdf import FPDF
 
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.compress = compress
-    pdf.set_title(_latin1(f"{document.title} {document.number}"))
+    pdf.set_title(_latin1(title))
     pdf.set_author("Minga")
     pdf.set_creator("Minga")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -129,10 +130,14 @@ def _parties(pdf, document: Document) -> None:
 
 
 def _handover(pdf, document: Document) -> None:
+    _handover_places(pdf, document.handover)
+
+
+def _handover_places(pdf, handover) -> None:
     """How this part is handed over: the place or address, the day and window, the notes."""
     from fpdf.enums import XPos, YPos
 
-    for place in document.handover.places:
+    for place in handover.places:
         _text(pdf, place.title, style="B")
         rows = [place.when[:1].upper() + place.when[1:], place.where, place.instructions]
         pdf.set_font("helvetica", size=9)
@@ -187,3 +192,43 @@ def _payment(pdf, document: Document) -> None:
         _text(pdf, f"{_('Account')}: {document.bank_account}")
     pdf.ln(6)
     _text(pdf, document.notice, size=7)
+
+
+def packing_list_pdf(packing, *, compress: bool = True) -> bytes:
+    """A cooperative's packing list (`orders.selectors.packing_list`) as an A4 PDF: who,
+    how it is handed over, and each line to pack with room to write the weight and tick it."""
+    from fpdf.enums import XPos, YPos
+
+    order = packing.order
+    pdf = _page(f"{_('Packing list')} {order.number}", compress=compress)
+    _text(pdf, f"{_('Packing list')} · {order.number}", size=15, style="B", h=8)
+    _text(pdf, f"{packing.cooperative.name} · {packing.placed_at:%Y-%m-%d %H:%M} · {packing.status}")
+    pdf.ln(2)
+    _text(pdf, packing.buyer + (f" · {packing.phone}" if packing.phone else ""), size=11, style="B")
+    _handover_places(pdf, packing.handover)
+    if order.notes:
+        pdf.set_font("helvetica", size=9)
+        pdf.multi_cell(0, 5, _latin1(f"{_('Notes')}: {order.notes}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    pdf.set_font("helvetica", size=11)
+    with pdf.table(
+        col_widths=(80, 30, 25, 30, 15),
+        text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "CENTER"),
+        line_height=8,
+        first_row_as_headings=True,
+    ) as table:
+        header = table.row()
+        for label in (_("Product"), _("Unit"), _("Ordered"), _("Delivered"), _("Packed")):
+            header.cell(_latin1(label))
+        for line in packing.lines:
+            row = table.row()
+            row.cell(_latin1(line.product_name))
+            row.cell(_latin1(line.get_unit_display()))
+            row.cell(_latin1(format_quantity(line.quantity)))
+            row.cell(
+                _latin1(
+                    format_quantity(line.delivered_quantity) if line.delivered_quantity is not None else ""
+                )
+            )
+            row.cell("")
+    return bytes(pdf.output())

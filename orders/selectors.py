@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,7 @@ from orders.models import (
     Cart,
     CartLine,
     Fulfilment,
+    FulfilmentStatus,
     Order,
     OrderEvent,
     OrderLine,
@@ -103,6 +104,29 @@ def cooperative_fulfilments(*, cooperative: Cooperative, status: str = "") -> Qu
     return fulfilments
 
 
+# What waits for the cooperative, in the order she acts on it: confirm (or reject) a new
+# order, get it ready, hand it over.
+WAITING_STATUSES = (FulfilmentStatus.PENDING, FulfilmentStatus.CONFIRMED, FulfilmentStatus.READY)
+
+
+def cooperative_waiting(*, cooperative: Cooperative, limit: int = 30) -> dict:
+    """The workspace's first screen: how many of this cooperative's parts wait at each step
+    (one query), and the first `limit` of them, new ones first, then the oldest (one query).
+    """
+    waiting = cooperative_fulfilments(cooperative=cooperative).filter(status__in=WAITING_STATUSES)
+    counts = waiting.aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in WAITING_STATUSES}
+    )
+    step = Case(
+        *(When(status=status, then=Value(index)) for index, status in enumerate(WAITING_STATUSES)),
+        output_field=IntegerField(),
+    )
+    rows = list(waiting.annotate(step=step).order_by("step", "order__placed_at", "pk")[:limit])
+    for fulfilment in rows:
+        fulfilment.buyer_label = buyer_label(fulfilment.order)
+    return {"counts": counts, "rows": rows, "total": sum(counts.values())}
+
+
 def cooperative_fulfilment(*, cooperative: Cooperative, pk: int) -> Fulfilment | None:
     """One fulfilment of this cooperative with its own lines, or None."""
     return (
@@ -152,19 +176,19 @@ def cooperative_order_lines(*, fulfilments: QuerySet[Fulfilment]) -> QuerySet[Or
 def cooperative_order_lines_csv(*, cooperative: Cooperative, status: str = "") -> tuple[list, Iterator[list]]:
     """This cooperative's order lines for a spreadsheet: the header and the rows.
 
-    Numbers keep a decimal point (machine-readable), and the header says so. Dates are in
-    the site's time zone (America/Bogota), named in the header. Text people typed is inert.
+    Quantities are Decimals, written with a decimal comma by `market.spreadsheets`. Dates
+    are in the site's time zone (America/Bogota), named in the header. Text people typed is
+    inert.
     """
     zone = timezone.get_default_timezone()
-    point = _("decimal point")
     header = [
         _("Order"),
         _("Date (%(zone)s)") % {"zone": zone.key},
         _("Buyer"),
         _("Product"),
         _("Unit"),
-        f"{_('Ordered quantity')} ({point})",
-        f"{_('Delivered quantity')} ({point})",
+        _("Ordered quantity"),
+        _("Delivered quantity"),
         _("Unit price (COP)"),
         _("Line total (COP)"),
         _("Status"),
@@ -179,8 +203,8 @@ def cooperative_order_lines_csv(*, cooperative: Cooperative, status: str = "") -
             inert(buyer_label(line.order)),
             inert(line.product_name),
             line.get_unit_display(),
-            f"{line.quantity.normalize():f}",
-            f"{line.delivered_quantity.normalize():f}" if line.delivered_quantity is not None else "",
+            line.quantity,
+            line.delivered_quantity if line.delivered_quantity is not None else "",
             line.unit_price_cop,
             line.total_cop,
             line.fulfilment.get_status_display(),

@@ -8,10 +8,17 @@ from orders.models import FulfilmentStatus
 PREFIX = "espacio/<slug:slug>/pedidos/"
 
 urlpatterns = [
+    path("espacio/<slug:slug>/", views.workspace_home, name="workspace_home"),
     path(PREFIX, views.fulfilment_list, name="fulfilment_list"),
     path(PREFIX + "exportar.csv", views.fulfilment_csv, name="fulfilment_csv"),
     path(PREFIX + "<int:pk>/", views.fulfilment_detail, name="fulfilment_detail"),
     path(PREFIX + "<int:pk>/empaque/", views.fulfilment_packing_list, name="fulfilment_packing_list"),
+    path(
+        PREFIX + "<int:pk>/empaque/pdf/",
+        views.fulfilment_packing_list,
+        {"as_pdf": True},
+        name="fulfilment_packing_list_pdf",
+    ),
     path(
         PREFIX + "<int:pk>/confirmar/",
         views.fulfilment_move,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,14 +37,18 @@ from orders.models import (
     LineStatus,
     OrderLine,
 )
+from orders.packing import packing_list
 from orders.payments import offline
+from orders.receipt_pdf import packing_list_pdf
 from orders.selectors import (
     buyer_label,
     cooperative_fulfilment,
     cooperative_fulfilments,
     cooperative_order_lines_csv,
+    cooperative_waiting,
     fulfilment_log,
 )
+from orders.statements import month_bounds
 
 PAGE_SIZE = 50
 _ACTION_ERRORS = (TransitionError, CheckoutError, PaymentError)
@@ -63,6 +67,24 @@ def _own_fulfilment(cooperative, pk) -> Fulfilment:
 
 
 # --- Pages -------------------------------------------------------------------------------
+
+
+@login_required
+def workspace_home(request, slug):
+    """The workspace opens on what waits for the cooperative: new orders to confirm, orders
+    to get ready and to hand over, with their counts; and this month's statement."""
+    membership = request_membership(request, slug)
+    start, end = month_bounds(timezone.localdate())
+    return render(
+        request,
+        "orders/workspace_home.html",
+        {
+            "membership": membership,
+            "cooperative": membership.cooperative,
+            "waiting": cooperative_waiting(cooperative=membership.cooperative),
+            "month": {"from": start.isoformat(), "to": end.isoformat(), "start": start},
+        },
+    )
 
 
 @login_required
@@ -122,20 +144,20 @@ def fulfilment_detail(request, slug, pk):
 
 
 @login_required
-def fulfilment_packing_list(request, slug, pk):
+def fulfilment_packing_list(request, slug, pk, as_pdf=False):
+    """What to pack for one order, to print (the page has print styles) or as a PDF."""
     membership = request_membership(request, slug)
     cooperative = membership.cooperative
-    fulfilment = _own_fulfilment(cooperative, pk)
+    packing = packing_list(_own_fulfilment(cooperative, pk), cooperative=cooperative)
+    if as_pdf:
+        response = HttpResponse(packing_list_pdf(packing), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{packing.filename}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
     return render(
         request,
         "orders/workspace_packing_list.html",
-        {
-            "membership": membership,
-            "cooperative": cooperative,
-            "fulfilment": fulfilment,
-            "order": fulfilment.order,
-            "buyer_label": buyer_label(fulfilment.order),
-        },
+        {"membership": membership, "cooperative": cooperative, "packing": packing},
     )
 
 
@@ -156,6 +178,8 @@ def _act(request, slug, pk, action: Callable[[Fulfilment], str]):
         messages.error(request, error.message)
     else:
         messages.success(request, message)
+    if request.POST.get("next") == "home":  # a button on the workspace's first screen
+        return redirect("orders:workspace_home", slug)
     return redirect("orders:fulfilment_detail", slug, pk)
 
 

@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
 from cms.markets.slots import slot_label
+from market.forms import OneTimeKeyField
 from market.phones import normalize_phone
 from market.units import QuantityError, parse_quantity
-from orders.forms import CheckoutKeyField
 from orders.models import DeliveryMethod, PaymentMethod
 
 
@@ -49,7 +49,7 @@ class AssistedOrderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     # Posted twice (a double tap, a slow connection), it places one order.
-    checkout_key = CheckoutKeyField()
+    checkout_key = OneTimeKeyField()
 
     def __init__(self, *args, event, offers, slots, **kwargs):
         super().__init__(*args, **kwargs)

@@ -133,8 +133,8 @@ def market_report_csv(report: dict) -> list[list]:
     """The report's CSV: a header, then one row per packed order line: who, where, what,
     from which cooperative. `report` is what `market_report` returned.
 
-    Text people typed goes out `inert` (no spreadsheet formulas); quantities with a
-    decimal point; times in the site's time zone. The builder's view writes it with
+    Text people typed goes out `inert` (no spreadsheet formulas); quantities as Decimals
+    (written with a decimal comma); times in the site's time zone. The builder's view writes it with
     `market.spreadsheets.csv_download` (UTF-8 with a byte-order mark).
     """
     rows = [
@@ -171,7 +171,7 @@ def market_report_csv(report: dict) -> list[list]:
                     inert(line.fulfilment.cooperative.name),
                     inert(line.product_name),
                     line.get_unit_display(),
-                    f"{line.quantity.normalize():f}",
+                    line.quantity,
                     line.total_cop,
                     order.total_cop,
                     order.get_payment_method_display(),

@@ -84,7 +84,7 @@ class GrowingCatalogue:
                 reverse("catalog:cooperative_detail", args=[first.slug]),
                 min(of_first, PAGE_SIZE),
             ),
-            "workspace products": (reverse("catalog:workspace_home", args=[first.slug]), 0),
+            "workspace products": (reverse("catalog:workspace_products", args=[first.slug]), 0),
         }
 
 

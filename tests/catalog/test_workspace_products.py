@@ -98,7 +98,7 @@ def test_hidden_product_leaves_the_catalogue_and_returns_when_shown_again(client
 
     assert catalogue(client) == set()
     assert product_page(client, product).status_code == 404
-    workspace = client.get(reverse("catalog:workspace_home", args=[product.cooperative.slug]))
+    workspace = client.get(reverse("catalog:workspace_products", args=[product.cooperative.slug]))
     assert product.name in workspace.content.decode()  # the cooperative still sees it
 
     client.post(visibility, {"hidden": "0"})
@@ -113,7 +113,7 @@ def test_hidden_product_leaves_the_catalogue_and_returns_when_shown_again(client
 def test_member_sees_the_product_list_without_links_to_change_it(client, member, product):
     client.force_login(member)
 
-    response = client.get(reverse("catalog:workspace_home", args=[product.cooperative.slug]))
+    response = client.get(reverse("catalog:workspace_products", args=[product.cooperative.slug]))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -162,7 +162,9 @@ def test_only_the_cooperatives_managers_may_change_its_products(
 
 BAD_INPUT = [
     pytest.param({"price_cop": "0"}, "The price must be greater than zero.", id="price-zero"),
-    pytest.param({"price_cop": "mil"}, "Introduzca un número entero.", id="price-not-a-number"),
+    pytest.param(
+        {"price_cop": "mil"}, "Write the price in whole pesos, e.g. 25.000.", id="price-not-a-number"
+    ),
     pytest.param({"stock": "-1"}, "Stock cannot be negative.", id="negative-stock"),
     pytest.param({"quantity_step": "0"}, "The step must be greater than zero.", id="step-zero"),
     pytest.param({"min_quantity": "0"}, "The minimum must be greater than zero.", id="minimum-zero"),
@@ -246,7 +248,7 @@ def test_waiting_cooperative_is_told_its_products_are_not_public_yet(client, db)
     waiting = CooperativeFactory(verification_status=VerificationStatus.PENDING)
     client.force_login(MembershipFactory(cooperative=waiting).user)
 
-    response = client.get(reverse("catalog:workspace_home", args=[waiting.slug]))
+    response = client.get(reverse("catalog:workspace_products", args=[waiting.slug]))
 
     message = "Your cooperative is waiting for verification: its products are not public yet."
     assert spanish(message) in response.content.decode()

@@ -145,7 +145,7 @@ def test_csv_has_one_row_per_line_with_contacts(client, builder, market, orders)
     client.force_login(builder)
     response = _report(client, event, format="csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     body = rows[1:]
     assert len(body) == 4
     by_order = {}
@@ -171,7 +171,8 @@ def test_csv_cells_cannot_run_formulas(client, builder, market):
         slot_id=event.slots.first().pk,
     )
     client.force_login(builder)
-    rows = list(csv.reader(io.StringIO(_report(client, event, format="csv").content.decode("utf-8-sig"))))
+    body = _report(client, event, format="csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
     assert rows[1][1].startswith("'=") and rows[1][2] == "+573101234567"
 
 

@@ -188,7 +188,7 @@ def test_invitee_accepts_and_becomes_member_with_the_invited_role(client, invita
     response = accept(client, invitation)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("catalog:workspace_home", args=[invitation.cooperative.slug])
+    assert response["Location"] == reverse("orders:workspace_home", args=[invitation.cooperative.slug])
     membership = Membership.objects.get(user=invitee)
     assert membership.cooperative == invitation.cooperative
     assert membership.role == MembershipRole.MANAGER

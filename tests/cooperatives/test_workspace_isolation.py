@@ -50,7 +50,7 @@ KNOWN_WORKSPACE_PATTERNS = 28
 # Pages a plain member may open and where a POST changes nothing. Every other workspace
 # URL is treated as state-changing and must answer 404 to a member's POST.
 READ_ONLY_FOR_MEMBERS = {
-    "catalog:workspace_home",
+    "catalog:workspace_products",
     "cooperatives:producer_list",
     "orders:workspace_document",
     "orders:workspace_document_pdf",
@@ -291,7 +291,7 @@ def test_discovery_finds_every_workspace_url_of_both_apps():
     assert len(WORKSPACE_PATTERNS) >= KNOWN_WORKSPACE_PATTERNS, names
     assert {name.split(":")[0] for name in names} >= {"cooperatives", "catalog", "orders", "cms"}
     assert {
-        "catalog:workspace_home",
+        "catalog:workspace_products",
         "catalog:workspace_photo_delete",
         "cooperatives:producer_edit",
         "cooperatives:invitation_revoke",

@@ -182,7 +182,7 @@ def test_demo_roles(demo):
     assert not Membership.objects.filter(user__email__in=["comprador@minga.co", "hotel@minga.co"]).exists()
     client = Client()
     client.force_login(User.objects.get(email="gestora.coomulsepaz@minga.co"))
-    assert client.get(reverse("catalog:workspace_home", args=["coomulsepaz"])).status_code == 200
+    assert client.get(reverse("catalog:workspace_products", args=["coomulsepaz"])).status_code == 200
 
 
 def test_home_page_shows_the_demo_cooperatives(demo):

@@ -25,7 +25,7 @@ from tests.orders.factories import make_organization, place_order
 BOGOTA = ZoneInfo("America/Bogota")
 OBJECT_URLS = [p.name for p in WORKSPACE_PATTERNS if "<int:pk>" in str(p.pattern)]
 COOPERATIVE_URLS = [p.name for p in WORKSPACE_PATTERNS if "<int:pk>" not in str(p.pattern)]
-READ_URLS = ["fulfilment_detail", "fulfilment_packing_list"]
+READ_URLS = ["fulfilment_detail", "fulfilment_packing_list", "fulfilment_packing_list_pdf"]
 ACTION_URLS = [name for name in OBJECT_URLS if name not in READ_URLS]
 
 
@@ -186,7 +186,7 @@ def test_packing_list_has_only_own_lines_with_ordered_and_delivered(seller_a, or
 def _csv_rows(response) -> list[list[str]]:
     body = response.content.decode("utf-8")
     assert body.startswith("\ufeff"), "a BOM so that Excel reads the accents right"
-    return list(csv.reader(io.StringIO(body[1:])))
+    return list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
 
 
 def test_csv_exports_only_this_cooperatives_lines(seller_a, seller_b, order, household):
@@ -208,7 +208,7 @@ def test_csv_exports_only_this_cooperatives_lines(seller_a, seller_b, order, hou
     assert datetime.strptime(date, "%Y-%m-%d %H:%M")
     assert buyer.startswith("Hotel Casa del Río SAS · ") and buyer.endswith(" OC-7781")
     assert (product, ordered, delivered, price, total) == ("Yuca fresca", "10", "", "2345", "23450")
-    assert rows[0][5] == "1.5", "a decimal point, as the header says"
+    assert rows[0][5] == "1,5", "a decimal comma, as a Colombian spreadsheet reads it"
     assert rows[0][2].startswith("'="), "a formula typed by a buyer is not run by the spreadsheet"
 
 

@@ -150,7 +150,7 @@ def test_statement_csv(client, sales):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "estado-" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[-1][1:] == ["8", "133000", "90500", "42500", "80500"]
     assert len(rows) == 6  # header, four methods, total
 

@@ -351,7 +351,7 @@ MATRIX: dict[str, Row] = {
     "cooperatives:invitation_accept": signed_in(
         lambda w: reverse("cooperatives:invitation_accept", args=[w.invitation.token])
     ),
-    "catalog:workspace_home": only(ws("catalog:workspace_home"), MANAGER_A),
+    "catalog:workspace_products": only(ws("catalog:workspace_products"), MANAGER_A),
     "catalog:workspace_product_add": only(ws("catalog:workspace_product_add"), MANAGER_A),
     "catalog:workspace_product_edit": only(
         ws("catalog:workspace_product_edit", lambda w: w.product.pk), MANAGER_A
@@ -371,6 +371,10 @@ MATRIX: dict[str, Row] = {
     "orders:fulfilment_csv": only(ws("orders:fulfilment_csv"), MANAGER_A),
     "orders:fulfilment_detail": only(ws("orders:fulfilment_detail", fulfilment), MANAGER_A),
     "orders:fulfilment_packing_list": only(ws("orders:fulfilment_packing_list", fulfilment), MANAGER_A),
+    "orders:fulfilment_packing_list_pdf": only(
+        ws("orders:fulfilment_packing_list_pdf", fulfilment), MANAGER_A
+    ),
+    "orders:workspace_home": only(ws("orders:workspace_home"), MANAGER_A),
     "orders:fulfilment_confirm": only(ws("orders:fulfilment_confirm", fulfilment), MANAGER_A, post_only=True),
     "orders:fulfilment_reject": only(ws("orders:fulfilment_reject", fulfilment), MANAGER_A, post_only=True),
     "orders:fulfilment_line_reject": only(

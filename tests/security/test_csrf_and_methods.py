@@ -206,7 +206,7 @@ READ_ONLY = {
     "media": Url(lambda w: reverse("media", args=["images/none.jpg"]), get=404),
     "catalog:product_detail": Url(lambda w: reverse("catalog:product_detail", args=[w.slug, w.product.slug])),
     "catalog:cooperative_detail": Url(lambda w: reverse("catalog:cooperative_detail", args=[w.slug])),
-    "catalog:workspace_home": Url(ws("catalog:workspace_home"), "manager"),
+    "catalog:workspace_products": Url(ws("catalog:workspace_products"), "manager"),
     "cooperatives:workspace_index": Url(lambda w: reverse("cooperatives:workspace_index"), "manager", 302),
     "cooperatives:producer_list": Url(ws("cooperatives:producer_list"), "manager"),
     "orders:cart": Url(lambda w: reverse("orders:cart"), "buyer"),
@@ -234,6 +234,10 @@ READ_ONLY = {
     "orders:fulfilment_csv": Url(ws("orders:fulfilment_csv"), "manager"),
     "orders:fulfilment_detail": Url(ws("orders:fulfilment_detail", fulfilment_pk), "manager"),
     "orders:fulfilment_packing_list": Url(ws("orders:fulfilment_packing_list", fulfilment_pk), "manager"),
+    "orders:fulfilment_packing_list_pdf": Url(
+        ws("orders:fulfilment_packing_list_pdf", fulfilment_pk), "manager"
+    ),
+    "orders:workspace_home": Url(ws("orders:workspace_home"), "manager"),
     "orders:workspace_document": Url(ws("orders:workspace_document", fulfilment_pk), "manager"),
     "orders:workspace_document_pdf": Url(ws("orders:workspace_document_pdf", fulfilment_pk), "manager"),
     "orders:statement": Url(ws("orders:statement"), "manager"),

@@ -164,7 +164,7 @@ def test_workspace_and_order_pages_have_no_inline_script_or_style(db):
     slug = cooperative.slug
     pages = {
         manager: [
-            reverse("catalog:workspace_home", args=[slug]),
+            reverse("catalog:workspace_products", args=[slug]),
             reverse("catalog:workspace_product_edit", args=[slug, product.pk]),
             reverse("cooperatives:producer_list", args=[slug]),
             reverse("cooperatives:member_list", args=[slug]),
