@@ -2,9 +2,9 @@
 
 What a buyer gets: products ranked by where the words are (the name before the
 description before the category and cooperative), accents ignored (`cafe` finds `Café`),
-words of three letters or more matched as prefixes (`caf` finds `Café`), and, when nothing
-matches, one typo forgiven (`yuka` finds `Yuca`): each unknown word is replaced by the known
-words one edit away (a letter missing, extra, wrong, or two letters swapped).
+and, when the whole words match nothing, the start of a word (`caf` finds `Café`, `huevo`
+finds `Huevos`) and one typo forgiven (`yuka` finds `Yuca`): each word also stands for the
+known words one edit away (a letter missing, extra, wrong, or two letters swapped).
 
 Each database answers from its own index (both made by migrations):
 
@@ -22,9 +22,10 @@ then those that match anywhere; only those are ranked. When more match, the page
 
 import json
 import re
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -54,37 +55,39 @@ def query_words(text: str) -> list[str]:
 
 
 def rank_products(base: QuerySet, text: str) -> Ranked:
-    """Rank the products of `base` (already filtered: public, category, place...) for `text`."""
+    """Rank the products of `base` (already filtered: public, category, place...) for `text`.
+
+    Whole words first (the cheapest postings, and the planner estimates them well); when
+    they find nothing, each word of three letters or more also as the start of a word
+    (`caf*`, `huevo*`) and each of four or more with its one-edit corrections."""
     words = query_words(text)
     if not words:
         return Ranked()
     backend = _backend()
-    groups = [[w] for w in words]
-    ranked = _probe(backend, base, groups)
+    ranked = _probe(backend, base, [[w] for w in words])
     if ranked.ids:
         ranked.terms = words
         return ranked
     fixes = backend.corrections([w for w in words if len(w) >= TYPO_MIN])
-    if not any(fixes.values()):
-        return ranked
-    groups = [[w, *fixes.get(w, [])] for w in words]
+    groups = [[w + "*" if len(w) >= PREFIX_MIN else w, *fixes.get(w, [])] for w in words]
     ranked = _probe(backend, base, groups)
     if ranked.ids:
         ranked.terms = [term for group in groups for term in group]
-        ranked.corrected = " ".join(
-            (fixes.get(w) or [w])[0] if len(fixes.get(w) or []) == 1 else w for w in words
-        )
+        ranked.corrected = " ".join(fixes[w][0] if len(fixes.get(w) or []) == 1 else w for w in words)
+        if ranked.corrected == " ".join(words):
+            ranked.corrected = ""
     return ranked
 
 
 def _probe(backend, base: QuerySet, groups: list[list[str]]) -> Ranked:
     rows = {}
-    for name_only in (True, False):
-        probe = backend.matches(base.order_by(), groups, name_only=name_only)
-        found = list(probe.values_list("id", "search_rank", "is_available", "name")[:MAX_RESULTS])
-        rows.update((row[0], row) for row in found)
-        if name_only and len(found) == MAX_RESULTS:
-            break  # enough names match: the rest would rank below them anyway
+    with backend.probing():
+        for name_only in (True, False):
+            probe = backend.matches(base.order_by(), groups, name_only=name_only)
+            found = list(probe.values_list("id", "search_rank", "is_available", "name")[:MAX_RESULTS])
+            rows.update((row[0], row) for row in found)
+            if name_only and len(found) == MAX_RESULTS:
+                break  # enough names match: the rest would rank below them anyway
     ordered = sorted(rows.values(), key=lambda r: (-r[1], not r[2], r[3], r[0]))
     return Ranked(ids=[r[0] for r in ordered[:MAX_RESULTS]], capped=len(rows) >= MAX_RESULTS)
 
@@ -102,10 +105,21 @@ class PostgresSearch:
         weight = "A" if name_only else ""
 
         def term(word: str) -> str:
-            suffix = ("*" if len(word) >= PREFIX_MIN else "") + weight
-            return f"'{word}'" + (f":{suffix}" if suffix else "")
+            suffix = ("*" if word.endswith("*") else "") + weight
+            return f"'{word.rstrip('*')}'" + (f":{suffix}" if suffix else "")
 
         return " & ".join("(" + " | ".join(term(w) for w in group) + ")" for group in groups)
+
+    @staticmethod
+    @contextmanager
+    def probing():
+        """Probes read through the full-text index. With a LIMIT and no ORDER BY the planner
+        may guess that walking the table or another index until enough rows match is cheaper
+        (its guesses for word prefixes are poor), which at 100,000 products reads them all
+        when the word is rare; a bitmap scan of the GIN index reads only the word's postings."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+            yield
 
     @classmethod
     def matches(cls, qs: QuerySet, groups, *, name_only: bool) -> QuerySet:
@@ -151,10 +165,12 @@ class SqliteSearch:
     @staticmethod
     def fts_query(groups: list[list[str]], *, name_only: bool) -> str:
         def term(word: str) -> str:
-            return f'"{word}"' + ("*" if len(word) >= PREFIX_MIN else "")
+            return f'"{word.rstrip("*")}"' + ("*" if word.endswith("*") else "")
 
         query = " AND ".join("(" + " OR ".join(term(w) for w in group) + ")" for group in groups)
         return "{name} : (" + query + ")" if name_only else query
+
+    probing = staticmethod(nullcontext)
 
     @classmethod
     def matches(cls, qs: QuerySet, groups, *, name_only: bool) -> QuerySet:
@@ -179,7 +195,8 @@ class SqliteSearch:
             for word in words:
                 variants = sorted(edits(word) - {word})
                 cursor.execute(
-                    "SELECT term FROM catalog_product_fts_vocab WHERE term IN (SELECT value FROM json_each(%s))",
+                    "SELECT term FROM catalog_product_fts_vocab"
+                    " WHERE term IN (SELECT value FROM json_each(%s))",
                     [json.dumps(variants)],
                 )
                 result[word] = sorted(row[0] for row in cursor.fetchall())

@@ -26,9 +26,9 @@ def search_words(text: str, *, limit: int = 8) -> list[str]:
 
 
 def highlight(text, terms) -> str:
-    """`text`, HTML-escaped, with each word that starts with one of `terms` (folded words, as
-    a search understood them) in `<mark>`: `highlight("Café de Anorí", ["cafe"])` gives
-    `<mark>Café</mark> de Anorí`. Terms shorter than three letters mark whole words only."""
+    """`text`, HTML-escaped, with each word that is one of `terms` (folded words, as a search
+    understood them; `caf*` stands for words that start with `caf`) in `<mark>`:
+    `highlight("Café de Anorí", ["cafe"])` gives `<mark>Café</mark> de Anorí`."""
     text = str(text or "")
     terms = [t for t in (terms or []) if t]
     if not terms:
@@ -36,8 +36,8 @@ def highlight(text, terms) -> str:
     parts, last = [], 0
     for match in _WORD.finditer(text):
         word = fold(match.group())
-        if any(word == t or (len(t) >= 3 and word.startswith(t)) for t in terms):
+        if any(word == t or (t.endswith("*") and word.startswith(t[:-1])) for t in terms):
             parts += [escape(text[last : match.start()]), "<mark>", escape(match.group()), "</mark>"]
             last = match.end()
     parts.append(escape(text[last:]))
-    return mark_safe("".join(parts))  # noqa: S308 (every piece of text above is escaped)
+    return mark_safe("".join(parts))  # every piece of text above was escaped
