@@ -66,6 +66,8 @@ class ProductList:
             return list(product_cards(self.base)[index])
         ids = self.ranked.ids[index]
         cards = {p.pk: p for p in product_cards(Product.objects.filter(pk__in=ids))}
+        for card in cards.values():
+            card.search_terms = self.ranked.terms  # what the card marks (`highlight` filter)
         return [cards[pk] for pk in ids if pk in cards]
 
 

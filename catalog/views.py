@@ -39,7 +39,6 @@ def catalog_list(request):
             "filters": filters,
             "query": query.urlencode(),
             "results": results,
-            "terms": results.terms,
         },
     )
 

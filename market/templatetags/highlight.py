@@ -1,4 +1,6 @@
-"""`{{ product.name|highlight:terms }}`: the words a search matched, in `<mark>`, escaped."""
+"""`{{ product.name|highlight:product }}`: the words a search matched in `<mark>`, the rest
+escaped. The search sets `search_terms` on the products it returns (`catalog.selectors`);
+products shown anywhere else have none, and their text is only escaped."""
 
 from django import template
 
@@ -8,5 +10,5 @@ register = template.Library()
 
 
 @register.filter
-def highlight(value, terms):
-    return highlight_terms(value, terms)
+def highlight(value, found):
+    return highlight_terms(value, getattr(found, "search_terms", None))
