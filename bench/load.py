@@ -252,6 +252,8 @@ def scenarios(plan) -> list[Scenario]:
         )
         return response, response.status == 302 and "/pedidos/" in response.location
 
+    if "search" in plan:  # the search scale's own run (bench.run.search_scale)
+        return [Scenario(plan["search_row"], get(plan["search"]))]
     return [
         Scenario("floor", get(plan["floor"])),
         Scenario("home", get(plan["home"])),
