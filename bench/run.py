@@ -122,8 +122,12 @@ class PostgresDatabases:
     def __init__(self, profile: str, url: str):
         self.url = urllib.parse.urlsplit(url)
         suffix = "" if profile == "full" else f"_{profile}"
-        self.built = f"minga_bench{suffix}"
-        self.run = f"minga_bench{suffix}_run"
+        # A URL naming a bench database (minga_search_bench) names the run's databases, so
+        # that two benches on one server do not share them; any other name is never touched.
+        named = self.url.path.lstrip("/")
+        base = named if "bench" in named else "minga_bench"
+        self.built = f"{base}{suffix}"
+        self.run = f"{base}{suffix}_run"
 
     def _url(self, name: str) -> str:
         return urllib.parse.urlunsplit(self.url._replace(path=f"/{name}"))

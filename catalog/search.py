@@ -22,10 +22,9 @@ then those that match anywhere; only those are ranked. When more match, the page
 
 import json
 import re
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -81,13 +80,12 @@ def rank_products(base: QuerySet, text: str) -> Ranked:
 
 def _probe(backend, base: QuerySet, groups: list[list[str]]) -> Ranked:
     rows = {}
-    with backend.probing():
-        for name_only in (True, False):
-            probe = backend.matches(base.order_by(), groups, name_only=name_only)
-            found = list(probe.values_list("id", "search_rank", "is_available", "name")[:MAX_RESULTS])
-            rows.update((row[0], row) for row in found)
-            if name_only and len(found) == MAX_RESULTS:
-                break  # enough names match: the rest would rank below them anyway
+    for name_only in (True, False):
+        probe = backend.matches(base.order_by(), groups, name_only=name_only)
+        found = list(probe.values_list("id", "search_rank", "is_available", "name")[:MAX_RESULTS])
+        rows.update((row[0], row) for row in found)
+        if name_only and len(found) == MAX_RESULTS:
+            break  # enough names match: the rest would rank below them anyway
     ordered = sorted(rows.values(), key=lambda r: (-r[1], not r[2], r[3], r[0]))
     return Ranked(ids=[r[0] for r in ordered[:MAX_RESULTS]], capped=len(rows) >= MAX_RESULTS)
 
@@ -109,17 +107,6 @@ class PostgresSearch:
             return f"'{word.rstrip('*')}'" + (f":{suffix}" if suffix else "")
 
         return " & ".join("(" + " | ".join(term(w) for w in group) + ")" for group in groups)
-
-    @staticmethod
-    @contextmanager
-    def probing():
-        """Probes read through the full-text index. With a LIMIT and no ORDER BY the planner
-        may guess that walking the table or another index until enough rows match is cheaper
-        (its guesses for word prefixes are poor), which at 100,000 products reads them all
-        when the word is rare; a bitmap scan of the GIN index reads only the word's postings."""
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
-            yield
 
     @classmethod
     def matches(cls, qs: QuerySet, groups, *, name_only: bool) -> QuerySet:
@@ -169,8 +156,6 @@ class SqliteSearch:
 
         query = " AND ".join("(" + " OR ".join(term(w) for w in group) + ")" for group in groups)
         return "{name} : (" + query + ")" if name_only else query
-
-    probing = staticmethod(nullcontext)
 
     @classmethod
     def matches(cls, qs: QuerySet, groups, *, name_only: bool) -> QuerySet:

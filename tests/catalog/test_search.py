@@ -183,8 +183,7 @@ def test_a_search_page_runs_the_same_queries_at_any_size(client, cooperative, dj
     make_product(cooperative, name="Yuca fresca")
     url = reverse("catalog:list") + "?q=yuka"
     client.get(url)
-    # PostgreSQL: a transaction around each pair of probes (its savepoints count here)
-    with django_assert_max_num_queries(17) as small:
+    with django_assert_max_num_queries(12) as small:
         client.get(url)
     for n in range(30):
         make_product(cooperative, name=f"Yuca {n}")
