@@ -159,17 +159,13 @@ class SqliteSearch:
 
     @classmethod
     def matches(cls, qs: QuerySet, groups, *, name_only: bool) -> QuerySet:
-        query = cls.fts_query(groups, name_only=name_only)
-        every = cls.fts_query(groups, name_only=False)
-        return qs.filter(
-            id__in=RawSQL("SELECT rowid FROM catalog_product_fts WHERE catalog_product_fts MATCH %s", [query])
-        ).annotate(
-            search_rank=RawSQL(
-                f"(SELECT -bm25(catalog_product_fts, {cls.WEIGHTS}) FROM catalog_product_fts"
-                " WHERE catalog_product_fts MATCH %s AND rowid = catalog_product.id)",
-                [every],
-                output_field=FloatField(),
-            )
+        # The FTS table joins the query (not a subquery per row) so that bm25 is computed
+        # once per row read, by the MATCH that found it.
+        return qs.extra(
+            tables=["catalog_product_fts"],
+            where=["catalog_product_fts.rowid = catalog_product.id", "catalog_product_fts MATCH %s"],
+            params=[cls.fts_query(groups, name_only=name_only)],
+            select={"search_rank": f"-bm25(catalog_product_fts, {cls.WEIGHTS})"},
         )
 
     @staticmethod
