@@ -38,6 +38,9 @@ PROFILES = {
         "duration_s": 15.0,
         "max_requests": 20000,
         "concurrency": 8,
+        # The search scale (`search-100k`): its own database of this many products.
+        "search_products": 100_000,
+        "search_cooperatives": 500,
     },
     "short": {
         "cooperatives": 8,
@@ -58,6 +61,8 @@ PROFILES = {
         "duration_s": 3.0,
         "max_requests": 3000,
         "concurrency": 6,
+        "search_products": 5_000,
+        "search_cooperatives": 20,
     },
 }
 

@@ -164,13 +164,13 @@ def _cooperatives(p: dict, rng: random.Random, now) -> list[Cooperative]:
     return coops
 
 
-def _products(p: dict, rng: random.Random, coops, now) -> list[Product]:
+def _products(p: dict, rng: random.Random, coops, now, first: int = 0) -> list[Product]:
     categories = {c.slug: c for c in Category.objects.all()}
     leaves = [c for c in categories.values() if c.parent_id]
     certifications = {c.code: c for c in Certification.objects.all()}
     specs = [s for s in PRODUCTS if s["cooperative"] != "piscicola-miranda"]
     products = []
-    for n in range(p["products"]):
+    for n in range(first, first + p["products"]):
         coop = coops[n % len(coops)]
         spec = specs[(n // len(coops) + n) % len(specs)]
         name = f"{spec['name']} de {coop.municipality.name}"[:120]
@@ -517,6 +517,37 @@ def build(profile: str) -> dict:
     }
 
 
+def build_search(profile: str) -> dict:
+    """The search scale's own database: `search_products` products (100,000 in the full
+    run) of `search_cooperatives` cooperatives, with photos, and nothing else (no market,
+    no order: the `search-100k` row only reads the catalogue). Products are written in
+    chunks so that memory stays flat."""
+    p = dict(PROFILES[profile])
+    total, chunk = p["search_products"], 20000
+    started = time.monotonic()
+    log("  migrating...")
+    call_command("migrate", interactive=False, verbosity=0)
+    migrated = time.monotonic()
+    rng = random.Random(SEED + 7)
+    now = timezone.now()
+    coops = _cooperatives({**p, "cooperatives": p["search_cooperatives"]}, rng, now)
+    for start in range(0, total, chunk):
+        log(f"  products {start + 1:,}-{min(start + chunk, total):,}...")
+        with transaction.atomic():
+            products = _products({**p, "products": min(chunk, total - start)}, rng, coops, now, first=start)
+            _photos({**p, "base_images": 2}, products)
+    counts = {
+        "cooperatives": Cooperative.objects.count(),
+        "products": Product.objects.count(),
+        "product_photos": ProductPhoto.objects.count(),
+    }
+    return {
+        "counts": counts,
+        "migrate_s": round(migrated - started, 1),
+        "data_s": round(time.monotonic() - migrated, 1),
+    }
+
+
 def write_fingerprint(fingerprint: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key varchar(40) PRIMARY KEY, value text)")
@@ -733,7 +764,7 @@ def verify() -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["build", "prepare", "open-rush", "verify"])
+    parser.add_argument("step", choices=["build", "build-search", "prepare", "open-rush", "verify"])
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full")
     parser.add_argument("--fingerprint", default="")
     parser.add_argument("--lead", type=float, default=3.0)
@@ -741,6 +772,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.step == "build":
         result = build(args.profile)
+        write_fingerprint(args.fingerprint)
+    elif args.step == "build-search":
+        result = build_search(args.profile)
         write_fingerprint(args.fingerprint)
     elif args.step == "prepare":
         result = prepare(args.profile)

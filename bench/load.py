@@ -192,6 +192,17 @@ def summarise(records: list[tuple], wall_s: float, errors: int, sample: bytes, e
 # --- steady scenarios ---------------------------------------------------------------------------
 
 
+def get_step(url_or_urls, *, expect=200):
+    """A GET of one URL, or of one of several chosen at random."""
+
+    def step(client, rng):
+        url = url_or_urls if isinstance(url_or_urls, str) else rng.choice(url_or_urls)
+        response = client.request("GET", url)
+        return response, response.status == expect
+
+    return step
+
+
 class Scenario:
     """What one virtual user does: `setup(client)` once, then `step(client, rng)` in a loop.
 
@@ -212,13 +223,10 @@ def csrf_setup(plan):
 
 
 def scenarios(plan) -> list[Scenario]:
-    def get(url_or_urls, *, expect=200):
-        def step(client, rng):
-            url = url_or_urls if isinstance(url_or_urls, str) else rng.choice(url_or_urls)
-            response = client.request("GET", url)
-            return response, response.status == expect
+    if "search" in plan:  # the search scale's own run (bench.run.search_scale)
+        return [Scenario(plan["search_row"], get_step(plan["search"]))]
 
-        return step
+    get = get_step
 
     def cart_add(client, rng):
         product, quantity = rng.choice(plan["offers"])

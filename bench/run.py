@@ -124,8 +124,12 @@ class PostgresDatabases:
     def __init__(self, profile: str, url: str):
         self.url = urllib.parse.urlsplit(url)
         suffix = "" if profile == "full" else f"_{profile}"
-        self.built = f"minga_bench{suffix}"
-        self.run = f"minga_bench{suffix}_run"
+        # A URL naming a bench database (minga_search_bench) names the run's databases, so
+        # that two benches on one server do not share them; any other name is never touched.
+        named = self.url.path.lstrip("/")
+        base = named if "bench" in named else "minga_bench"
+        self.built = f"{base}{suffix}"
+        self.run = f"{base}{suffix}_run"
 
     def _url(self, name: str) -> str:
         return urllib.parse.urlunsplit(self.url._replace(path=f"/{name}"))
@@ -276,6 +280,78 @@ def stop(server: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+# --- the search scale ---------------------------------------------------------------------------
+
+# What buyers type: common words (most products match), a rare one, two words, a typo, a
+# word start, a second page, a search within a category.
+SEARCHES = [
+    "/catalogo/?q=cafe",
+    "/catalogo/?q=yuca",
+    "/catalogo/?q=miel+de+abejas",
+    "/catalogo/?q=yuka",
+    "/catalogo/?q=panela+organica",
+    "/catalogo/?q=caf",
+    "/catalogo/?q=cacao&page=2",
+    "/catalogo/?q=platano&category=frutas",
+    "/catalogo/?q=borojo",
+    "/catalogo/?q=cafe+anori",
+]
+
+
+def search_row(profile: str) -> str:
+    return f"search-{PROFILES[profile]['search_products'] // 1000}k"
+
+
+def search_scale(profile: str, dbs, secret: str, work: Path) -> dict:
+    """The `search-100k` row: catalogue searches on a database of its own with
+    `search_products` products (built once per fingerprint; only read), under the same
+    gunicorn settings as the other rows. Returns the load driver's row."""
+    p = PROFILES[profile]
+    name = search_row(profile)
+    if isinstance(dbs, PostgresDatabases):
+        search_dbs = PostgresDatabases(profile, urllib.parse.urlunsplit(dbs.url))
+        search_dbs.built = search_dbs.run = f"{dbs.built}_search"
+    else:
+        search_dbs = SqliteDatabases(profile)
+        search_dbs.built = search_dbs.run = RESULTS / "db" / f"bench-{profile}-search.sqlite3"
+    media = RESULTS / f"media-{dbs.engine}-{profile}-search"
+    port = free_port()
+    wanted = fingerprint(profile, dbs.engine) + "-search"
+    build_file = work / "build-search.json"
+    if search_dbs.built_fingerprint() != wanted or not build_file.exists() or not media.exists():
+        say(f"building the {name} database (cached afterwards)...")
+        search_dbs.reset_built()
+        shutil.rmtree(media, ignore_errors=True)
+        env = django_env(search_dbs.built_url(), media, secret, port)
+        info = json_step(
+            ["-m", "bench.build", "build-search", "--profile", profile, "--fingerprint", wanted],
+            env,
+            what="build-search",
+            out=build_file,
+        )
+        say(f"  built in {info['migrate_s'] + info['data_s']:.0f} s")
+    env = django_env(search_dbs.built_url(), media, secret, port)
+    plan_file = work / "plan-search.json"
+    steady = {k: p[k] for k in ("warmup_s", "duration_s", "max_requests", "concurrency")}
+    plan_file.write_text(json.dumps({"search": SEARCHES, "search_row": name, "steady": steady}))
+    log = RESULTS / f"gunicorn-{profile}-search.log"
+    server = start_gunicorn(env, port, log)
+    try:
+        wait_ready(server, port)
+        out = work / "steady-search.json"
+        step(
+            [str(ROOT / "bench" / "load.py"), "steady", "--base", f"http://127.0.0.1:{port}"]
+            + ["--plan", str(plan_file), "--out", str(out)],
+            env,
+            what="search load",
+        )
+    finally:
+        stop(server)
+    row = json.loads(out.read_text())[name]
+    row["products"] = json.loads(build_file.read_text())["counts"]["products"]
+    return row
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -516,6 +592,7 @@ def main() -> int:
             "slots": verified["rush"]["slots"],
         }
     )
+    steady[search_row(profile)] = search_scale(profile, dbs, secret, work)
     floor = steady.get("floor", {}).get("rps") or 0
     for row in steady.values():
         row["ratio_to_floor"] = round(row["rps"] / floor, 3) if floor else 0.0
@@ -539,7 +616,7 @@ def main() -> int:
             "load_after": round(os.getloadavg()[0], 2),
         },
         "build": build_info,
-        "scenarios": {name: steady[name] for name in SCENARIOS if name in steady},
+        "scenarios": {name: steady[name] for name in (*SCENARIOS, search_row(profile)) if name in steady},
         "rush": rush,
         "verify": verified,
         "publish": published,

@@ -156,7 +156,15 @@ class Product(models.Model):
                 condition=models.Q(harvest_months__lt=4096), name="product_harvest_months_mask"
             ),
         ]
-        indexes = [models.Index(fields=["is_hidden", "category"])]
+        indexes = [
+            models.Index(fields=["is_hidden", "category"]),
+            # The catalogue's order: its first page reads 24 rows of this index, not the table.
+            models.Index(
+                fields=["-is_available", "name", "id"],
+                condition=models.Q(is_hidden=False),
+                name="product_listing_order",
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -2,11 +2,14 @@
 same few queries for 10 products or 10,000."""
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.functional import cached_property
 
 from catalog.models import Category, Certification, Product, ProductPhoto
+from catalog.search import Ranked, query_words, rank_products
 from cooperatives.models import Cooperative
 from market.models import Department
-from market.text import search_words
+
+LIST_COUNT_CAP = 1000  # a listing counts at most this many rows: "more than 1,000 products"
 
 
 def photos_prefetch(lookup: str = "photos") -> Prefetch:
@@ -25,6 +28,49 @@ def product_cards(qs: QuerySet | None = None) -> QuerySet:
     )
 
 
+class ProductList:
+    """The products a catalogue page lists, for Django's paginator: searched and ranked
+    (`catalog.search`), or all of them in the catalogue's order. Either way a page costs
+    the same few queries at 2,000 or 100,000 products: the count is capped (`capped` says
+    so), a listing's first page reads its index (`product_listing_order`) and stops, and a
+    page of results fetches its cards by id."""
+
+    def __init__(self, base: QuerySet, ranked: Ranked | None = None):
+        self.base, self.ranked = base, ranked
+
+    @property
+    def terms(self) -> list[str]:
+        return self.ranked.terms if self.ranked else []
+
+    @property
+    def corrected(self) -> str:
+        return self.ranked.corrected if self.ranked else ""
+
+    @cached_property
+    def _count(self) -> int:
+        if self.ranked is not None:
+            return len(self.ranked.ids)
+        return self.base.order_by()[: LIST_COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        if self.ranked is not None:
+            return self.ranked.capped
+        return self._count > LIST_COUNT_CAP
+
+    def __len__(self) -> int:
+        return min(self._count, LIST_COUNT_CAP)
+
+    def __getitem__(self, index: slice) -> list[Product]:
+        if self.ranked is None:
+            return list(product_cards(self.base)[index])
+        ids = self.ranked.ids[index]
+        cards = {p.pk: p for p in product_cards(Product.objects.filter(pk__in=ids))}
+        for card in cards.values():
+            card.search_terms = self.ranked.terms  # what the card marks (`highlight` filter)
+        return [cards[pk] for pk in ids if pk in cards]
+
+
 def product_search(
     *,
     text: str = "",
@@ -33,10 +79,10 @@ def product_search(
     department: Department | None = None,
     municipality=None,
     certification: Certification | None = None,
-) -> QuerySet:
+) -> ProductList:
+    """The one search of the catalogue and the cooperative pages: filters, then `text`
+    ranked by relevance (`catalog.search.rank_products`)."""
     qs = Product.objects.public()
-    for word in search_words(text):
-        qs = qs.filter(search_text__contains=word)
     if category is not None:
         qs = qs.filter(Q(category=category) | Q(category__parent=category))
     if cooperative is not None:
@@ -47,7 +93,9 @@ def product_search(
         qs = qs.filter(cooperative__municipality__department=department)
     if certification is not None:
         qs = qs.filter(certifications=certification)
-    return product_cards(qs).order_by("-is_available", "name", "id")
+    if query_words(text):
+        return ProductList(qs, rank_products(qs, text))
+    return ProductList(qs.order_by("-is_available", "name", "id"))
 
 
 def product_detail(*, cooperative_slug: str, product_slug: str) -> Product | None:

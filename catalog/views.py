@@ -26,13 +26,20 @@ def catalog_list(request):
     choices = selectors.filter_choices()
     form = CatalogFilterForm(request.GET, choices=choices)
     filters = form.filters()
-    page = _page(request, selectors.product_search(**filters))
+    results = selectors.product_search(**filters)
+    page = _page(request, results)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "catalog/catalog_list.html",
-        {"form": form, "page": page, "filters": filters, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "results": results,
+        },
     )
 
 

@@ -42,7 +42,7 @@ def test_staff_verifies_a_cooperative_and_it_becomes_public(client, staff):
     assert response.status_code == 302, response.context["form"].errors
     cooperative.refresh_from_db()
     assert cooperative.is_verified() and cooperative.verified_at is not None
-    assert "Panela pulverizada" in client.get("/catalogo/?q=panela").content.decode()
+    assert "<mark>Panela</mark> pulverizada" in client.get("/catalogo/?q=panela").content.decode()
 
 
 @pytest.mark.django_db

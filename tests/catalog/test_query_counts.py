@@ -19,7 +19,9 @@ BUDGET = {
     # markets; cooperatives; products, photos, renditions
     "home": 12,
     "catalogue": 8,  # 4 filter choices; count, products, photos, renditions
-    "catalogue, filtered": 10,  # + the bound filter form checks the chosen category and department
+    # + the bound filter form checks the chosen category and department; the search's two
+    # probes (names, then anywhere: catalog/search.py) replace the count
+    "catalogue, filtered": 11,
     "product": 5,  # product, photos, renditions, certifications, producers
     "cooperative": 5,  # cooperative; count, products, photos, renditions
     "workspace products": 6,  # session, user, membership; products, photos, renditions

@@ -120,3 +120,15 @@ def test_manager_adds_product_with_photo_and_sees_it_in_catalog(desktop, tmp_pat
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
     assert page.request.get(src).headers["content-type"] == "image/webp"
     assert _text(card.locator("p.price").inner_text()).startswith("$ 6.800")
+
+
+def test_visitor_search_forgives_a_typo_and_marks_the_words_on_a_phone(phone):
+    coop = CooperativeFactory(name="Asociación Campesina del Norte", known_for="yuca y huevos")
+    make_product(coop, name="Huevos criollos")
+    make_product(coop, name="Yuca fresca")
+    phone.goto("/catalogo/?q=yuka")
+    assert "Resultados para “yuca”." in phone.locator("main").inner_text()
+    names = phone.locator("article.card h3").all_inner_texts()
+    assert names[0] == "Yuca fresca" and "Huevos criollos" in names
+    assert phone.locator("article.card h3 mark").first.inner_text() == "Yuca"
+    assert _no_horizontal_scroll(phone)

@@ -1,0 +1,201 @@
+"""Product search: one function, `rank_products`, for every page that searches.
+
+What a buyer gets: products ranked by where the words are (the name before the
+description before the category and cooperative), accents ignored (`cafe` finds `Café`),
+and, when the whole words match nothing, the start of a word (`caf` finds `Café`, `huevo`
+finds `Huevos`) and one typo forgiven (`yuka` finds `Yuca`): each word also stands for the
+known words one edit away (a letter missing, extra, wrong, or two letters swapped).
+
+Each database answers from its own index (both made by migrations):
+
+- PostgreSQL: `catalog_product.search_vector` (weights A name, B description, C the rest of
+  `search_text`) with a GIN index, ranked by `ts_rank`; misspelt words are looked up with
+  trigrams (`pg_trgm`): the names nearest to the word through a GiST index.
+- SQLite: the FTS5 table `catalog_product_fts`, ranked by `bm25` with column weights;
+  misspelt words' one-edit variants are looked up in its vocabulary.
+
+Size must not cost: the work is bounded whatever the catalogue. Two probes each read at
+most `MAX_RESULTS` matching rows, with no sort: the products whose name matches every word,
+then those that match anywhere; only those are ranked. When more match, the page says
+"more than 240" and the buyer narrows the search (a filter or another word).
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import BooleanField, FloatField, QuerySet
+from django.db.models.expressions import RawSQL
+
+from market.text import search_words
+
+MAX_RESULTS = 240  # ten pages of 24
+PREFIX_MIN = 3  # shorter words match whole words only
+TYPO_MIN = 4  # shorter words are not corrected: too many words are one edit from "pan"
+NEAREST_NAMES = 40  # PostgreSQL: names read per misspelt word
+ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+@dataclass
+class Ranked:
+    """Product ids, best first; `capped` when more matched than were ranked."""
+
+    ids: list[int] = field(default_factory=list)
+    capped: bool = False
+    terms: list[str] = field(default_factory=list)  # what to highlight (folded words)
+    corrected: str = ""  # the search as understood, when a typo was forgiven
+
+
+def query_words(text: str) -> list[str]:
+    """The folded words of a search, split where the indexes split them (`yuca-fresca`)."""
+    return _TOKEN.findall(" ".join(search_words(text)))[:8]
+
+
+def rank_products(base: QuerySet, text: str) -> Ranked:
+    """Rank the products of `base` (already filtered: public, category, place...) for `text`.
+
+    Whole words first (the cheapest postings, and the planner estimates them well); when
+    they find nothing, each word of three letters or more also as the start of a word
+    (`caf*`, `huevo*`) and each of four or more with its one-edit corrections."""
+    words = query_words(text)
+    if not words:
+        return Ranked()
+    backend = _backend()
+    ranked = _probe(backend, base, [[w] for w in words])
+    if ranked.ids:
+        ranked.terms = words
+        return ranked
+    fixes = backend.corrections([w for w in words if len(w) >= TYPO_MIN])
+    groups = [[w + "*" if len(w) >= PREFIX_MIN else w, *fixes.get(w, [])] for w in words]
+    ranked = _probe(backend, base, groups)
+    if ranked.ids:
+        ranked.terms = [term for group in groups for term in group]
+        ranked.corrected = " ".join(fixes[w][0] if len(fixes.get(w) or []) == 1 else w for w in words)
+        if ranked.corrected == " ".join(words):
+            ranked.corrected = ""
+    return ranked
+
+
+def _probe(backend, base: QuerySet, groups: list[list[str]]) -> Ranked:
+    rows = {}
+    for name_only in (True, False):
+        probe = backend.matches(base.order_by(), groups, name_only=name_only)
+        found = list(probe.values_list("id", "search_rank", "is_available", "name")[:MAX_RESULTS])
+        rows.update((row[0], row) for row in found)
+        if name_only and len(found) == MAX_RESULTS:
+            break  # enough names match: the rest would rank below them anyway
+    ordered = sorted(rows.values(), key=lambda r: (-r[1], not r[2], r[3], r[0]))
+    return Ranked(ids=[r[0] for r in ordered[:MAX_RESULTS]], capped=len(rows) >= MAX_RESULTS)
+
+
+def _backend():
+    return PostgresSearch if connection.vendor == "postgresql" else SqliteSearch
+
+
+class PostgresSearch:
+    # ts_rank's weights for D, C, B, A: a word in the name outweighs any number elsewhere.
+    WEIGHTS = "{0.0, 0.01, 0.1, 1.0}"
+
+    @staticmethod
+    def tsquery(groups: list[list[str]], *, name_only: bool) -> str:
+        weight = "A" if name_only else ""
+
+        def term(word: str) -> str:
+            suffix = ("*" if word.endswith("*") else "") + weight
+            return f"'{word.rstrip('*')}'" + (f":{suffix}" if suffix else "")
+
+        return " & ".join("(" + " | ".join(term(w) for w in group) + ")" for group in groups)
+
+    @classmethod
+    def matches(cls, qs: QuerySet, groups, *, name_only: bool) -> QuerySet:
+        query = cls.tsquery(groups, name_only=name_only)
+        return qs.filter(
+            RawSQL(
+                "catalog_product.search_vector @@ to_tsquery('minga_search', %s)",
+                [query],
+                output_field=BooleanField(),
+            )
+        ).annotate(
+            search_rank=RawSQL(
+                f"ts_rank('{cls.WEIGHTS}', catalog_product.search_vector, to_tsquery('minga_search', %s))",
+                [cls.tsquery(groups, name_only=False)],
+                output_field=FloatField(),
+            )
+        )
+
+    @staticmethod
+    def corrections(words: list[str]) -> dict[str, list[str]]:
+        """Words of product names one edit from each word, among the names nearest to it."""
+        if not words:
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT w.word, n.name FROM unnest(%s::text[]) AS w(word)
+                CROSS JOIN LATERAL (
+                    SELECT minga_fold(p.name) AS name FROM catalog_product p
+                    ORDER BY w.word <<-> minga_fold(p.name) LIMIT %s
+                ) AS n""",
+                [words, NEAREST_NAMES],
+            )
+            found: dict[str, set[str]] = {w: set() for w in words}
+            for word, name in cursor.fetchall():
+                found[word].update(t for t in _TOKEN.findall(name) if one_edit(word, t))
+        return {w: sorted(found[w]) for w in words}
+
+
+class SqliteSearch:
+    # bm25's weights for name, description, search_text (which repeats both).
+    WEIGHTS = "100.0, 10.0, 1.0"
+
+    @staticmethod
+    def fts_query(groups: list[list[str]], *, name_only: bool) -> str:
+        def term(word: str) -> str:
+            return f'"{word.rstrip("*")}"' + ("*" if word.endswith("*") else "")
+
+        query = " AND ".join("(" + " OR ".join(term(w) for w in group) + ")" for group in groups)
+        return "{name} : (" + query + ")" if name_only else query
+
+    @classmethod
+    def matches(cls, qs: QuerySet, groups, *, name_only: bool) -> QuerySet:
+        # The FTS table joins the query (not a subquery per row) so that bm25 is computed
+        # once per row read, by the MATCH that found it.
+        return qs.extra(
+            tables=["catalog_product_fts"],
+            where=["catalog_product_fts.rowid = catalog_product.id", "catalog_product_fts MATCH %s"],
+            params=[cls.fts_query(groups, name_only=name_only)],
+            select={"search_rank": f"-bm25(catalog_product_fts, {cls.WEIGHTS})"},
+        )
+
+    @staticmethod
+    def corrections(words: list[str]) -> dict[str, list[str]]:
+        """Known words one edit from each word: its variants looked up in the index's vocabulary."""
+        result = {}
+        with connection.cursor() as cursor:
+            for word in words:
+                variants = sorted(edits(word) - {word})
+                cursor.execute(
+                    "SELECT term FROM catalog_product_fts_vocab"
+                    " WHERE term IN (SELECT value FROM json_each(%s))",
+                    [json.dumps(variants)],
+                )
+                result[word] = sorted(row[0] for row in cursor.fetchall())
+        return result
+
+
+def edits(word: str) -> set[str]:
+    """Every string one edit from `word` (Norvig's four edits)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in ALPHABET}
+    inserts = {a + c + b for a, b in splits for c in ALPHABET}
+    return deletes | swaps | replaces | inserts
+
+
+def one_edit(a: str, b: str) -> bool:
+    """True when `b` is `a` with one letter missing, extra, changed, or two letters swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    return b in edits(a)
