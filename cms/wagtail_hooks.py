@@ -42,6 +42,17 @@ register_snippet(PickupPointViewSet)
 def register_market_urls():
     return [
         path("mercados/", builder_views.MarketListView.as_view(), name="cms_market_list"),
+        path("mercados/nuevo/", builder_views.MarketCreateView.as_view(), name="cms_market_new"),
+        path(
+            "mercados/<int:page_id>/ofertas/",
+            builder_views.OffersAddView.as_view(),
+            name="cms_market_offers_add",
+        ),
+        path(
+            "mercados/<int:page_id>/franjas/",
+            builder_views.SlotsGenerateView.as_view(),
+            name="cms_market_slots_generate",
+        ),
         path(
             "mercados/<int:page_id>/informe/",
             builder_views.MarketReportView.as_view(),
