@@ -16,6 +16,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.markets import admin_privacy, builder_views, permissions
+from cms.markets.product_chooser import market_product_chooser
 from cms.models import MarketEventPage, PickupPoint
 
 
@@ -36,6 +37,11 @@ class PickupPointViewSet(SnippetViewSet):
 
 
 register_snippet(PickupPointViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_market_product_chooser():
+    return market_product_chooser
 
 
 @hooks.register("register_admin_urls")
