@@ -78,3 +78,15 @@ def test_staff_get_the_panel_for_every_market(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     html, _queries = _home(client)
     assert "builder-home" in html  # staff run every market
+
+
+def test_the_site_links_a_market_builder_to_her_admin_and_no_one_else(client):
+    from tests.factories import DEMO_PASSWORD, UserFactory
+
+    builder, buyer = make_builder(), UserFactory()
+    admin_link = f'href="{reverse("wagtailadmin_home")}"'
+    assert client.login(username=builder.email, password=DEMO_PASSWORD)
+    assert admin_link in client.get("/").content.decode()
+    client.logout()
+    assert client.login(username=buyer.email, password=DEMO_PASSWORD)
+    assert admin_link not in client.get("/").content.decode()
