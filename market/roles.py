@@ -17,5 +17,7 @@ def remember_roles(sender, request, user, **kwargs) -> None:
     session = getattr(request, "session", None)
     if session is None:
         return
-    runs_markets = user.is_staff or user.is_superuser or user.groups.filter(name=MARKET_BUILDERS_GROUP).exists()
+    runs_markets = (
+        user.is_staff or user.is_superuser or user.groups.filter(name=MARKET_BUILDERS_GROUP).exists()
+    )
     session[SESSION_KEY] = bool(runs_markets)

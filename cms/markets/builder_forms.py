@@ -225,8 +225,8 @@ class MarketNewForm(_SlotFields):
     theirs as an offer, and pickup slots on market day. Everything can be changed after."""
 
     title = forms.CharField(label=gettext_lazy("Market name"), max_length=255)
-    opens_at = _datetime_field(gettext_lazy("Orders open"))
-    closes_at = _datetime_field(gettext_lazy("Orders close"))
+    opens_at = _datetime_field(gettext_lazy("Orders from"))
+    closes_at = _datetime_field(gettext_lazy("Orders until"))
     market_day = _date_field(
         gettext_lazy("Market day"),
         required=False,
@@ -311,8 +311,8 @@ class SlotsGenerateForm(_SlotFields):
 class MarketCopyForm(forms.Form):
     """New dates for a copy of a market; everything else is copied."""
 
-    opens_at = _datetime_field(gettext_lazy("Orders open"))
-    closes_at = _datetime_field(gettext_lazy("Orders close"))
+    opens_at = _datetime_field(gettext_lazy("Orders from"))
+    closes_at = _datetime_field(gettext_lazy("Orders until"))
     market_day = _date_field(gettext_lazy("Market day"))
 
     def clean(self):

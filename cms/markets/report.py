@@ -59,11 +59,20 @@ def market_orders_for_builder(event: MarketEventPage):
 
 
 def market_consolidated(event: MarketEventPage) -> list[dict]:
-    """What each cooperative brings: totals per cooperative and product."""
+    """What each cooperative brings: totals per cooperative and product, what was ordered
+    (`quantity`) and, apart, what was delivered (`delivered`, over `delivered_lines` of its
+    `lines`: a cooperative records what it really weighed)."""
     rows = (
         counted_market_lines(event)
         .values("fulfilment__cooperative__name", "fulfilment__cooperative_id", "product_name", "unit")
-        .annotate(quantity=Sum("quantity"), total_cop=Sum("total_cop"), orders=Count("order", distinct=True))
+        .annotate(
+            quantity=Sum("quantity"),
+            delivered=Sum("delivered_quantity"),
+            lines=Count("pk"),
+            delivered_lines=Count("delivered_quantity"),
+            total_cop=Sum("total_cop"),
+            orders=Count("order", distinct=True),
+        )
         .order_by("fulfilment__cooperative__name", "product_name")
     )
     grouped, names = defaultdict(list), {}
@@ -149,7 +158,8 @@ def market_report_csv(report: dict) -> list[list]:
             _("Cooperative"),
             _("Product"),
             _("Unit"),
-            _("Quantity"),
+            _("Quantity ordered"),
+            _("Quantity delivered"),
             _("Line total (COP)"),
             _("Order total (COP)"),
             _("Payment"),
@@ -174,6 +184,7 @@ def market_report_csv(report: dict) -> list[list]:
                     inert(line.product_name),
                     line.get_unit_display(),
                     f"{line.quantity.normalize():f}",
+                    f"{line.delivered_quantity.normalize():f}" if line.delivered_quantity is not None else "",
                     line.total_cop,
                     order.total_cop,
                     order.get_payment_method_display(),

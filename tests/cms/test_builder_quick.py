@@ -90,7 +90,7 @@ def test_no_discount_keeps_the_catalogue_price_and_rounds_half_up(goods):
 
 @pytest.mark.parametrize("discount", ["-5", "91", "100", "abc", "NaN", "Infinity"])
 def test_a_bad_discount_is_refused(goods, discount):
-    with pytest.raises(MarketError, match="between 0 and 90"):
+    with pytest.raises(MarketError, match="entre 0 y 90"):
         building.offers_for_cooperatives([goods["frutos"]], discount=discount)
 
 
@@ -160,13 +160,13 @@ def test_slots_run_from_start_to_end_every_n_minutes():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"end": time(7)}, "must end after"),
-        ({"end": time(6)}, "must end after"),
-        ({"every": 5}, "at least 10 minutes"),
-        ({"every": 360}, "No slot of 360 minutes fits"),
-        ({"capacity": 0}, "at least one buyer"),
-        ({"day": DAY + timedelta(days=1)}, "on the market day"),
-        ({"start": time(0), "end": time(23, 59), "every": 10}, "more than 48 slots"),
+        ({"end": time(7)}, "debe terminar después"),
+        ({"end": time(6)}, "debe terminar después"),
+        ({"every": 5}, "al menos 10 minutos"),
+        ({"every": 360}, "no cabe una franja de 360 minutos"),
+        ({"capacity": 0}, "al menos a un comprador"),
+        ({"day": DAY + timedelta(days=1)}, "el día de mercado"),
+        ({"start": time(0), "end": time(23, 59), "every": 10}, "más de 48 franjas"),
     ],
 )
 def test_bad_ranges_are_refused_with_a_clear_error(changes, message):
@@ -211,7 +211,7 @@ def test_generating_twice_adds_no_duplicate_nor_overlap(client):
     assert sorted(s.capacity for s in slots) == [5, 20, 20, 20]
     revisions = market.revisions.count()
     response = client.post(url, data, follow=True)
-    assert "0 pickup slots added" in response.content.decode()
+    assert "Se agregaron 0 franjas" in response.content.decode()
     assert market.revisions.count() == revisions
     assert MarketEventPage.objects.get(pk=market.pk).get_latest_revision_as_object().slots.count() == 4
 
@@ -261,7 +261,7 @@ def test_a_bad_slot_form_says_what_is_wrong_and_saves_nothing(client):
         },
     )
     assert response.status_code == 400
-    assert "must end after" in response.content.decode()
+    assert "debe terminar después" in response.content.decode()
     assert market.revisions.count() == revisions
 
 
@@ -338,7 +338,7 @@ def test_slot_times_out_of_order_on_the_new_market_form(client, builder, goods):
     client.force_login(builder)
     response = client.post(reverse("cms_market_new"), _new_market_post(goods, point, slots_to="06:00"))
     assert response.status_code == 400
-    assert "must end after" in response.content.decode()
+    assert "debe terminar después" in response.content.decode()
     assert not MarketEventPage.objects.exists()
 
 
