@@ -32,7 +32,7 @@ from cms.markets.builder_forms import (
     SlotsGenerateForm,
 )
 from cms.markets.exceptions import MarketError
-from cms.markets.report import market_report, market_report_csv, markets_with_order_counts
+from cms.markets.report import builder_dashboard, market_report, market_report_csv
 from cms.markets.slots import market_slots
 from cms.markets.storefront import market_offers
 from cms.models import MarketState
@@ -60,16 +60,7 @@ class MarketListView(_MarketsCrumbMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        now = timezone.now()
-        markets = list(
-            markets_with_order_counts(permissions.builder_markets(self.request.user))
-            .select_related("municipality")
-            .order_by("-opens_at")
-        )
-        for market in markets:
-            market.state = market.state_at(now)
-            market.state_label = MarketState(market.state).label
-        context["markets"] = markets
+        context["markets"] = builder_dashboard(self.request.user, limit=None)
         return context
 
 

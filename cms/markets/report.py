@@ -194,7 +194,7 @@ def market_report_csv(report: dict) -> list[list]:
     return rows
 
 
-def builder_dashboard(user, *, now=None, limit: int = 8) -> list:
+def builder_dashboard(user, *, now=None, limit: int | None = 8) -> list:
     """The Market Builder's latest markets for her Wagtail home (staff: everyone's), newest
     first, each with `state` and `state_label` (draft, waiting for approval, or the clock's),
     `order_count`, and `unconfirmed`: the names of the participating cooperatives that have
