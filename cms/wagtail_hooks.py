@@ -10,12 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.markets import admin_privacy, builder_views, permissions
+from cms.markets.product_chooser import market_product_chooser
+from cms.markets.report import builder_dashboard
 from cms.models import MarketEventPage, PickupPoint
 
 
@@ -38,10 +41,26 @@ class PickupPointViewSet(SnippetViewSet):
 register_snippet(PickupPointViewSet)
 
 
+@hooks.register("register_admin_viewset")
+def register_market_product_chooser():
+    return market_product_chooser
+
+
 @hooks.register("register_admin_urls")
 def register_market_urls():
     return [
         path("mercados/", builder_views.MarketListView.as_view(), name="cms_market_list"),
+        path("mercados/nuevo/", builder_views.MarketCreateView.as_view(), name="cms_market_new"),
+        path(
+            "mercados/<int:page_id>/ofertas/",
+            builder_views.OffersAddView.as_view(),
+            name="cms_market_offers_add",
+        ),
+        path(
+            "mercados/<int:page_id>/franjas/",
+            builder_views.SlotsGenerateView.as_view(),
+            name="cms_market_slots_generate",
+        ),
         path(
             "mercados/<int:page_id>/informe/",
             builder_views.MarketReportView.as_view(),
@@ -107,3 +126,24 @@ def explorer_without_others_markets(parent_page, pages, request):
 @hooks.register("construct_page_chooser_queryset")
 def chooser_without_others_markets(pages, request):
     return admin_privacy.pages_without_others_markets(pages, request.user)
+
+
+class BuilderMarketsPanel(Component):
+    """Her Wagtail home: "Nuevo mercado", and her latest markets with their state, orders,
+    and the cooperatives that have not confirmed their quantities yet."""
+
+    name = "builder_markets"
+    order = 50
+    template_name = "cms/admin/home_markets_panel.html"
+
+    def __init__(self, request):
+        self.request = request
+
+    def get_context_data(self, parent_context=None):
+        return {"markets": builder_dashboard(self.request.user), "request": self.request}
+
+
+@hooks.register("construct_homepage_panels")
+def add_builder_markets_panel(request, panels):
+    if permissions.can_build_markets(request.user):
+        panels.insert(0, BuilderMarketsPanel(request))

@@ -8,7 +8,12 @@ class MarketConfig(AppConfig):
 
     def ready(self):
         from django.conf import settings
+        from django.contrib.auth.signals import user_logged_in
         from PIL import Image
+
+        from market.roles import remember_roles
+
+        user_logged_in.connect(remember_roles, dispatch_uid="market.remember_roles")
 
         # Pillow refuses to open images past twice this many pixels, before decoding them,
         # so an upload cannot make the server decode a huge image to find it too large.

@@ -19,9 +19,16 @@ Selling
 
 The Market Builder (in the Wagtail admin)
 - `permissions`: which markets a user may run (hers, or all for staff).
-- `builder_views`: her markets, a market's report (screen, print, CSV), handing an
+- `builder_views`: her markets, a new market in one form, every product as offers and
+  the slot generator on a market, a market's report (screen, print, CSV), handing an
   order over, an order taken by phone (assisted), copying a market.
-- `builder_forms`: the assisted order's and the copy's forms.
+- `builder_forms`: the new market's (one form), the offers' and slot generator's, the
+  assisted order's and the copy's forms.
+- `building`: what the quick tools would add, checked: every available product of the
+  participating, verified cooperatives as offers (less a discount), and pickup slots from
+  a time to a time every N minutes without overlapping those already there.
+- `product_chooser`: the offers' product chooser in the page editor (that market's
+  participating, verified cooperatives' products, with search).
 - `report`: the report's reads (what each cooperative brings, lists per buyer, slot and
   delivery, CSV rows) and what a market really sold (`counted_market_lines`).
 - `page_form`: the Wagtail editor's form for a market page (offers only from

@@ -1,5 +1,6 @@
-"""The Market Builder's views in the Wagtail admin: her markets, a market's report (screen,
-print, CSV), handing orders over, orders taken by phone, and copying a market.
+"""The Market Builder's views in the Wagtail admin: her markets, a new market in one form,
+adding every product as offers and generating pickup slots on a market, a market's report
+(screen, print, CSV), handing orders over, orders taken by phone, and copying a market.
 
 Every view starts with `cms.markets.permissions.builder_market`: the builder who owns the
 market, or staff; anyone else gets 404. Wagtail's own admin check (access_admin) runs
@@ -11,6 +12,7 @@ first, because the URLs are registered with the `register_admin_urls` hook (in
 from datetime import timedelta
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -22,9 +24,15 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 
 from cms.markets import permissions, services
-from cms.markets.builder_forms import AssistedOrderForm, MarketCopyForm
+from cms.markets.builder_forms import (
+    AssistedOrderForm,
+    MarketCopyForm,
+    MarketNewForm,
+    OffersAddForm,
+    SlotsGenerateForm,
+)
 from cms.markets.exceptions import MarketError
-from cms.markets.report import market_report, market_report_csv, markets_with_order_counts
+from cms.markets.report import builder_dashboard, market_report, market_report_csv
 from cms.markets.slots import market_slots
 from cms.markets.storefront import market_offers
 from cms.models import MarketState
@@ -52,17 +60,78 @@ class MarketListView(_MarketsCrumbMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        now = timezone.now()
-        markets = list(
-            markets_with_order_counts(permissions.builder_markets(self.request.user))
-            .select_related("municipality")
-            .order_by("-opens_at")
-        )
-        for market in markets:
-            market.state = market.state_at(now)
-            market.state_label = MarketState(market.state).label
-        context["markets"] = markets
+        context["markets"] = builder_dashboard(self.request.user, limit=None)
         return context
+
+
+SUBMIT = "action-submit"
+
+
+def _submitted_message(request, page, submitted: bool) -> None:
+    if submitted:
+        messages.success(
+            request,
+            _("“%(title)s” was sent for approval. The Minga team publishes it once it is approved.")
+            % {"title": page.title},
+        )
+    else:
+        messages.success(
+            request,
+            _("Draft “%(title)s” saved. Check the offers and slots, then send it for approval.")
+            % {"title": page.title},
+        )
+
+
+class MarketCreateView(_MarketsCrumbMixin, FormView):
+    """A new market in one form: cooperatives, every product of theirs as an offer, slots.
+
+    "Create and send for approval" goes to the moderation workflow at once; "Create the
+    draft" opens the page editor to change or drop offers first.
+    """
+
+    template_name = "cms/admin/market_new.html"
+    form_class = MarketNewForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.can_build_markets(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("New market")
+
+    def get_breadcrumbs_items(self):
+        return super().get_breadcrumbs_items() + [{"url": "", "label": _("New market")}]
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        submit = SUBMIT in self.request.POST
+        try:
+            page = services.market_create(
+                user=self.request.user,
+                title=data["title"],
+                municipality=data["municipality"],
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                market_day=data["market_day"],
+                cooperatives=data["cooperatives"],
+                discount=(data.get("discount") or 0) if data["all_products"] else None,
+                pickup_point=data.get("pickup_point"),
+                slot_plan=data.get("slot_plan"),
+                submit=submit,
+            )
+        except MarketError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        _submitted_message(self.request, page, submit and page.workflow_in_progress)
+        if submit:
+            return redirect("cms_market_list")
+        return redirect("wagtailadmin_pages:edit", page.pk)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 class _MarketView(_MarketsCrumbMixin):
@@ -246,17 +315,89 @@ class MarketCopyView(_MarketView, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
+            submit = SUBMIT in self.request.POST
             copy = services.market_copy(
                 event=self.event,
                 opens_at=data["opens_at"],
                 closes_at=data["closes_at"],
                 market_day=data["market_day"],
                 user=self.request.user,
+                submit=submit,
             )
         except MarketError as error:
             form.add_error(None, error.message)
             return self.form_invalid(form)
+        if submit:
+            _submitted_message(self.request, copy, copy.workflow_in_progress)
+            return redirect("cms_market_list")
         messages.success(
             self.request, _("Draft copy created. Check the offers and slots, then submit it for publishing.")
         )
         return redirect("wagtailadmin_pages:edit", copy.pk)
+
+
+class OffersAddView(_MarketView, FormView):
+    """Every available product of the participating cooperatives, as offers, in one step."""
+
+    template_name = "cms/admin/market_offers_add.html"
+    form_class = OffersAddForm
+
+    def get_page_title(self):
+        return _("Offer every product")
+
+    def form_valid(self, form):
+        try:
+            added = services.market_offers_add_all(
+                event=self.event, user=self.request.user, discount=form.cleaned_data.get("discount") or 0
+            )
+        except MarketError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        if added:
+            messages.success(self.request, _("%(count)s offers added to the draft.") % {"count": added})
+        else:
+            messages.info(self.request, _("Every available product is already offered."))
+        return redirect("wagtailadmin_pages:edit", self.event.pk)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class SlotsGenerateView(_MarketView, FormView):
+    """Pickup slots at one place on a market day, every N minutes; overlaps left out."""
+
+    template_name = "cms/admin/market_slots_generate.html"
+    form_class = SlotsGenerateForm
+
+    def get_page_title(self):
+        return _("Make pickup slots")
+
+    def get_initial(self):
+        return {"day": self.event.market_day, "slots_every": 60}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            added, skipped = services.market_slots_add(
+                event=self.event,
+                user=self.request.user,
+                pickup_point=data["pickup_point"],
+                plan=data["slot_plan"],
+            )
+        except MarketError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        text = _("%(count)s pickup slots added to the draft.") % {"count": added}
+        if skipped:
+            text += " " + _("%(count)s left out: the market already has a slot there then.") % {
+                "count": skipped
+            }
+        messages.success(self.request, text)
+        return redirect("wagtailadmin_pages:edit", self.event.pk)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response

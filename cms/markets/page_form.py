@@ -3,6 +3,9 @@
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
+from cms.markets.product_chooser import MarketProductChooser
+from cooperatives.models import Cooperative
+
 
 class MarketEventPageForm(WagtailAdminPageForm):
     """Offers may only use products of the market's participating, verified cooperatives.
@@ -14,6 +17,10 @@ class MarketEventPageForm(WagtailAdminPageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "cooperatives" in self.fields:
+            # One "En revisión" is neither offered nor accepted (a forged id is "not a valid choice").
+            self.fields["cooperatives"].queryset = Cooperative.objects.verified().order_by("name")
+        self._scope_product_chooser()
         self.original = None
         if self.instance.pk and self.instance.is_translation:
             self.original = self.instance.trading_event
@@ -24,6 +31,31 @@ class MarketEventPageForm(WagtailAdminPageForm):
                     self.fields[field_name].disabled = True
                     self.fields[field_name].help_text = note
                     self.initial[field_name] = getattr(self.original, name)
+
+    def _scope_product_chooser(self) -> None:
+        """The offers' product chooser lists this market's cooperatives' products
+        (`cms.markets.product_chooser`), in the rows shown and in the rows added."""
+        formset = self.formsets.get("offers")
+        if formset is None:
+            return
+        market_id = self.instance.pk
+
+        def scope(form):
+            widget = form.fields["product"].widget
+            if isinstance(widget, MarketProductChooser):
+                widget.market_id = market_id
+
+        base = formset.form
+
+        class ScopedOfferForm(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                scope(self)
+
+        ScopedOfferForm.__name__ = base.__name__
+        formset.form = ScopedOfferForm
+        for form in formset.forms:
+            scope(form)
 
     def is_valid(self):
         # ClusterForm cleans the page's fields (and runs `clean`) before its formsets, so

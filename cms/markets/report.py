@@ -11,10 +11,12 @@ from collections import defaultdict
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import WorkflowState
 
 from cms.markets.channel import market_key
+from cms.markets.permissions import builder_markets
 from cms.markets.slots import market_slots
-from cms.models import MarketEventPage, MarketOrder
+from cms.models import MarketEventPage, MarketOrder, MarketState, MarketStock
 from market.models import Message, MessageState
 from market.spreadsheets import inert
 from market.units import Unit
@@ -57,11 +59,20 @@ def market_orders_for_builder(event: MarketEventPage):
 
 
 def market_consolidated(event: MarketEventPage) -> list[dict]:
-    """What each cooperative brings: totals per cooperative and product."""
+    """What each cooperative brings: totals per cooperative and product, what was ordered
+    (`quantity`) and, apart, what was delivered (`delivered`, over `delivered_lines` of its
+    `lines`: a cooperative records what it really weighed)."""
     rows = (
         counted_market_lines(event)
         .values("fulfilment__cooperative__name", "fulfilment__cooperative_id", "product_name", "unit")
-        .annotate(quantity=Sum("quantity"), total_cop=Sum("total_cop"), orders=Count("order", distinct=True))
+        .annotate(
+            quantity=Sum("quantity"),
+            delivered=Sum("delivered_quantity"),
+            lines=Count("pk"),
+            delivered_lines=Count("delivered_quantity"),
+            total_cop=Sum("total_cop"),
+            orders=Count("order", distinct=True),
+        )
         .order_by("fulfilment__cooperative__name", "product_name")
     )
     grouped, names = defaultdict(list), {}
@@ -147,7 +158,8 @@ def market_report_csv(report: dict) -> list[list]:
             _("Cooperative"),
             _("Product"),
             _("Unit"),
-            _("Quantity"),
+            _("Quantity ordered"),
+            _("Quantity delivered"),
             _("Line total (COP)"),
             _("Order total (COP)"),
             _("Payment"),
@@ -172,6 +184,7 @@ def market_report_csv(report: dict) -> list[list]:
                     inert(line.product_name),
                     line.get_unit_display(),
                     line.quantity,
+                    line.delivered_quantity if line.delivered_quantity is not None else "",
                     line.total_cop,
                     order.total_cop,
                     order.get_payment_method_display(),
@@ -179,3 +192,45 @@ def market_report_csv(report: dict) -> list[list]:
                 ]
             )
     return rows
+
+
+def builder_dashboard(user, *, now=None, limit: int | None = 8) -> list:
+    """The Market Builder's latest markets for her Wagtail home (staff: everyone's), newest
+    first, each with `state` and `state_label` (draft, waiting for approval, or the clock's),
+    `order_count`, and `unconfirmed`: the names of the participating cooperatives that have
+    not confirmed their quantities of a market not yet open. Three queries whatever the
+    number of markets, orders and cooperatives."""
+    now = now or timezone.now()
+    markets = list(
+        markets_with_order_counts(builder_markets(user))
+        .select_related("municipality")
+        .order_by("-opens_at", "-pk")[:limit]
+    )
+    ids = [m.pk for m in markets]
+    waiting = set(
+        WorkflowState.objects.filter(
+            base_content_type__model="page",
+            object_id__in=[str(pk) for pk in ids],
+            status=WorkflowState.STATUS_IN_PROGRESS,
+        ).values_list("object_id", flat=True)
+    )
+    unconfirmed = defaultdict(list)
+    rows = (
+        MarketStock.objects.filter(event_id__in=ids, confirmed__isnull=True, planned__gt=0)
+        .values_list("event_id", "product__cooperative__name")
+        .distinct()
+        .order_by("event_id", "product__cooperative__name")
+    )
+    for event_id, name in rows:
+        unconfirmed[event_id].append(name)
+    for market in markets:
+        market.state = market.state_at(now)
+        if str(market.pk) in waiting:
+            market.state_label = _("Waiting for approval")
+        elif not market.live:
+            market.state_label = _("Draft")
+        else:
+            market.state_label = MarketState(market.state).label
+        upcoming = market.live and market.state == MarketState.UPCOMING
+        market.unconfirmed = unconfirmed.get(market.pk, []) if upcoming else []
+    return markets

@@ -1,6 +1,7 @@
-"""Writes on markets: stock counters, cooperatives' confirmations, closing, copying, and
-the Market Builder's market-day actions (handing over, assisted orders), and the people who
-asked to be told when a market opens."""
+"""Writes on markets: stock counters, cooperatives' confirmations, closing, creating and
+copying (with every product as an offer and generated pickup slots, `cms.markets.building`),
+submitting for approval, the Market Builder's market-day actions (handing over, assisted
+orders), and the people who asked to be told when a market opens."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -9,13 +10,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cms.markets import building
 from cms.markets.channel import market_key
 from cms.markets.exceptions import MarketError
 from cms.models import (
     MarketClosing,
     MarketEventPage,
+    MarketIndexPage,
     MarketOffer,
     MarketOrder,
     MarketState,
@@ -165,21 +169,159 @@ def market_close_claim(*, event: MarketEventPage, now=None) -> bool:
     return True
 
 
-def market_copy(*, event: MarketEventPage, opens_at, closes_at, market_day, user) -> MarketEventPage:
-    """A new draft market with the same cooperatives, offers and pickup slots, new dates.
-
-    Slot times move by as many days as the market day moved.
-    """
-    if closes_at <= opens_at:
-        raise MarketError(_("The market must close after it opens."))
-    shift = timedelta(days=(market_day - event.market_day).days)
-    parent = event.get_parent()
-    base_slug = f"{event.slug}-{market_day:%Y%m%d}"[:240]
+def _free_slug(parent, base_slug: str) -> str:
+    """`base_slug`, or `base_slug-2`, `-3`… whichever no sibling under `parent` uses."""
+    base_slug = base_slug[:240] or "mercado"
     taken = set(parent.get_children().filter(slug__startswith=base_slug).values_list("slug", flat=True))
     slug, number = base_slug, 1
     while slug in taken:
         number += 1
         slug = f"{base_slug}-{number}"
+    return slug
+
+
+def market_submit(*, page: MarketEventPage, user) -> bool:
+    """Send the page's latest revision to the moderation workflow (staff approve, which
+    publishes it), as the editor's "Enviar a…" button does. False when no workflow applies
+    or it is already waiting for approval."""
+    workflow = page.get_workflow()
+    if workflow is None or page.workflow_in_progress:
+        return False
+    workflow.start(page, user)
+    return True
+
+
+def market_index_for_new_markets() -> MarketIndexPage | None:
+    """The market index in the default language: where new markets are made."""
+    from cms.models.pages import default_language
+
+    return MarketIndexPage.objects.filter(locale__language_code=default_language()).first()
+
+
+def market_create(
+    *,
+    user,
+    title: str,
+    municipality,
+    opens_at,
+    closes_at,
+    market_day,
+    cooperatives,
+    discount=None,
+    pickup_point=None,
+    slot_plan: building.SlotPlan | None = None,
+    submit: bool = False,
+) -> MarketEventPage:
+    """A new market owned by `user`, a draft: the participating cooperatives (verified ones
+    only), with `discount` not None every available product of theirs as an offer
+    (`building.offers_for_cooperatives`), and with a `slot_plan` its pickup slots at
+    `pickup_point`. With `submit` it goes to the moderation workflow at once.
+
+    Raises MarketError (nothing written) on a bad clock, discount or slot plan, an
+    unverified cooperative, or when she may not add markets.
+    """
+    if closes_at <= opens_at:
+        raise MarketError(_("The market must close after it opens."))
+    if market_day < timezone.localdate(closes_at):
+        raise MarketError(_("The market day cannot be before the market closes."))
+    cooperatives = list(cooperatives)
+    pending = [c.name for c in cooperatives if c.verification_status != VerificationStatus.VERIFIED]
+    if pending:
+        raise MarketError(
+            _("Only verified cooperatives can take part: %(names)s.") % {"names": ", ".join(pending)}
+        )
+    parent = market_index_for_new_markets()
+    if parent is None or not parent.permissions_for_user(user).can_add_subpage():
+        raise MarketError(_("You cannot create markets."))
+    page = MarketEventPage(
+        title=title,
+        slug=_free_slug(parent, slugify(f"{title} {market_day:%Y-%m-%d}")),
+        municipality=municipality,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        market_day=market_day,
+        live=False,
+        owner=user,
+    )
+    page.cooperatives = cooperatives
+    if discount is not None:
+        page.offers = _numbered(building.offers_for_cooperatives(cooperatives, discount=discount))
+    if slot_plan is not None:
+        times = building.slot_times(slot_plan, first_day=market_day, last_day=market_day)
+        slots, _skipped = building.without_overlaps(pickup_point, times, [], capacity=slot_plan.capacity)
+        page.slots = _numbered(slots)
+    with transaction.atomic():
+        parent.add_child(instance=page)
+        page.save_revision(user=user, log_action=True)
+        if submit:
+            market_submit(page=page, user=user)
+    return page
+
+
+def _numbered(children, start: int = 0) -> list:
+    for number, child in enumerate(children, start=start):
+        child.sort_order = number
+    return children
+
+
+def _draft_to_change(*, event: MarketEventPage, user) -> MarketEventPage:
+    """The market as its latest revision, to change and save as a new revision; MarketError
+    while the page is locked for her (waiting for approval, or locked by someone)."""
+    lock = event.get_lock()
+    if lock is not None and lock.for_user(user):
+        raise MarketError(_("This market is waiting for approval or locked: it cannot change now."))
+    if event.is_translation:
+        raise MarketError(_("Offers and pickup slots are managed on the original market page."))
+    return event.get_latest_revision_as_object()
+
+
+def market_offers_add_all(*, event: MarketEventPage, user, discount) -> int:
+    """Add every available product of the market's participating, verified cooperatives not
+    offered yet, at the catalogue price less `discount` per cent, as a new draft revision:
+    how many were added. Raises MarketError (a bad discount, a locked page)."""
+    building.discount_check(discount)
+    page = _draft_to_change(event=event, user=user)
+    existing = list(page.offers.all())
+    new = building.offers_for_cooperatives(
+        list(page.cooperatives.all()), discount=discount, offered_product_ids={o.product_id for o in existing}
+    )
+    if new:
+        page.offers = existing + _numbered(new, start=len(existing))
+        page.save_revision(user=user, log_action=True)
+    return len(new)
+
+
+def market_slots_add(
+    *, event: MarketEventPage, user, pickup_point, plan: building.SlotPlan
+) -> tuple[int, int]:
+    """Generate pickup slots at `pickup_point` from `plan` into a new draft revision, leaving
+    out any that would overlap a slot already there: (added, left out). Raises MarketError."""
+    page = _draft_to_change(event=event, user=user)
+    times = building.slot_times(
+        plan, first_day=page.market_day, last_day=page.market_day_end or page.market_day
+    )
+    existing = list(page.slots.all())
+    new, skipped = building.without_overlaps(pickup_point, times, existing, capacity=plan.capacity)
+    if new:
+        page.slots = existing + _numbered(new, start=len(existing))
+        page.save_revision(user=user, log_action=True)
+    return len(new), skipped
+
+
+def market_copy(
+    *, event: MarketEventPage, opens_at, closes_at, market_day, user, submit: bool = False
+) -> MarketEventPage:
+    """A new draft market with the same cooperatives, offers and pickup slots, new dates.
+
+    Slot times move by as many days as the market day moved. A cooperative no longer
+    verified is left out with its offers, and so are products no longer available, so the
+    copy can be submitted as it is; with `submit` it goes to the moderation workflow.
+    """
+    if closes_at <= opens_at:
+        raise MarketError(_("The market must close after it opens."))
+    shift = timedelta(days=(market_day - event.market_day).days)
+    parent = event.get_parent()
+    slug = _free_slug(parent, f"{event.slug}-{market_day:%Y%m%d}")
     copy = MarketEventPage(
         title=event.title,
         slug=slug,
@@ -198,6 +340,14 @@ def market_copy(*, event: MarketEventPage, opens_at, closes_at, market_day, user
         live=False,
         owner=user,
     )
+    cooperatives = [
+        c for c in event.cooperatives.all() if c.verification_status == VerificationStatus.VERIFIED
+    ]
+    available = set(
+        building.offerable_products(cooperatives)
+        .filter(pk__in=[o.product_id for o in event.offers.all()])
+        .values_list("pk", flat=True)
+    )
     copy.offers = [
         MarketOffer(
             product=o.product,
@@ -207,6 +357,7 @@ def market_copy(*, event: MarketEventPage, opens_at, closes_at, market_day, user
             sort_order=o.sort_order,
         )
         for o in event.offers.all()
+        if o.product_id in available
     ]
     copy.slots = [
         PickupSlot(
@@ -218,10 +369,12 @@ def market_copy(*, event: MarketEventPage, opens_at, closes_at, market_day, user
         )
         for s in event.slots.all()
     ]
-    copy.cooperatives = list(event.cooperatives.all())
+    copy.cooperatives = cooperatives
     with transaction.atomic():
         parent.add_child(instance=copy)
-        copy.save_revision(user=user)
+        copy.save_revision(user=user, log_action=True)
+        if submit:
+            market_submit(page=copy, user=user)
     return copy
 
 

@@ -41,6 +41,7 @@ from wagtail.models import Orderable, Page, PageManager
 
 from catalog.models import Product
 from cms.markets.page_form import MarketEventPageForm
+from cms.markets.product_chooser import MarketProductChooser
 from cms.models.pages import BodyBlock, LocalizedQuerySet, default_language
 from cooperatives.models import Cooperative, VerificationStatus
 from market.models import Municipality
@@ -368,7 +369,7 @@ class MarketOffer(Orderable):
     )
 
     panels = [
-        FieldPanel("product"),
+        FieldPanel("product", widget=MarketProductChooser),
         FieldRowPanel([FieldPanel("price_cop"), FieldPanel("quantity"), FieldPanel("max_per_buyer")]),
     ]
 

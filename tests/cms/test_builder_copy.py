@@ -97,3 +97,33 @@ def test_another_builder_cannot_copy_it(client, past_market):
     client.force_login(make_builder())
     assert _copy(client, past_market).status_code == 404
     assert MarketEventPage.objects.count() == 1
+
+
+def test_a_copy_can_be_sent_for_approval_at_once_without_what_can_no_longer_be_sold(
+    client, builder, past_market
+):
+    from wagtail.models import WorkflowState
+
+    from cooperatives.models import VerificationStatus
+
+    pesca = past_market.offers.get(product__name="Cachama").product.cooperative
+    pesca.verification_status = VerificationStatus.PENDING
+    pesca.save(update_fields=["verification_status"])
+    client.force_login(builder)
+    opens_at = timezone.localtime(past_market.opens_at + timedelta(days=30))
+    response = client.post(
+        reverse("cms_market_copy", args=[past_market.pk]),
+        {
+            "opens_at": opens_at.strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (opens_at + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+            "market_day": (past_market.market_day + timedelta(days=30)).isoformat(),
+            "action-submit": "",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("cms_market_list")
+    copy = MarketEventPage.objects.exclude(pk=past_market.pk).get()
+    assert [o.product.name for o in copy.offers.all()] == ["Arazá"]
+    assert list(copy.cooperatives.all()) == [
+        past_market.offers.get(product__name="Arazá").product.cooperative
+    ]
+    assert WorkflowState.objects.filter(object_id=str(copy.pk), status="in_progress").exists()

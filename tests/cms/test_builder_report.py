@@ -238,3 +238,29 @@ def test_a_cancelled_or_foreign_order_cannot_be_handed_over(client, builder, mar
     client.force_login(other_builder)
     response = client.post(reverse("cms_market_hand_over", args=[event.pk, orders[0].number]))
     assert response.status_code == 404
+
+
+def test_the_report_says_ordered_and_delivered_apart_with_dates_in_words(client, builder, market, orders):
+    from orders.models import OrderLine
+
+    event = market[0]
+    araza_lines = OrderLine.objects.filter(order__market_link__event=event, product_name="Arazá").order_by(
+        "pk"
+    )
+    first = araza_lines.first()
+    OrderLine.objects.filter(pk=first.pk).update(delivered_quantity=first.quantity - Decimal("0.5"))
+    client.force_login(builder)
+    response = _report(client, event)
+    rows = {r["product_name"]: r for g in response.context["report"]["consolidated"] for r in g["lines"]}
+    assert rows["Arazá"]["quantity"] == Decimal("5")
+    assert rows["Arazá"]["delivered"] == first.quantity - Decimal("0.5")
+    assert (rows["Arazá"]["delivered_lines"], rows["Arazá"]["lines"]) == (1, 2)
+    assert rows["Copoazú"]["delivered_lines"] == 0
+    html = response.content.decode()
+    assert "<th>Cantidad pedida</th><th>Cantidad entregada</th>" in html
+    slot = event.slots.first()
+    assert f"{timezone.localtime(slot.starts_at).day} de " in html  # "19 de diciembre de 2026"
+    csv_rows = list(csv.reader(io.StringIO(_report(client, event, format="csv").content.decode("utf-8-sig"))))
+    header = csv_rows[0]
+    ordered, delivered = header.index("Cantidad pedida"), header.index("Cantidad entregada")
+    assert delivered == ordered + 1

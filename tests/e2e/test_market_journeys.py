@@ -253,6 +253,7 @@ def test_builder_sees_the_order_in_the_consolidated_list(desktop):
         expect(row).to_have_count(1)
         cells = [_text(c) for c in row.locator("td").all_inner_texts()]
         assert cells[0] == product.name and cells[1].startswith(f"{quantity} "), cells
-        assert cells[2] == "1", cells  # one order
+        assert cells[2] == "—", cells  # ordered, not delivered yet: its own column
+        assert cells[3] == "1", cells  # one order
     # The packing list names the buyer and the order for the builder (never the public page).
     expect(page.locator(f"#pedido-{order.number}")).to_contain_text(buyer.first_name)

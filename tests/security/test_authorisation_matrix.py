@@ -409,6 +409,12 @@ MATRIX: dict[str, Row] = {
     ),
     "cms_market_assist": only(admin("cms_market_assist"), BUILDER_A),
     "cms_market_copy": only(admin("cms_market_copy"), BUILDER_A),
+    "cms_market_offers_add": only(admin("cms_market_offers_add"), BUILDER_A),
+    "cms_market_slots_generate": only(admin("cms_market_slots_generate"), BUILDER_A),
+    "cms_market_new": Row(
+        lambda w: reverse("cms_market_new"),
+        dict.fromkeys(ROLES, DENIED) | {"builder_a": 200, "builder_b": 200, "staff": 200},
+    ),
 }
 
 DISCOVERED = discovered()
@@ -426,6 +432,9 @@ def test_every_url_pattern_is_in_the_matrix():
         "cms_market_hand_over",
         "cms_market_assist",
         "cms_market_copy",
+        "cms_market_new",
+        "cms_market_offers_add",
+        "cms_market_slots_generate",
     }
 
 
