@@ -15,6 +15,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms import admin_review
 from cms.markets import admin_privacy, builder_views, permissions
 from cms.models import MarketEventPage, PickupPoint
 
@@ -25,12 +26,12 @@ class PickupPointViewSet(SnippetViewSet):
     menu_label = _("Pickup points")
     menu_order = 210
     add_to_admin_menu = True
-    list_display = ["name", "address", Column("municipality")]
+    list_display = ["name", "address", Column("municipality", label=_("Municipality"))]
     search_fields = ["name", "address"]
     panels = [
         FieldPanel("name"),
         FieldPanel("address"),
-        FieldPanel("municipality"),
+        FieldPanel("municipality", heading=_("Municipality")),
         FieldPanel("instructions"),
     ]
 
@@ -107,3 +108,11 @@ def explorer_without_others_markets(parent_page, pages, request):
 @hooks.register("construct_page_chooser_queryset")
 def chooser_without_others_markets(pages, request):
     return admin_privacy.pages_without_others_markets(pages, request.user)
+
+
+@hooks.register("construct_homepage_panels")
+def staff_review_panel(request, panels):
+    """Staff see first what waits for them: cooperatives to verify, organisations to approve."""
+    kinds = admin_review.waiting_for_review(request.user)
+    if kinds:
+        panels.append(admin_review.ReviewPanel(kinds))

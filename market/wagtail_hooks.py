@@ -18,6 +18,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from market import services
+from market.admin_columns import MoneyColumn, NitColumn
 from market.jobs import admin_views as jobs_admin_views
 from market.models import BuyerOrganization, DeliveryAddress, OrganizationMember, OrganizationStatus
 
@@ -56,7 +57,14 @@ class BuyerOrganizationViewSet(SnippetViewSet):
     model = BuyerOrganization
     icon = "site"
     menu_label = _("Buyer organisations")
-    list_display = ["legal_name", "kind", "nit", "status", "credit_days", "credit_limit_cop"]
+    list_display = [
+        "legal_name",
+        "kind",
+        NitColumn("nit", label=_("NIT")),
+        "status",
+        "credit_days",
+        MoneyColumn("credit_limit_cop", label=_("Credit limit")),
+    ]
     list_filter = ["status", "kind", "credit_days"]
     search_fields = ["legal_name", "nit"]
     edit_handler = ObjectList(
