@@ -1,5 +1,7 @@
 # ruff: noqa: E501
-"""Wagtail's strings that its Spanish catalogue lacks (Wagtail 8 added them after its last
+"""Wagtail's and allauth's strings that their Spanish catalogues lack or say with *tú*.
+
+Wagtail's strings that its Spanish catalogue lacks (Wagtail 8 added them after its last
 translation round: "Exploring", "Page types usage", "This data explained"...) or says with
 *tú* ("no tienes permisos"), listed here so that `make messages` keeps them in
 `locale/es/LC_MESSAGES/django.po`, where their Spanish is. `LOCALE_PATHS` comes first in
@@ -496,4 +498,32 @@ SAVED = [
     gettext_noop("%(model_name)s '%(object)s' created and submitted for moderation."),
     gettext_noop("%(model_name)s '%(title)s' is now unlocked."),
     gettext_noop("'%(object)s' unpublished."),
+]
+
+# allauth's Spanish says *tú* ("introdúcelo pronto"); the site says *usted*, like these.
+ALLAUTH = [
+    gettext_noop("Be patient, you are sending too many requests."),
+    gettext_noop("Enter a phone number including country code (e.g. +1 for the US)."),
+    gettext_noop("We've sent a code to %(recipient)s. The code expires shortly, so please enter it soon."),
+    gettext_noop("Enter Email Verification Code"),
+    gettext_noop("Enter Password Reset Code"),
+    gettext_noop("Enter Phone Verification Code"),
+    gettext_noop("Your email has been changed from %(from_email)s to %(to_email)s."),
+    gettext_noop(
+        "You're receiving this email because user %(user_display)s has given your email address to register an account on %(site_domain)s."
+    ),
+    gettext_noop(
+        "Your email verification code is listed below. Please enter it in your open browser window."
+    ),
+    gettext_noop("Email address %(deleted_email)s has been removed from your account."),
+    gettext_noop("You have verified phone number %(phone)s."),
+    gettext_noop(
+        "You currently do not have any email address set up. You should really add an email address so you can receive notifications, reset your password, etc."
+    ),
+    gettext_noop(
+        "We have sent an email to you for verification. Follow the link provided to finalize the signup process. If you do not see the verification email in your main inbox, check your spam folder. Please contact us if you do not receive the verification email within a few minutes."
+    ),
+    gettext_noop(
+        '<strong>Note:</strong> you can still <a href="%(email_url)s">change your email address</a>.'
+    ),
 ]
