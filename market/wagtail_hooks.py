@@ -8,7 +8,9 @@ not know the reason, and the `after_edit_snippet` hook runs after that transacti
 """
 
 from django import forms
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -158,3 +160,13 @@ def register_message_urls():
 def register_messages_menu_item():
     url = reverse("market_messages")
     return StaffMenuItem(_("Messages"), url, name="messages", icon_name="mail", order=910)
+
+
+@hooks.register("insert_global_admin_js")
+def datetimepicker_in_spanish():
+    """The date picker's hidden "Save Selected" button, labelled in the admin's language."""
+    return format_html(
+        '<script src="{}" data-save-label="{}"></script>',
+        static("js/admin_datetimepicker_es.js"),
+        _("Save the selection"),
+    )

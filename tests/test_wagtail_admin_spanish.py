@@ -392,3 +392,10 @@ def test_the_check_sees_english(demo, client):
     parser = _VisibleText()
     parser.feed("<p>Exploring: Mercados</p><script>Save</script><b title='Edit'>Sí</b><code>Add</code>")
     assert [m.group(0) for t in parser.texts for m in ENGLISH.finditer(t)] == ["Exploring"]
+
+
+def test_the_date_pickers_hidden_button_gets_a_spanish_label(demo, client):
+    """Wagtail's date picker builds "Save Selected" in script; the admin hands it Spanish."""
+    client.force_login(User.objects.get(email="constructora@minga.co"))
+    page = client.get("/cms/").content.decode()
+    assert 'src="/static/js/admin_datetimepicker_es.js" data-save-label="Guardar la selección"' in page
