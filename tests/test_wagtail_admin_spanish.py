@@ -399,3 +399,13 @@ def test_the_date_pickers_hidden_button_gets_a_spanish_label(demo, client):
     client.force_login(User.objects.get(email="constructora@minga.co"))
     page = client.get("/cms/").content.decode()
     assert 'src="/static/js/admin_datetimepicker_es.js" data-save-label="Guardar la selección"' in page
+
+
+def test_a_market_builder_submits_to_a_workflow_named_in_spanish(demo, client):
+    """The workflow and its task are data (cms/0009 names them): her button reads in Spanish."""
+    builder = User.objects.get(email="constructora@minga.co")
+    market = MarketEventPage.objects.originals().filter(owner=builder).first()
+    client.force_login(builder)
+    page = client.get(f"/cms/pages/{market.pk}/edit/").content.decode()
+    assert "Enviar a Aprobación del equipo de Minga" in page
+    assert "Moderators approval" not in page
