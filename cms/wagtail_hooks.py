@@ -16,6 +16,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms import admin_review
 from cms.markets import admin_privacy, builder_views, permissions
 from cms.markets.product_chooser import market_product_chooser
 from cms.markets.report import builder_dashboard
@@ -28,12 +29,12 @@ class PickupPointViewSet(SnippetViewSet):
     menu_label = _("Pickup points")
     menu_order = 210
     add_to_admin_menu = True
-    list_display = ["name", "address", Column("municipality")]
+    list_display = ["name", "address", Column("municipality", label=_("Municipality"))]
     search_fields = ["name", "address"]
     panels = [
         FieldPanel("name"),
         FieldPanel("address"),
-        FieldPanel("municipality"),
+        FieldPanel("municipality", heading=_("Municipality")),
         FieldPanel("instructions"),
     ]
 
@@ -147,3 +148,11 @@ class BuilderMarketsPanel(Component):
 def add_builder_markets_panel(request, panels):
     if permissions.can_build_markets(request.user):
         panels.insert(0, BuilderMarketsPanel(request))
+
+
+@hooks.register("construct_homepage_panels")
+def staff_review_panel(request, panels):
+    """Staff see first what waits for them: cooperatives to verify, organisations to approve."""
+    kinds = admin_review.waiting_for_review(request.user)
+    if kinds:
+        panels.append(admin_review.ReviewPanel(kinds))

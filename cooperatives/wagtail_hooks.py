@@ -14,10 +14,28 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cooperatives import services
-from cooperatives.models import Cooperative, Membership, Producer
+from cooperatives.models import Cooperative, Membership, Producer, VerificationStatus
+from market.admin_columns import NitColumn
+from market.nit import normalize_nit
 
 
 class CooperativeForm(WagtailAdminModelForm):
+    def clean_nit(self):
+        # Stored as 900123456-8 whatever way it was typed, so the unique constraint holds.
+        nit = self.cleaned_data.get("nit")
+        return normalize_nit(nit) if nit else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        verifying = (
+            cleaned.get("verification_status") == VerificationStatus.VERIFIED
+            and "verification_status" in self.changed_data
+        )
+        if verifying and not cleaned.get("nit") and "nit" not in self.errors:
+            # Buyers invoice a verified cooperative: it needs its tax id before it is public.
+            self.add_error("nit", _("Enter the cooperative's NIT before verifying it."))
+        return cleaned
+
     def save(self, commit=True):
         cooperative = super().save(commit=False)
         if commit:
@@ -30,7 +48,13 @@ class CooperativeViewSet(SnippetViewSet):
     model = Cooperative
     icon = "group"
     menu_label = _("Cooperatives")
-    list_display = ["name", Column("municipality"), "verification_status", "created_at"]
+    list_display = [
+        "name",
+        NitColumn("nit", label=_("NIT")),
+        Column("municipality", label=_("Municipality")),
+        "verification_status",
+        "created_at",
+    ]
     list_filter = ["verification_status", "legal_form"]
     search_fields = ["name", "nit", "known_for"]
     edit_handler = ObjectList(

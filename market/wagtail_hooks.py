@@ -8,7 +8,9 @@ not know the reason, and the `after_edit_snippet` hook runs after that transacti
 """
 
 from django import forms
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -18,6 +20,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from market import services
+from market.admin_columns import MoneyColumn, NitColumn
 from market.jobs import admin_views as jobs_admin_views
 from market.models import BuyerOrganization, DeliveryAddress, OrganizationMember, OrganizationStatus
 
@@ -56,7 +59,14 @@ class BuyerOrganizationViewSet(SnippetViewSet):
     model = BuyerOrganization
     icon = "site"
     menu_label = _("Buyer organisations")
-    list_display = ["legal_name", "kind", "nit", "status", "credit_days", "credit_limit_cop"]
+    list_display = [
+        "legal_name",
+        "kind",
+        NitColumn("nit", label=_("NIT")),
+        "status",
+        "credit_days",
+        MoneyColumn("credit_limit_cop", label=_("Credit limit")),
+    ]
     list_filter = ["status", "kind", "credit_days"]
     search_fields = ["legal_name", "nit"]
     edit_handler = ObjectList(
@@ -150,3 +160,13 @@ def register_message_urls():
 def register_messages_menu_item():
     url = reverse("market_messages")
     return StaffMenuItem(_("Messages"), url, name="messages", icon_name="mail", order=910)
+
+
+@hooks.register("insert_global_admin_js")
+def datetimepicker_in_spanish():
+    """The date picker's hidden "Save Selected" button, labelled in the admin's language."""
+    return format_html(
+        '<script src="{}" data-save-label="{}"></script>',
+        static("js/admin_datetimepicker_es.js"),
+        _("Save the selection"),
+    )

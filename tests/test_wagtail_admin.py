@@ -38,6 +38,7 @@ def test_staff_verifies_a_cooperative_and_it_becomes_public(client, staff):
     url = _edit_url(Cooperative, cooperative.pk)
     data = _form_data(client.get(url))
     data["verification_status"] = VerificationStatus.VERIFIED
+    data["nit"] = "900123456-8"
     response = client.post(url, data)
     assert response.status_code == 302, response.context["form"].errors
     cooperative.refresh_from_db()

@@ -172,7 +172,7 @@ class MarketEventPage(RoutablePageMixin, Page):
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
-        FieldPanel("hero_image"),
+        FieldPanel("hero_image", heading=_("Main image")),
         FieldPanel("organisers"),
         FieldPanel("municipality"),
         MultiFieldPanel(
@@ -424,7 +424,7 @@ class PickupSlot(Orderable):
     )
 
     panels = [
-        FieldPanel("pickup_point"),
+        FieldPanel("pickup_point", heading=_("Pickup point")),
         FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at"), FieldPanel("capacity")]),
     ]
 

@@ -149,7 +149,7 @@ class StandardPage(Page):
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
-        FieldPanel("hero_image"),
+        FieldPanel("hero_image", heading=_("Main image")),
         FieldPanel("body"),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]

@@ -63,7 +63,9 @@ def test_verification_in_the_admin_tells_each_manager_once(
     cooperative = waiting
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     with django_capture_on_commit_callbacks(execute=True):
-        response = _admin_post(client, cooperative, verification_status=VerificationStatus.VERIFIED)
+        response = _admin_post(
+            client, cooperative, verification_status=VerificationStatus.VERIFIED, nit="900123456-8"
+        )
     assert response.status_code == 302, response.context["form"].errors
     cooperative.refresh_from_db()
     assert cooperative.is_verified() and cooperative.verified_at is not None
