@@ -29,10 +29,20 @@ def catalog_list(request):
     page = _page(request, selectors.product_search(**filters))
     query = request.GET.copy()
     query.pop("page", None)
+    # The category links keep the other filters and the search words.
+    other_filters = query.copy()
+    other_filters.pop("category", None)
     return render(
         request,
         "catalog/catalog_list.html",
-        {"form": form, "page": page, "filters": filters, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "categories": choices["categories"],
+            "other_filters": other_filters.urlencode(),
+        },
     )
 
 
