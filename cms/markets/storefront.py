@@ -22,6 +22,7 @@ from cms.markets.report import counted_market_lines
 from cms.markets.slots import market_slots
 from cms.markets.watch_form import watch_context
 from cms.models import MarketEventPage, MarketOffer, MarketStock
+from cms.selectors import next_market
 from market.images import THUMBNAIL_SPEC
 from market.money import line_total_cop
 from market.units import KILOS_PER_UNIT, Unit
@@ -134,6 +135,7 @@ def storefront(*, event: MarketEventPage, request) -> dict:
     context = {"state": state, "now": now, "channel_key": market_key(event)}
     if state == "closed":
         context["summary"] = market_summary(event)
+        context["next_market"] = next_market(event=event, now=now)
         return context
     offers = market_offers(event)
     context.update(offers_by_category(offers, request.GET.get(CATEGORY_PARAM, "")))
