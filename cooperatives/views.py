@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cooperatives import services
-from cooperatives.context_processors import forget_cooperative_member
 from cooperatives.exceptions import InvitationError
 from cooperatives.forms import InvitationForm, ProducerForm
 from cooperatives.models import Invitation, Producer
@@ -107,7 +106,6 @@ def invitation_accept(request, token):
         except InvitationError as error:
             messages.error(request, error.message)
         else:
-            forget_cooperative_member(request)
             messages.success(
                 request,
                 _("Welcome to %(name)s.") % {"name": membership.cooperative.name},

@@ -107,7 +107,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "cooperatives.context_processors.cooperative_member",
             ],
             "builtins": ["market.templatetags.money"],
         },
