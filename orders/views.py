@@ -61,26 +61,32 @@ def cart_remove(request):
 @login_required
 def checkout(request):
     cart = services.cart_get(user=request.user, session=request.session)
-    summary = selectors.cart_summary(cart)
-    if not summary["count"]:
+    # A POST that places the order never shows the basket: it is read only to render again.
+    posted = request.method == "POST"
+    summary = None if posted else selectors.cart_summary(cart)
+    if not (cart is not None and cart.lines.exists() if posted else summary["count"]):
         if (response := repeat_submit(request, cart)) is not None:
             return response
         messages.info(request, _("Your cart is empty."))
         return redirect("orders:cart")
     organizations = list(BuyerOrganization.objects.for_user(request.user).approved())
-    rules = checkout_rules(channel=channels.channel_for(cart.channel_key), summary=summary)
+    # The rules are read with the basket, for the page; a POST is checked by the service itself.
+    channel = channels.channel_for(cart.channel_key)
+    rules = None if posted else checkout_rules(channel=channel, summary=summary)
     form = CheckoutForm(
         request.POST or None,
         organizations=organizations,
         card_enabled=services.card_payments_enabled(),
         ask_phone=not request.user.phone,
-        delivery_offered=rules["delivery_offered"],
+        delivery_offered=rules["delivery_offered"] if rules else True,
     )
     short_lines = []
     if request.method == "POST" and form.is_valid():
         response, short_lines = checkout_submit(request, cart=cart, form=form)
         if response is not None:
             return response
+    summary = summary or selectors.cart_summary(cart)
+    rules = rules or checkout_rules(channel=channel, summary=summary)
     return render(
         request,
         "orders/checkout.html",
