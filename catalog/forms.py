@@ -35,7 +35,9 @@ class CatalogFilterForm(forms.Form):
         super().__init__(data)
         # Choices were read once by the selector; the fields validate against them.
         self.fields["category"].queryset = Category.objects.all()
-        self.fields["category"].choices = [("", _("All"))] + [(c.slug, c.name) for c in choices["categories"]]
+        self.fields["category"].choices = [("", _("All"))] + [
+            (c.slug, f"{c.name} ({c.product_count})") for c in choices["categories"]
+        ]
         self.fields["cooperative"].queryset = Cooperative.objects.verified()
         self.fields["cooperative"].choices = [("", _("All"))] + [
             (c.slug, c.name) for c in choices["cooperatives"]

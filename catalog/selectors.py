@@ -1,7 +1,8 @@
 """Reads for catalogue pages. Each owns its joins and prefetches, so that a page runs the
 same few queries for 10 products or 10,000."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
 from catalog.models import Category, Certification, Product, ProductPhoto
@@ -110,7 +111,7 @@ def product_detail(*, cooperative_slug: str, product_slug: str) -> Product | Non
 def filter_choices() -> dict:
     """Everything the filter form offers, in four queries."""
     return {
-        "categories": list(Category.objects.filter(parent__isnull=True)),
+        "categories": categories_with_counts(),
         "cooperatives": list(Cooperative.objects.verified().only("id", "name", "slug")),
         "departments": list(
             Department.objects.filter(municipalities__cooperatives__verification_status="verified").distinct()
@@ -121,3 +122,29 @@ def filter_choices() -> dict:
 
 def cooperative_profile(*, slug: str) -> Cooperative | None:
     return Cooperative.objects.verified().with_place().filter(slug=slug).first()
+
+
+def categories_with_counts() -> list[Category]:
+    """The top categories that have public products, each with `product_count` (its own
+    products and its subcategories'), in one query. The catalogue lists these and a market
+    groups its offers under the same ones (`top_category`), so both read alike."""
+    counted = (
+        Product.objects.public()
+        .filter(Q(category=OuterRef("pk")) | Q(category__parent=OuterRef("pk")))
+        .order_by()
+        .values(top=Coalesce("category__parent_id", "category_id"))
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    categories = Category.objects.filter(parent__isnull=True).annotate(
+        product_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    )
+    return [category for category in categories if category.product_count]
+
+
+def top_category(category: Category | None) -> Category | None:
+    """The catalogue's category a product is listed under: its category's parent, if any.
+    Reads `category.parent`: join it first."""
+    if category is None:
+        return None
+    return category.parent if category.parent_id else category

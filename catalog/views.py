@@ -30,6 +30,9 @@ def catalog_list(request):
     page = _page(request, results)
     query = request.GET.copy()
     query.pop("page", None)
+    # The category links keep the other filters and the search words.
+    other_filters = query.copy()
+    other_filters.pop("category", None)
     return render(
         request,
         "catalog/catalog_list.html",
@@ -39,6 +42,8 @@ def catalog_list(request):
             "filters": filters,
             "query": query.urlencode(),
             "results": results,
+            "categories": choices["categories"],
+            "other_filters": other_filters.urlencode(),
         },
     )
 

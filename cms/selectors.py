@@ -3,13 +3,13 @@
 The markets' own reads (storefront, report, a cooperative's lists) are in `cms.markets`.
 """
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from wagtail.models import Page
 
 from catalog import selectors as catalog_selectors
 from catalog.models import Product
-from cms.models import HomePage, MarketEventPage, StoryPage, default_language
+from cms.models import HomePage, MarketEventPage, PickupSlot, StoryPage, default_language
 from cooperatives.models import Cooperative
 
 
@@ -62,3 +62,27 @@ def home_page(*, home: HomePage, now=None) -> dict:
         "cooperatives": cooperatives,
         "products": products,
     }
+
+
+def next_market(*, event: MarketEventPage, now=None) -> MarketEventPage | None:
+    """Where an old link to a closed market should send the buyer: the market of the same
+    place that is open now, or else the soonest to open. The same place is the same
+    municipality, or a pickup point the closed market used, or the same Market Builder's
+    series (the page's owner). Live and public markets only, in the closed market's locale
+    (the template links it in the reader's language). Two queries (Wagtail reads the
+    private sections first)."""
+    now = now or timezone.now()
+    same_place = Q(municipality_id=event.municipality_id) | Q(
+        slots__pickup_point__in=PickupSlot.objects.filter(page=event.pk).values("pickup_point")
+    )
+    if event.owner_id:
+        same_place |= Q(owner_id=event.owner_id)
+    candidates = (
+        MarketEventPage.objects.live()
+        .public()
+        .filter(same_place, locale_id=event.locale_id, closes_at__gt=now)
+        .exclude(pk=event.pk)
+        .order_by("opens_at", "pk")
+        .distinct()
+    )
+    return candidates.first()

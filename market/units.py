@@ -1,6 +1,7 @@
 """Units people actually use in Colombian markets, and quantity parsing."""
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,36 @@ class Unit(models.TextChoices):
 
 # Units that are weights, in kilograms: what a market's public summary adds up as "kilos".
 KILOS_PER_UNIT = {Unit.KG: Decimal("1"), Unit.LIBRA: Decimal("0.5"), Unit.ARROBA: Decimal("12.5")}
+
+# Sacks and loads have no fixed weight (40 kg of fertiliser, 50 kg of potatoes, 62,5 kg of
+# coffee): their weight is read from the product's name, as cooperatives write it.
+WEIGHED_BY_NAME = frozenset({Unit.BULTO, Unit.CARGA})
+_KILOS_IN_NAME = re.compile(r"(\d{1,4}(?:[.,]\d{1,3})?)\s*(?:kg|kgs|kilos?|kilogramos?)\b", re.IGNORECASE)
+
+
+def kilos_in_unit(unit: str, name: str = "") -> Decimal | None:
+    """How many kilos one unit of a product weighs: fixed for kilo, libra and arroba, read
+    from the name for a bulto or carga ("Abono orgánico (bulto 40 kg)"), else None."""
+    if unit in KILOS_PER_UNIT:
+        return KILOS_PER_UNIT[unit]
+    if unit in WEIGHED_BY_NAME:
+        match = _KILOS_IN_NAME.search(name or "")
+        if match:
+            kilos = Decimal(match.group(1).replace(",", "."))
+            return kilos if kilos > 0 else None
+    return None
+
+
+def price_per_kilo_cop(price_cop: int, unit: str, name: str = "") -> int | None:
+    """What a kilo costs at this price, in whole pesos (half up), so that a buyer can compare
+    a libra, an arroba or a bulto with the kilo next to it. None for a price already per kilo
+    and for units that are not a known weight (docena, unidad, litro...)."""
+    if unit == Unit.KG or not price_cop:
+        return None
+    kilos = kilos_in_unit(unit, name)
+    if kilos is None:
+        return None
+    return int((Decimal(price_cop) / kilos).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
 class QuantityError(ValueError):

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, F, Value, When
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
@@ -25,6 +26,13 @@ class CatalogChannel:
 
     def unit_price_cop(self, product: Product) -> int:
         return product.price_cop
+
+    def check_open(self, at=None) -> None:
+        """Raise CartError when the channel does not sell now (the catalogue always does)."""
+
+    def basket_url(self) -> str:
+        """Where the buyer sees this channel's basket."""
+        return reverse("orders:cart")
 
     def check_line(self, product: Product, quantity: Decimal, *, cart) -> None:
         """A cart change: availability, minimum, step and what is left in stock."""
@@ -80,6 +88,52 @@ class CatalogChannel:
                     )
                 fees[cooperative.pk] = 0
         return fees, 0
+
+    def delivery_offered(self, *, subtotals: dict) -> bool:
+        """Whether this basket can be delivered at all: every cooperative in it delivers."""
+        return bool(subtotals) and all(cooperative.offers_delivery for cooperative in subtotals)
+
+    def checkout_rules(self, *, subtotals: dict) -> list[str]:
+        """What the buyer should know before ordering, one sentence each: every cooperative's
+        minimum order and whether, where and for how much it delivers (the rules
+        `delivery_fees` applies). `subtotals` maps each Cooperative to its subtotal."""
+        rules = []
+        for cooperative, subtotal in subtotals.items():
+            name = cooperative.name
+            if cooperative.min_order_cop:
+                rule = _("%(name)s asks for a minimum order of %(min)s.") % {
+                    "name": name,
+                    "min": _cop(cooperative.min_order_cop),
+                }
+                if subtotal < cooperative.min_order_cop:
+                    rule += " " + _("Add %(missing)s more.") % {
+                        "missing": _cop(cooperative.min_order_cop - subtotal)
+                    }
+                rules.append(rule)
+            if cooperative.offers_delivery:
+                fee = cooperative.delivery_fee_for(subtotal)
+                where = cooperative.delivery_area or _("its area")
+                if fee:
+                    rule = _("%(name)s delivers to %(area)s for %(fee)s.") % {
+                        "name": name,
+                        "area": where,
+                        "fee": _cop(fee),
+                    }
+                    if cooperative.free_delivery_from_cop is not None:
+                        rule += " " + _("Free from %(amount)s.") % {
+                            "amount": _cop(cooperative.free_delivery_from_cop)
+                        }
+                else:
+                    rule = _("%(name)s delivers to %(area)s at no charge.") % {"name": name, "area": where}
+                rules.append(rule)
+            else:
+                rules.append(_("%(name)s does not deliver: you pick up its part.") % {"name": name})
+            if cooperative.offers_pickup and cooperative.pickup_address:
+                rules.append(
+                    _("Pickup from %(name)s: %(address)s.")
+                    % {"name": name, "address": cooperative.pickup_address}
+                )
+        return rules
 
     def fees_after_change(self, *, delivery_method: str, subtotals: dict) -> tuple[dict[int, int], int]:
         """Fees once weights or lines changed: the same rule, without refusing anything."""

@@ -6,6 +6,8 @@ These are not views: each takes the request for its user, session and messages, 
 the service, and tells the buyer what happened; the calling view decides where she goes.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -14,7 +16,7 @@ from market.units import format_quantity
 from orders import services
 from orders.exceptions import AlreadyPlacedError, CartError, CheckoutError, InsufficientStockError
 from orders.forms import CartLineForm
-from orders.models import Order, OrderStatus, PaymentMethod
+from orders.models import DeliveryMethod, Order, OrderStatus, PaymentMethod
 
 
 def cart_line_change(request, *, add: bool, in_cart: str, channel_key: str = "") -> bool:
@@ -92,3 +94,41 @@ def repeat_submit(request, cart):
         return None
     order = services.cart_recent_order(cart=cart, buyer=request.user)
     return already_placed(request, order) if order is not None else None
+
+
+@dataclass(frozen=True)
+class DeliveryOption:
+    """Pickup or delivery for this basket, with its fee and total, or why it is not possible."""
+
+    method: str
+    label: str
+    fee_cop: int = 0
+    total_cop: int = 0
+    problem: str = ""
+
+
+def checkout_rules(*, channel, summary: dict) -> dict:
+    """What the checkout page says before she submits, read with the very rules that
+    `orders.services.order_place` applies (`channel.delivery_fees`): the channel's rules
+    (minimums, who delivers, where to pick up), and for pickup and for delivery the fee and
+    the total, or why it is not possible. No query: the cart summary holds what it reads."""
+    subtotals = {group["cooperative"]: group["subtotal_cop"] for group in summary["groups"]}
+    delivery_offered = channel.delivery_offered(subtotals=subtotals)
+    options = []
+    for method, label in DeliveryMethod.choices:
+        if method == DeliveryMethod.DELIVERY and not delivery_offered:
+            continue
+        try:
+            fees, order_fee = channel.delivery_fees(delivery_method=method, subtotals=subtotals)
+        except CartError as error:
+            options.append(DeliveryOption(method=method, label=str(label), problem=error.message))
+            continue
+        fee = sum(fees.values()) + order_fee
+        options.append(
+            DeliveryOption(method=method, label=str(label), fee_cop=fee, total_cop=summary["total_cop"] + fee)
+        )
+    return {
+        "rules": channel.checkout_rules(subtotals=subtotals),
+        "options": options,
+        "delivery_offered": delivery_offered,
+    }

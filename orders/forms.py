@@ -52,7 +52,10 @@ class CheckoutForm(forms.Form):
     delivery_address = forms.CharField(label=_("Delivery address"), max_length=300, required=False)
     payment_method = forms.ChoiceField(label=_("Payment"), widget=forms.RadioSelect)
     purchase_order_number = forms.CharField(
-        label=_("Purchase order number (organisations)"), max_length=50, required=False
+        label=_("Purchase order number"),
+        max_length=50,
+        required=False,
+        help_text=_("Optional, when your organisation uses them: it is printed on the bill."),
     )
     notes = forms.CharField(
         label=_("Notes for the cooperatives"),
@@ -65,15 +68,26 @@ class CheckoutForm(forms.Form):
     # servers) finds the order the first post made (see orders.services.order_place).
     checkout_key = OneTimeKeyField()
 
-    def __init__(self, *args, organizations, card_enabled: bool, ask_phone: bool = False, **kwargs):
+    # Shown only when delivery is chosen (a <details> without JavaScript), see `delivery_fields`.
+    DELIVERY_FIELDS = ("saved_address", "delivery_address")
+
+    def __init__(
+        self,
+        *args,
+        organizations,
+        card_enabled: bool,
+        ask_phone: bool = False,
+        delivery_offered: bool = True,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.delivery_offered = delivery_offered
         if ask_phone:
             self._add_phone_field()
         self.organizations = {str(org.pk): org for org in organizations}
-        self.fields["buyer"].choices = [("self", _("Myself"))] + [
+        self.fields["buyer"].choices = [("self", _("In my own name"))] + [
             (str(org.pk), org.legal_name) for org in organizations
         ]
-        self.fields["buyer"].initial = "self"
         methods = [
             (PaymentMethod.CASH, PaymentMethod.CASH.label),
             (PaymentMethod.TRANSFER, PaymentMethod.TRANSFER.label),
@@ -83,9 +97,62 @@ class CheckoutForm(forms.Form):
         if card_enabled:
             methods.append((PaymentMethod.CARD, PaymentMethod.CARD.label))
         self.fields["payment_method"].choices = methods
-        self.fields["payment_method"].initial = PaymentMethod.CASH
-        self.fields["delivery_method"].initial = DeliveryMethod.PICKUP
+        if not organizations:
+            del self.fields["purchase_order_number"]  # only an organisation has purchase orders
         self._set_saved_addresses(organizations)
+        if not delivery_offered:
+            # Nothing in this basket can be delivered: no choice to make, no address to ask.
+            self.fields["delivery_method"].choices = [(DeliveryMethod.PICKUP, DeliveryMethod.PICKUP.label)]
+            for name in self.DELIVERY_FIELDS:
+                self.fields.pop(name, None)
+        self._set_initial(organizations, delivery_offered=delivery_offered)
+
+    def _set_initial(self, organizations, *, delivery_offered: bool):
+        """A person who orders for an organisation starts with it chosen: its name, its first
+        saved address (and delivery, when the basket can be delivered) and its invoice terms."""
+        organization = organizations[0] if organizations else None
+        self.fields["buyer"].initial = str(organization.pk) if organization else "self"
+        self.fields["payment_method"].initial = (
+            PaymentMethod.INVOICE if organization and organization.has_credit() else PaymentMethod.CASH
+        )
+        self.fields["delivery_method"].initial = DeliveryMethod.PICKUP
+        address = next(
+            (
+                a
+                for a in self.saved_addresses.values()
+                if organization and a.organization_id == organization.pk
+            ),
+            None,
+        )
+        if address is not None and "saved_address" in self.fields:
+            self.fields["saved_address"].initial = str(address.pk)
+            if delivery_offered:
+                self.fields["delivery_method"].initial = DeliveryMethod.DELIVERY
+
+    def delivery_chosen(self) -> bool:
+        """Delivery is what the form shows chosen: posted, or the initial choice."""
+        if self.is_bound:
+            return self.data.get(self.add_prefix("delivery_method")) == DeliveryMethod.DELIVERY
+        return self.fields["delivery_method"].initial == DeliveryMethod.DELIVERY
+
+    def delivery_fields(self):
+        return [self[name] for name in self.DELIVERY_FIELDS if name in self.fields]
+
+    def layout(self) -> list[tuple[str, object]]:
+        """The visible fields in order, the delivery ones together where the first of them
+        stands: `("field", bound field)` or `("delivery", [bound fields])`."""
+        rows, grouped = [], False
+        for field in self.visible_fields():
+            if field.name not in self.DELIVERY_FIELDS:
+                rows.append(("field", field))
+            elif not grouped:
+                rows.append(("delivery", self.delivery_fields()))
+                grouped = True
+        return rows
+
+    def delivery_open(self) -> bool:
+        """The delivery fields are shown open when delivery is chosen or one of them is wrong."""
+        return self.delivery_chosen() or any(field.errors for field in self.delivery_fields())
 
     def full_clean(self):
         super().full_clean()
@@ -140,6 +207,9 @@ class CheckoutForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if not self.delivery_offered:
+            cleaned["delivery_address"] = ""  # pickup only: any address posted is not read
+            return cleaned
         if "saved_address" in self.fields:
             key = cleaned.get("saved_address") or SAVED_ADDRESS_NONE
         else:
@@ -173,12 +243,14 @@ class CheckoutForm(forms.Form):
         from orders.services import CheckoutChoice
 
         data = self.cleaned_data
+        organization = self.organization
         return CheckoutChoice(
-            organization=self.organization,
+            organization=organization,
             delivery_method=data["delivery_method"],
-            delivery_address=data["delivery_address"],
+            delivery_address=data.get("delivery_address") or "",
             payment_method=data["payment_method"],
-            purchase_order_number=data["purchase_order_number"],
+            # A purchase order is the organisation's: typed for a personal order, it is dropped.
+            purchase_order_number=(data.get("purchase_order_number") or "") if organization else "",
             notes=data["notes"],
             contact_phone=data.get("contact_phone") or "",
             checkout_key=data.get("checkout_key") or "",

@@ -11,8 +11,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from catalog.models import Product
 from cooperatives.models import Cooperative
@@ -217,6 +217,47 @@ class Order(models.Model):
             return 0
         return max(self.total_cop - self.paid_cop, 0)
 
+    @property
+    def is_ended(self) -> bool:
+        """Cancelled or expired: nothing is owed, nothing will be delivered."""
+        return self.status in ORDER_ENDED
+
+    def buyer_status_label(self) -> str:
+        """The status the buyer reads at the top of her order, following its parts: while
+        some cooperatives are further on than others it says "Partly confirmed", "Partly
+        ready" or "Partly delivered", and once every part still going was handed over,
+        "Delivered". Reads `self.fulfilments.all()`: prefetch them."""
+        if self.status in ORDER_ENDED or self.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.COMPLETED):
+            return self.get_status_display()
+        live = [f.status for f in self.fulfilments.all() if f.status not in FULFILMENT_ENDED]
+        if not live:
+            return self.get_status_display()
+        if all(status == FulfilmentStatus.HANDED_OVER for status in live):
+            return str(OrderStatus.DELIVERED.label)
+        if FulfilmentStatus.HANDED_OVER in live:
+            return gettext("Partly delivered")
+        if FulfilmentStatus.READY in live and self.status != OrderStatus.READY:
+            return gettext("Partly ready")
+        if FulfilmentStatus.CONFIRMED in live and FulfilmentStatus.PENDING in live:
+            return gettext("Partly confirmed")
+        return self.get_status_display()
+
+    def payment_label(self) -> str:
+        """How her payment stands, in words that agree with each other: "Unpaid", "Paid",
+        or "Partly paid: $ 29.610 of $ 59.000" while some cooperatives recorded theirs.
+        Empty for a cancelled order with nothing paid: nothing is owed."""
+        from market.money import format_cop
+
+        if self.payment_status == PaymentStatus.UNPAID:
+            if self.status in ORDER_ENDED and not self.paid_cop:
+                return ""
+            if self.paid_cop:
+                return gettext("Partly paid: %(paid)s of %(total)s") % {
+                    "paid": format_cop(self.paid_cop),
+                    "total": format_cop(self.total_cop),
+                }
+        return self.get_payment_status_display()
+
     def is_cancellable_by_buyer(self) -> bool:
         """Before any cooperative confirms, the buyer may cancel."""
         if self.status not in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PLACED):
@@ -330,6 +371,27 @@ def event_reason(what: str, why: str = "") -> str:
     return f"{what} · {why}" if why else what
 
 
+# Reasons the app writes in a log row, kept in English and shown in the reader's language
+# (`OrderEvent.reason_label`): a row is read by the buyer and by cooperatives, each in
+# their own language.
+REASON_CANCELLED_BY_BUYER = gettext_noop("cancelled by buyer")
+REASON_ALL_PARTS_REJECTED = gettext_noop("all parts rejected")
+REASON_CARD_AUTHORISED = gettext_noop("card payment authorised")
+REASON_CARD_FAILED = gettext_noop("card payment failed")
+REASON_CARD_TIMED_OUT = gettext_noop("card payment time ran out")
+REASON_HANDED_OVER_AT_MARKET = gettext_noop("handed over at the market")
+EVENT_REASONS = frozenset(
+    {
+        REASON_CANCELLED_BY_BUYER,
+        REASON_ALL_PARTS_REJECTED,
+        REASON_CARD_AUTHORISED,
+        REASON_CARD_FAILED,
+        REASON_CARD_TIMED_OUT,
+        REASON_HANDED_OVER_AT_MARKET,
+    }
+)
+
+
 class OrderEventManager(models.Manager):
     def record(
         self,
@@ -391,6 +453,15 @@ class OrderEvent(models.Model):
 
     def to_label(self) -> str:
         return self._label(self.to_status)
+
+    def changes_status(self) -> bool:
+        """False for a note (a weight, a rejected line): it repeats the status."""
+        return self.from_status != self.to_status
+
+    def reason_label(self) -> str:
+        """The reason in the reader's language when the app wrote it (`EVENT_REASONS`); what
+        a person typed, or a note already worded, as it was written."""
+        return gettext(self.reason) if self.reason in EVENT_REASONS else self.reason
 
 
 class PaymentProof(models.Model):

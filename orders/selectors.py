@@ -73,7 +73,7 @@ def order_for_buyer(*, user, number: str) -> Order | None:
         .prefetch_related(
             Prefetch("fulfilments", queryset=Fulfilment.objects.select_related("cooperative")),
             Prefetch("lines", queryset=OrderLine.objects.order_by("fulfilment_id", "product_name")),
-            "events",
+            Prefetch("events", queryset=OrderEvent.objects.select_related("fulfilment__cooperative")),
             "payment_proofs",
         )
         .filter(number=number)

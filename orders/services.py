@@ -29,6 +29,7 @@ from orders.exceptions import (
 )
 from orders.models import (
     ORDER_ENDED,
+    REASON_CANCELLED_BY_BUYER,
     Cart,
     CartLine,
     DeliveryMethod,
@@ -606,5 +607,5 @@ def order_cancel_by_buyer(*, order: Order, buyer) -> Order:
         if current.buyer_id != buyer.pk or not current.is_cancellable_by_buyer():
             raise TransitionError(_("This order can no longer be cancelled. Write to the cooperative."))
         return order_transition(
-            order=order, to=OrderStatus.CANCELLED, actor=buyer, reason="cancelled by buyer"
+            order=order, to=OrderStatus.CANCELLED, actor=buyer, reason=REASON_CANCELLED_BY_BUYER
         )

@@ -12,6 +12,7 @@ from orders.exceptions import TransitionError
 from orders.models import (
     FULFILMENT_ENDED,
     ORDER_ENDED,
+    REASON_ALL_PARTS_REJECTED,
     Fulfilment,
     FulfilmentStatus,
     LineStatus,
@@ -175,7 +176,7 @@ def _order_follow_fulfilments(order: Order, actor) -> None:
     statuses = set(order.fulfilments.values_list("status", flat=True))
     live = statuses - FULFILMENT_ENDED
     if not live:
-        order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, reason="all parts rejected")
+        order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, reason=REASON_ALL_PARTS_REJECTED)
         return
     if order.status == OrderStatus.PLACED and FulfilmentStatus.PENDING not in live:
         order_transition(order=order, to=OrderStatus.CONFIRMED, actor=actor)

@@ -15,9 +15,9 @@ from market import selectors as market_selectors
 from market.calendar import ics_event
 from market.messages.outbox import messages_for
 from market.models import BuyerOrganization, MessageState
-from orders import selectors, services
-from orders.checkout import cart_line_change, checkout_submit, repeat_submit
-from orders.exceptions import TransitionError
+from orders import channels, selectors, services
+from orders.checkout import cart_line_change, checkout_rules, checkout_submit, repeat_submit
+from orders.exceptions import CartError, TransitionError
 from orders.forms import CheckoutForm
 from orders.handover import attach_handovers, handover_of
 from orders.models import ORDER_ENDED, Order
@@ -70,21 +70,27 @@ def checkout(request):
         messages.info(request, _("Your cart is empty."))
         return redirect("orders:cart")
     organizations = list(BuyerOrganization.objects.for_user(request.user).approved())
+    # The rules are read with the basket, for the page; a POST is checked by the service itself.
+    channel = channels.channel_for(cart.channel_key)
+    rules = None if posted else checkout_rules(channel=channel, summary=summary)
     form = CheckoutForm(
         request.POST or None,
         organizations=organizations,
         card_enabled=services.card_payments_enabled(),
         ask_phone=not request.user.phone,
+        delivery_offered=rules["delivery_offered"] if rules else True,
     )
     short_lines = []
     if request.method == "POST" and form.is_valid():
         response, short_lines = checkout_submit(request, cart=cart, form=form)
         if response is not None:
             return response
+    summary = summary or selectors.cart_summary(cart)
+    rules = rules or checkout_rules(channel=channel, summary=summary)
     return render(
         request,
         "orders/checkout.html",
-        {"form": form, "summary": summary or selectors.cart_summary(cart), "short_lines": short_lines},
+        {"form": form, "summary": summary, "short_lines": short_lines, **rules},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -143,23 +149,42 @@ def order_calendar(request, number):
 
 
 @login_required
-@require_POST
 def order_cancel(request, number):
+    """Cancelling asks first: the button on her order opens this page (GET), which says
+    what cancelling does; only its own form (POST) cancels. A second POST finds the order
+    already cancelled and changes nothing."""
     order = _buyer_order(request, number)
-    try:
-        services.order_cancel_by_buyer(order=order, buyer=request.user)
-    except TransitionError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Your order was cancelled."))
-    return redirect("orders:detail", number)
+    if request.method == "POST":
+        try:
+            services.order_cancel_by_buyer(order=order, buyer=request.user)
+        except TransitionError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your order was cancelled."))
+        return redirect("orders:detail", number)
+    if not order.is_cancellable_by_buyer():
+        messages.error(request, _("This order can no longer be cancelled. Write to the cooperative."))
+        return redirect("orders:detail", number)
+    return render(request, "orders/order_cancel.html", {"order": order})
 
 
 @login_required
 @require_POST
 def order_again(request, number):
+    """ "Order again": the order's products back in the basket of the channel it came from, at
+    that channel's prices: a market's order refills that market's basket while it is open;
+    a closed (or not yet open) market adds nothing and says so."""
     order = _buyer_order(request, number)
-    cart = services.cart_get(user=request.user, session=request.session, create=True)
+    try:
+        channel = channels.channel_for(order.channel_key)
+        channel.check_open()
+    except CartError as error:
+        nothing_added = _("Nothing was added to your basket.")
+        messages.error(request, f"{error.message} {nothing_added}")
+        return redirect("orders:detail", number)
+    cart = services.cart_get(
+        user=request.user, session=request.session, create=True, channel_key=order.channel_key
+    )
     for problem in services.cart_refill_from_order(cart=cart, order=order):
         messages.warning(request, problem)
-    return redirect("orders:cart")
+    return redirect(channel.basket_url())

@@ -61,6 +61,12 @@ class MarketChannel(CatalogChannel):
                 _("This market closed on %(when)s. Look for the next one.") % {"when": _when(event.closes_at)}
             )
 
+    def basket_url(self) -> str:
+        """The storefront's basket, in the buyer's language."""
+        from market.i18n import url_in_language
+
+        return url_in_language(self.event.url) + "#cesta"
+
     def offers(self) -> dict:
         if self._offers is None:
             self._offers = {offer.product_id: offer for offer in offers_on_sale(self.event)}
@@ -149,6 +155,33 @@ class MarketChannel(CatalogChannel):
                 _("Delivery starts at orders of %(min)s.") % {"min": format_cop(event.delivery_min_order_cop)}
             )
         return fees, event.delivery_fee_cop
+
+    def delivery_offered(self, *, subtotals: dict) -> bool:
+        return self.event.delivery_offered
+
+    def checkout_rules(self, *, subtotals: dict) -> list[str]:
+        """The market's own rules: it delivers (or not) for every cooperative in it."""
+        event = self.event
+        if not event.delivery_offered:
+            return [_("This market does not deliver: you pick up your order in the slot you choose.")]
+        rules = [
+            _("The market delivers the goods of every cooperative to %(area)s for %(fee)s.")
+            % {
+                "area": event.delivery_area or event.municipality.name,
+                "fee": format_cop(event.delivery_fee_cop),
+            }
+        ]
+        if event.delivery_min_order_cop:
+            rule = _("Delivery starts at orders of %(min)s.") % {
+                "min": format_cop(event.delivery_min_order_cop)
+            }
+            subtotal = sum(subtotals.values())
+            if subtotal < event.delivery_min_order_cop:
+                rule += " " + _("Add %(missing)s more.") % {
+                    "missing": format_cop(event.delivery_min_order_cop - subtotal)
+                }
+            rules.append(rule)
+        return rules
 
     def fees_after_change(self, *, delivery_method: str, subtotals: dict) -> tuple[dict[int, int], int]:
         fees = {cooperative.pk: 0 for cooperative in subtotals}

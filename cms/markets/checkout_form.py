@@ -31,12 +31,10 @@ class MarketCheckoutForm(CheckoutForm):
     slot = SlotField(label=gettext_lazy("Pickup slot"))
 
     def __init__(self, *args, event, slots, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, delivery_offered=event.delivery_offered, **kwargs)
         self.event = event
         self.fields["slot"].choices = [(slot.pk, slot_label(slot)) for slot in slots if slot.remaining > 0]
         self.fields["slot"].full = {str(slot.pk) for slot in slots if slot.remaining <= 0}
-        if not event.delivery_offered:
-            self.fields["delivery_method"].choices = [(DeliveryMethod.PICKUP, DeliveryMethod.PICKUP.label)]
         self.order_fields(
             ["buyer", "delivery_method", "slot", "saved_address", "delivery_address", "payment_method"]
         )

@@ -34,6 +34,7 @@ from orders import services as order_services
 from orders.exceptions import CartError
 from orders.models import (
     ORDER_NOT_PLACED,
+    REASON_HANDED_OVER_AT_MARKET,
     CartLine,
     DeliveryMethod,
     Order,
@@ -380,7 +381,7 @@ def market_copy(
 
 # --- Market day and assisted orders (the Market Builder's admin views) --------------------
 
-HANDED_OVER_REASON = "handed over at the market"
+HANDED_OVER_REASON = REASON_HANDED_OVER_AT_MARKET
 
 
 def market_order_hand_over(*, event: MarketEventPage, order_number: str, actor) -> MarketOrder:

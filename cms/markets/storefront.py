@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
 from catalog.models import ProductPhoto
+from catalog.selectors import top_category
 from cms.markets.channel import market_key, offer_left, offers_on_sale
 from cms.markets.report import counted_market_lines
 from cms.markets.slots import market_slots
 from cms.markets.watch_form import watch_context
 from cms.models import MarketEventPage, MarketOffer, MarketStock
+from cms.selectors import next_market
 from market.images import THUMBNAIL_SPEC
 from market.money import line_total_cop
 from market.units import KILOS_PER_UNIT, Unit
@@ -45,7 +47,7 @@ def market_offers(event: MarketEventPage) -> list[MarketOffer]:
     ).order_by("-pk")
     offers = list(
         offers_on_sale(event)
-        .select_related("product__cooperative", "product__category")
+        .select_related("product__cooperative", "product__category__parent")
         .annotate(
             stock_planned=Subquery(stock.values("planned")[:1]),
             stock_confirmed=Subquery(stock.values("confirmed")[:1]),
@@ -133,6 +135,7 @@ def storefront(*, event: MarketEventPage, request) -> dict:
     context = {"state": state, "now": now, "channel_key": market_key(event)}
     if state == "closed":
         context["summary"] = market_summary(event)
+        context["next_market"] = next_market(event=event, now=now)
         return context
     offers = market_offers(event)
     context.update(offers_by_category(offers, request.GET.get(CATEGORY_PARAM, "")))
@@ -150,25 +153,32 @@ CATEGORY_PARAM = "categoria"
 def offers_by_category(offers: list[MarketOffer], wanted: str) -> dict:
     """The categories on offer (with how many offers each) and the offers of the chosen one.
 
-    Chosen by a plain link (`?categoria=<slug>`), so a phone shows only what the buyer
-    looks for, without JavaScript; an unknown slug shows everything.
+    The same categories as the catalogue's, in its order: a product of a subcategory is
+    listed under its parent (`catalog.selectors.top_category`). Chosen by a plain link
+    (`?categoria=<slug>`), so a phone shows only what the buyer looks for, without
+    JavaScript; an unknown slug shows everything.
     """
     categories: dict[str, dict] = {}
     for offer in offers:
-        category = offer.product.category
+        category = top_category(offer.product.category)
+        offer.top_category_slug = category.slug if category is not None else ""
         if category is not None:
             entry = categories.setdefault(
-                category.slug, {"slug": category.slug, "name": category.name, "count": 0}
+                category.slug,
+                {
+                    "slug": category.slug,
+                    "name": category.name,
+                    "count": 0,
+                    "order": (category.position, category.name),
+                },
             )
             entry["count"] += 1
     chosen = categories.get(wanted)
     if chosen is not None:
-        offers = [
-            offer for offer in offers if offer.product.category and offer.product.category.slug == wanted
-        ]
+        offers = [offer for offer in offers if offer.top_category_slug == wanted]
     return {
         "offers": offers,
-        "categories": sorted(categories.values(), key=lambda c: c["name"]) if len(categories) > 1 else [],
+        "categories": sorted(categories.values(), key=lambda c: c["order"]) if len(categories) > 1 else [],
         "category": chosen,
     }
 

@@ -24,7 +24,7 @@ from market.i18n import url_in_language
 from market.models import BuyerOrganization
 from orders import selectors as order_selectors
 from orders import services as order_services
-from orders.checkout import cart_line_change, checkout_submit, repeat_submit
+from orders.checkout import cart_line_change, checkout_rules, checkout_submit, repeat_submit
 from orders.exceptions import CartError
 
 
@@ -89,10 +89,11 @@ def market_checkout(request, page, event):
             return response
     # Priced only to be shown: a placed order reads its prices again, in its transaction.
     summary = order_selectors.cart_summary(cart, channel=channel)
+    rules = checkout_rules(channel=channel, summary=summary)
     return TemplateResponse(
         request,
         "cms/market_checkout.html",
-        {"page": page, "form": form, "summary": summary, "short_lines": short_lines},
+        {"page": page, "form": form, "summary": summary, "short_lines": short_lines, **rules},
         status=400 if request.method == "POST" else 200,
     )
 

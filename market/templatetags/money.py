@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import pgettext
 
 from market.money import format_cop
-from market.units import format_quantity
+from market.units import format_quantity, price_per_kilo_cop
 
 register = template.Library()
 
@@ -20,6 +20,14 @@ def cop(value):
         return format_cop(value)
     except (TypeError, ValueError):
         return ""
+
+
+@register.simple_tag
+def per_kilo(price_cop, product):
+    """{% per_kilo offer.price_cop product %} -> "$ 4.000/kg" next to a libra, arroba or
+    bulto price (empty for a kilo price or a unit that is not a weight)."""
+    per = price_per_kilo_cop(price_cop, product.unit, product.name)
+    return "" if per is None else f"{format_cop(per)}/kg"
 
 
 @register.filter

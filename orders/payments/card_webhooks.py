@@ -14,7 +14,16 @@ from django.utils.translation import gettext as _
 from market.money import format_cop
 from orders import channels, notifications
 from orders.exceptions import CartError, TransitionError, WebhookSignatureError
-from orders.models import Order, OrderStatus, PaymentMethod, PaymentStatus, StripeEvent
+from orders.models import (
+    REASON_CARD_AUTHORISED,
+    REASON_CARD_FAILED,
+    REASON_CARD_TIMED_OUT,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    StripeEvent,
+)
 from orders.payments.card_settle import card_settle_task
 from orders.payments.records import payment_record
 from orders.payments.stripe_api import CURRENCY, cents, pesos
@@ -108,7 +117,7 @@ def card_authorise(*, order: Order, session: dict) -> str:
             order_transition(order=current, to=OrderStatus.EXPIRED, reason=error.message[:255])
             transaction.on_commit(lambda: card_settle_task.enqueue(current.pk), robust=True)
             return "authorised too late for its market: releasing"
-        order_transition(order=current, to=OrderStatus.PLACED, reason="card payment authorised")
+        order_transition(order=current, to=OrderStatus.PLACED, reason=REASON_CARD_AUTHORISED)
         current.status = OrderStatus.PLACED
         notifications.order_placed(current)
         return "placed"
@@ -129,7 +138,7 @@ def _on_session_failed(session: dict) -> str:
     ):
         return "already recorded"
     try:
-        order_transition(order=order, to=OrderStatus.CANCELLED, reason="card payment failed")
+        order_transition(order=order, to=OrderStatus.CANCELLED, reason=REASON_CARD_FAILED)
     except TransitionError:
         return "failed; order had already moved"
     return "failed: cancelled"
@@ -150,7 +159,7 @@ def card_order_expire_if_unpaid(order: Order) -> str:
     current = Order.objects.select_for_update().get(pk=order.pk)
     if current.status != OrderStatus.AWAITING_PAYMENT or current.payment_status != PaymentStatus.UNPAID:
         return "already moved"
-    order_transition(order=current, to=OrderStatus.EXPIRED, reason="card payment time ran out")
+    order_transition(order=current, to=OrderStatus.EXPIRED, reason=REASON_CARD_TIMED_OUT)
     return "expired"
 
 

@@ -316,7 +316,8 @@ MATRIX: dict[str, Row] = {
     "market:address_remove": only(organization_address_a, BUYER_A, post_only=True),
     # Buyer A's order
     "orders:detail": only(buyer("orders:detail"), BUYER_A),
-    "orders:cancel": only(buyer("orders:cancel"), BUYER_A, post_only=True),
+    # GET is the "are you sure?" page, for her own order only; the POST cancels.
+    "orders:cancel": only(buyer("orders:cancel"), BUYER_A),
     "orders:again": only(buyer("orders:again"), BUYER_A, post_only=True),
     # Her pickup slot as a calendar file (A's order is a market order with a slot).
     "orders:calendar": only(buyer("orders:calendar"), BUYER_A),

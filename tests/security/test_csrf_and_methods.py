@@ -399,7 +399,8 @@ POSTS = {
         lambda w: {"buyer": "self", "delivery_method": "pickup", "payment_method": "cash"},
         given=lambda w: w.cart_line,  # something in the cart to check out
     ),
-    "orders:cancel": Url(lambda w: reverse("orders:cancel", args=[w.order.number]), "buyer", 405),
+    # GET is the confirmation page ("are you sure?"), which changes nothing.
+    "orders:cancel": Url(lambda w: reverse("orders:cancel", args=[w.order.number]), "buyer", 200),
     "orders:again": Url(lambda w: reverse("orders:again", args=[w.order.number]), "buyer", 405),
     "orders:pay_card": Url(
         lambda w: reverse("orders:pay_card", args=[w.order.number]), "buyer", 404, control=ANSWERS
