@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -100,6 +101,10 @@ class Programme(ClusterableModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def report_url(self) -> str:
+        return reverse("impact:programme_detail", args=[self.slug])
 
 
 class Indicator(models.Model):

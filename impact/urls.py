@@ -1,0 +1,13 @@
+from django.urls import path
+
+from impact import views
+
+app_name = "impact"
+
+urlpatterns = [
+    path("impacto/", views.programme_list, name="programme_list"),
+    path("impacto/<slug:slug>/", views.programme_detail, name="programme_detail"),
+    path("impacto/<slug:slug>/informe.csv", views.programme_csv, name="programme_csv"),
+    path("impacto/<slug:slug>/informe.xlsx", views.programme_xlsx, name="programme_xlsx"),
+    path("impacto/<slug:slug>/informe.pdf", views.programme_pdf, name="programme_pdf"),
+]
