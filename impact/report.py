@@ -14,7 +14,7 @@ from cooperatives.models import Cooperative
 from impact import charts
 from impact.measures import FEMALE, MALE, UNDISCLOSED, Figures, Scope, measure
 from impact.models import Programme
-from impact.tables import SMALL, Table, people, report_tables, sex_labels, show
+from impact.tables import SMALL, Table, guarded, people, report_tables, sex_labels, show
 from market.money import format_cop
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})\.\.(\d{4})-(\d{2})$")
@@ -82,6 +82,11 @@ class Report:
     figures: Figures
     tables: list[Table]
     charts: list
+
+    @property
+    def women_share(self):
+        """The women's share of sales, withheld ("< 5") when fewer than five women-led families sold."""
+        return guarded(self.figures.women_share_pct, self.figures.women_families)
 
     @property
     def period_label(self) -> str:

@@ -180,7 +180,7 @@ def sex_table(figures: Figures) -> Table:
     )
     return Table(
         "sexo",
-        _("Families that sold, by sex"),
+        _("Selling families by sex"),
         [
             Column(_("Families")),
             Column(_("Number"), "int"),
