@@ -357,3 +357,16 @@ def measure(scope: Scope) -> Figures:
         by_market=sorted(markets.values(), key=lambda g: g.label),
         last_sale_at=last_sale_at,
     )
+
+
+def top_products(scope: Scope, *, limit: int = 10) -> list[dict]:
+    """The products that sold most in `scope`, by value: one query."""
+    rows = list(
+        counted_lines(scope)
+        .values("product_name", "unit")
+        .annotate(quantity=Sum(Coalesce("delivered_quantity", "quantity")), sales_cop=Sum("total_cop"))
+        .order_by("-sales_cop", "product_name")[:limit]
+    )
+    for row in rows:
+        row["unit_label"] = str(Unit(row["unit"]).label)
+    return rows

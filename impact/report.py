@@ -12,9 +12,22 @@ from django.utils.translation import gettext as _
 from cms.models import MarketEventPage
 from cooperatives.models import Cooperative
 from impact import charts
-from impact.measures import FEMALE, MALE, UNDISCLOSED, Figures, Scope, measure
+from impact.measures import FEMALE, MALE, UNDISCLOSED, Figures, Scope, measure, top_products
 from impact.models import Programme
-from impact.tables import SMALL, Table, guarded, people, report_tables, sex_labels, show
+from impact.tables import (
+    SMALL,
+    Table,
+    cooperative_table,
+    guarded,
+    market_table,
+    month_table,
+    people,
+    product_table,
+    report_tables,
+    sex_labels,
+    sex_table,
+    show,
+)
 from market.money import format_cop
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})\.\.(\d{4})-(\d{2})$")
@@ -145,3 +158,46 @@ def programme_report(programme: Programme, *, start: date, end: date, **filters)
         tables=report_tables(programme, figures, today=today),
         charts=figures_charts(figures),
     )
+
+
+@dataclass
+class Snapshot:
+    """The figures of one cooperative or one market, without a programme's indicators."""
+
+    scope: Scope
+    figures: Figures
+    tables: list[Table]
+    charts: list
+
+    @property
+    def women_share(self):
+        return guarded(self.figures.women_share_pct, self.figures.women_families)
+
+    @property
+    def households(self):
+        return people(self.figures.households)
+
+    @property
+    def institutions(self):
+        return people(self.figures.institutions)
+
+
+def cooperative_snapshot(cooperative, *, year: int) -> Snapshot:
+    """A cooperative's own year: sales by month, top products, what reached its families."""
+    scope = Scope(start=date(year, 1, 1), end=date(year, 12, 31), cooperative=cooperative.pk)
+    figures = measure(scope)
+    tables = [
+        sex_table(figures),
+        month_table(figures),
+        product_table(top_products(scope)),
+        market_table(figures),
+    ]
+    return Snapshot(scope, figures, tables, figures_charts(figures))
+
+
+def market_snapshot(event) -> Snapshot:
+    """One market's figures for its Market Builder: every order it ever took."""
+    scope = Scope(start=date(2000, 1, 1), end=timezone.localdate() + timedelta(days=366), market=event.pk)
+    figures = measure(scope)
+    tables = [sex_table(figures), cooperative_table(figures), product_table(top_products(scope))]
+    return Snapshot(scope, figures, tables, figures_charts(figures))

@@ -303,3 +303,16 @@ def cell_plain(cell, kind: str):
     if isinstance(cell, tuple):
         return plain(cell[0], cell[1])
     return plain(cell, kind)
+
+
+def product_table(rows: list[dict]) -> Table:
+    """The best-selling products (`impact.measures.top_products`)."""
+    return Table(
+        "productos",
+        _("Top products"),
+        [Column(_("Product")), Column(_("Quantity"), "text"), Column(_("Sales"), "cop")],
+        [
+            [row["product_name"], f"{format_quantity(row['quantity'])} {row['unit_label']}", row["sales_cop"]]
+            for row in rows
+        ],
+    )

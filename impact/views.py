@@ -8,21 +8,32 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from cms.markets.permissions import builder_market, builder_markets
+from cooperatives.permissions import request_membership
 from impact import exports
 from impact.forms import ReportFilterForm
 from impact.models import Programme
 from impact.permissions import viewer_programme
-from impact.report import covered_cooperatives, programme_markets, programme_report
+from impact.report import (
+    cooperative_snapshot,
+    covered_cooperatives,
+    market_snapshot,
+    programme_markets,
+    programme_report,
+)
 from market.spreadsheets import csv_download
 
 
 @login_required
 def programme_list(request):
-    programmes = Programme.objects.visible_to(request.user)
-    if not programmes.exists():
+    """The programmes she reads (a viewer, staff) and the markets she runs (a Market Builder)."""
+    programmes = list(Programme.objects.visible_to(request.user))
+    markets = list(builder_markets(request.user).order_by("-opens_at")[:50])
+    if not programmes and not markets:
         raise Http404
-    return render(request, "impact/programme_list.html", {"programmes": programmes})
+    return render(request, "impact/programme_list.html", {"programmes": programmes, "markets": markets})
 
 
 def _report(request, slug):
@@ -79,3 +90,35 @@ def programme_pdf(request, slug):
     response = HttpResponse(exports.report_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_filename(report, "pdf")}"'
     return response
+
+
+def _year(request) -> int:
+    """The year asked for (`?anio=2026`), this year when absent or not a year."""
+    text = request.GET.get("anio", "")
+    this_year = timezone.localdate().year
+    return int(text) if text.isdigit() and 2000 <= int(text) <= this_year + 1 else this_year
+
+
+@login_required
+def cooperative_impact(request, slug):
+    """A cooperative's own figures, in its workspace: every member reads them."""
+    membership = request_membership(request, slug)
+    year = _year(request)
+    return render(
+        request,
+        "impact/cooperative_impact.html",
+        {
+            "membership": membership,
+            "cooperative": membership.cooperative,
+            "year": year,
+            "years": [year - 1, year, year + 1],
+            "snapshot": cooperative_snapshot(membership.cooperative, year=year),
+        },
+    )
+
+
+@login_required
+def market_impact(request, page_id):
+    """One market's figures for the Market Builder who runs it (staff: every market)."""
+    event = builder_market(request.user, page_id)
+    return render(request, "impact/market_impact.html", {"event": event, "snapshot": market_snapshot(event)})

@@ -151,9 +151,7 @@ def test_the_command_writes_an_xlsx_with_sheets_by_municipality_and_sex(world, t
         stdout=stdout,
     )
     book = load_workbook(out)
-    assert (
-        "Por municipio de origen" in book.sheetnames and "Familias vendedoras por sexo" in book.sheetnames
-    )
+    assert "Por municipio de origen" in book.sheetnames and "Familias vendedoras por sexo" in book.sheetnames
     indicators = list(book["Indicadores"].iter_rows(min_row=4, values_only=True))
     assert indicators[0][0] == "Indicador 1" and indicators[0][4] == 140_600 and indicators[0][3] == 50
     assert "Indicador 1: $\xa0140.600 / $\xa0281.200 (50 %" in stdout.getvalue()
