@@ -66,6 +66,8 @@ def show(value, kind: str) -> str:
         return "—"
     if value == SMALL or kind == "text":
         return str(value)
+    if isinstance(value, Decimal) and kind != "kilos" and value == value.to_integral_value():
+        value = int(value)
     if kind == "cop":
         return format_cop(value)
     if kind == "kilos":
@@ -176,7 +178,7 @@ def sex_table(figures: Figures) -> Table:
         share = (Decimal(value) * 100 / total.sales_cop).quantize(Decimal("0.1")) if total.sales_cop else 0
         rows.append([label, people(count), guarded(value, count), guarded(share, count)])
     rows.append(
-        [_("No family recorded"), 0, figures.unattributed_cop, _share(figures.unattributed_cop, total)]
+        [_("No family recorded"), None, figures.unattributed_cop, _share(figures.unattributed_cop, total)]
     )
     return Table(
         "sexo",

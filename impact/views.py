@@ -111,7 +111,7 @@ def cooperative_impact(request, slug):
             "membership": membership,
             "cooperative": membership.cooperative,
             "year": year,
-            "years": [year - 1, year, year + 1],
+            "years": [y for y in (year - 1, year, year + 1) if y <= timezone.localdate().year],
             "snapshot": cooperative_snapshot(membership.cooperative, year=year),
         },
     )

@@ -66,7 +66,7 @@ def test_the_viewer_reads_the_funders_table(world):
     assert page.status_code == 200
     # Sales: $ 140.600 of a goal of $ 281.200 is 50 %, in execution (the period is over: not achieved).
     assert "$\xa0140.600" in html and "$\xa0281.200" in html
-    assert '<td class="num">50</td>' in html
+    assert '<td data-label="Avance (%)" class="num">50</td>' in html
     assert "43,5" in html  # kilos, from kilos, libras and arrobas
     assert "Logrado" in html  # one cooperative grew: goal 1 reached
     # Fewer than five women-led families: the count, its advance and the women's share are withheld.
@@ -129,7 +129,7 @@ def test_csv_of_one_table(world):
         "utf-8-sig"
     )
     assert "Mujeres,< 5,< 5,< 5" in text
-    assert "Ninguna familia registrada,0,24000,17.1" in text
+    assert "Ninguna familia registrada,,24000,17.1" in text
     assert "Indicadores" not in text
 
 
