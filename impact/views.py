@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cms.markets.permissions import builder_market, builder_markets
 from cooperatives.permissions import request_membership
-from impact import exports
+from impact import certificate, exports
 from impact.forms import ReportFilterForm
 from impact.models import Programme
 from impact.permissions import viewer_programme
@@ -23,6 +23,7 @@ from impact.report import (
     programme_markets,
     programme_report,
 )
+from market.models import BuyerOrganization
 from market.spreadsheets import csv_download
 
 
@@ -122,3 +123,19 @@ def market_impact(request, page_id):
     """One market's figures for the Market Builder who runs it (staff: every market)."""
     event = builder_market(request.user, page_id)
     return render(request, "impact/market_impact.html", {"event": event, "snapshot": market_snapshot(event)})
+
+
+@login_required
+def purchases_certificate(request, organization_pk, year):
+    """The yearly certificate of an organisation she orders for; any other is a 404."""
+    organization = BuyerOrganization.objects.for_user(request.user).filter(pk=organization_pk).first()
+    if organization is None or not 2000 <= year <= timezone.localdate().year:
+        raise Http404
+    return render(
+        request,
+        "impact/purchases_certificate.html",
+        {
+            "certificate": certificate.purchases_certificate(organization=organization, year=year),
+            "issued_on": timezone.localdate(),
+        },
+    )

@@ -452,6 +452,10 @@ MATRIX: dict[str, Row] = {
     "impact:programme_pdf": only(programme_a("impact:programme_pdf"), VIEWER_A),
     "impact:market_impact": only(lambda w: reverse("impact:market_impact", args=[w.market.pk]), BUILDER_A),
     "impact:cooperative_impact": only(ws("impact:cooperative_impact"), MANAGER_A),
+    # Buyer A's organisation's yearly certificate of purchases (Ley 2046): its members only.
+    "impact:purchases_certificate": only(
+        lambda w: reverse("impact:purchases_certificate", args=[organization_a(w).pk, 2026]), BUYER_A
+    ),
 }
 
 DISCOVERED = discovered()
