@@ -11,7 +11,7 @@ from django.utils import translation
 from impact import exports
 from impact.models import Programme
 from impact.report import PeriodError, parse_period, programme_report
-from impact.tables import cell_show
+from impact.tables import SMALL, cell_show
 
 
 class Command(BaseCommand):
@@ -53,5 +53,6 @@ class Command(BaseCommand):
             shown = [
                 cell_show(cell, column.kind) for cell, column in zip(row, indicators.columns, strict=True)
             ]
-            self.stdout.write(f"  {shown[0]}: {shown[4]} / {shown[1]} ({shown[3]} %, {shown[5]})")
+            advance = shown[3] if shown[3] == SMALL else f"{shown[3]} %"
+            self.stdout.write(f"  {shown[0]}: {shown[4]} / {shown[1]} ({advance}, {shown[5]})")
         self.stdout.write(self.style.SUCCESS(f"Written {path} ({format})."))
