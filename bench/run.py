@@ -39,6 +39,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import PROFILES, VERSION, profile_name
+from bench.publish import problems as publish_problems
+from bench.publish import table as publish_table
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
@@ -364,6 +366,10 @@ def markdown(result: dict) -> str:
         "",
         table(result),
         "",
+        "## Publishing a market (seconds, wall time)",
+        "",
+        publish_table(result["publish"]),
+        "",
         "## Opening rush",
         "",
         rush_text(result["rush"]),
@@ -497,6 +503,10 @@ def main() -> int:
 
     # 6. What the database says.
     verified = json_step(["-m", "bench.build", "verify"], env, what="verify", out=work / "verify.json")
+    say("publishing large markets...")
+    published = json_step(
+        ["-m", "bench.publish", "--profile", profile], env, what="publish", out=work / "publish.json"
+    )
     rush.update(
         {
             "units_sold": verified["rush"]["units_sold"],
@@ -532,13 +542,16 @@ def main() -> int:
         "scenarios": {name: steady[name] for name in SCENARIOS if name in steady},
         "rush": rush,
         "verify": verified,
+        "publish": published,
     }
-    result["problems"] = check(result)
+    result["problems"] = check(result) + publish_problems(published)
     report = RESULTS / f"report-{profile}-{dbs.engine}"
     report.with_suffix(".json").write_text(json.dumps(result, indent=1))
     report.with_suffix(".md").write_text(markdown(result))
     say("")
     say(table(result))
+    say("")
+    say(publish_table(published))
     say("")
     say("Opening rush: " + rush_text(rush).replace("**", ""))
     say("")

@@ -12,6 +12,7 @@ most once per event, recipient and channel.
 """
 
 from django.conf import settings
+from django.db.models import F
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -31,12 +32,24 @@ INVITATION = Notice.named("cooperatives", "invitation", _("Invitation to join %(
 def manager_recipients(cooperative_id: int, *, language: str = "") -> list[Recipient]:
     """The cooperative's active managers, each on her own channels (in `language` if given,
     else her own)."""
-    managers = User.objects.filter(
-        memberships__cooperative_id=cooperative_id,
-        memberships__role=MembershipRole.MANAGER,
-        is_active=True,
-    ).order_by("pk")
-    return [Recipient.of(user, language=language) for user in managers]
+    return managers_by_cooperative([cooperative_id], language=language).get(cooperative_id, [])
+
+
+def managers_by_cooperative(cooperative_ids, *, language: str = "") -> dict[int, list[Recipient]]:
+    """`manager_recipients` of several cooperatives in one query: {cooperative pk: recipients}."""
+    managers = (
+        User.objects.filter(
+            memberships__cooperative_id__in=list(cooperative_ids),
+            memberships__role=MembershipRole.MANAGER,
+            is_active=True,
+        )
+        .annotate(managed_cooperative=F("memberships__cooperative_id"))
+        .order_by("pk")
+    )
+    found: dict[int, list[Recipient]] = {}
+    for user in managers:
+        found.setdefault(user.managed_cooperative, []).append(Recipient.of(user, language=language))
+    return found
 
 
 def cooperative_verified(cooperative: Cooperative) -> None:

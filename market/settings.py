@@ -80,6 +80,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML compressed with Django's BREACH mitigation (market/compression.py); after
+    # WhiteNoise, whose static files are compressed ahead of time.
+    "market.compression.TextGZipMiddleware",
     "market.csp.CSPMiddleware",  # django-csp's, plus Stripe Checkout as a form target
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

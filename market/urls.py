@@ -18,6 +18,7 @@ urlpatterns = [
     path("cms/login/", _site_login, name="cms_login_redirect"),
     path("django-admin/login/", _site_login, name="django_admin_login_redirect"),
     path("robots.txt", market_views.robots_txt, name="robots_txt"),
+    path("favicon.ico", market_views.favicon, name="favicon"),
     path("", include("market.urls_messages")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cms/", include(wagtailadmin_urls)),

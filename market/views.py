@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -127,3 +128,11 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the site's icon
+    (an SVG in the static files, under its hashed name in production)."""
+    response = redirect(static("favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -229,6 +229,31 @@ def fallback_handover(order: Order) -> Handover:
     return Handover(kind=DeliveryMethod.PICKUP)
 
 
+def _at_cooperative(cooperative) -> Handover:
+    municipality = cooperative.municipality.name if cooperative.municipality_id else ""
+    return Handover(
+        kind=DeliveryMethod.PICKUP,
+        place=cooperative.name,
+        address=cooperative.pickup_address,
+        municipality=municipality,
+        cooperative_id=cooperative.pk,
+        at_cooperative=True,
+    )
+
+
+def catalog_handover_placed(order: Order, fulfilments) -> Handover:
+    """`catalog_handovers` for an order being placed, from its fulfilments in memory (their
+    cooperatives loaded with their municipalities): no query."""
+    if order.delivery_method == DeliveryMethod.DELIVERY:
+        return fallback_handover(order)
+    found = [
+        _at_cooperative(f.cooperative) for f in sorted(fulfilments, key=lambda f: (f.cooperative.name, f.pk))
+    ]
+    if not found:
+        return fallback_handover(order)
+    return dataclasses.replace(found[0], more=tuple(found[1:]))
+
+
 def catalog_handovers(orders: list[Order]) -> dict[int, Handover]:
     """Catalogue orders: delivery to the address she gave; pickup at each cooperative of the
     order, at its pickup address (or, without one, "at the cooperative" with its name and
@@ -244,18 +269,7 @@ def catalog_handovers(orders: list[Order]) -> dict[int, Handover]:
         .order_by("order_id", "cooperative__name", "pk")
     )
     for fulfilment in fulfilments:
-        cooperative = fulfilment.cooperative
-        municipality = cooperative.municipality.name if cooperative.municipality_id else ""
-        places[fulfilment.order_id].append(
-            Handover(
-                kind=DeliveryMethod.PICKUP,
-                place=cooperative.name,
-                address=cooperative.pickup_address,
-                municipality=municipality,
-                cooperative_id=cooperative.pk,
-                at_cooperative=True,
-            )
-        )
+        places[fulfilment.order_id].append(_at_cooperative(fulfilment.cooperative))
     for order_id, found in places.items():
         result[order_id] = dataclasses.replace(found[0], more=tuple(found[1:]))
     return result

@@ -14,8 +14,8 @@ from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cooperatives.notifications import manager_recipients
-from market.messages.outbox import Notice, notify
+from cooperatives.notifications import managers_by_cooperative
+from market.messages.outbox import Notice, batch, notify
 from market.messages.recipients import Recipient
 from market.site import absolute
 
@@ -111,22 +111,28 @@ def _buyer(notice: Notice, order, *, event: str, **extra) -> None:
     )
 
 
-def order_placed(order) -> None:
-    """The buyer, and each cooperative for its own part."""
-    _buyer(ORDER_PLACED, order, event=f"order_placed:{order.pk}")
-    _cooperatives(
-        FULFILMENT_NEW, order, _prefetched(order).fulfilments.all(), handover_line=handover_line(order)
-    )
+def order_placed(order, *, just_placed: bool = False) -> None:
+    """The buyer, and each cooperative for its own part: written together (`batch`).
+
+    `just_placed`: called in the transaction that created the order, whose events no
+    message can hold yet (a card payment's confirmation may come twice: not there)."""
+    with batch(new_events=just_placed):
+        _buyer(ORDER_PLACED, order, event=f"order_placed:{order.pk}")
+        _cooperatives(
+            FULFILMENT_NEW, order, _prefetched(order).fulfilments.all(), handover_line=handover_line(order)
+        )
 
 
 def _cooperatives(notice: Notice, order, fulfilments, **extra) -> None:
-    """Each cooperative's managers, about its own part of `order`."""
+    """Each cooperative's managers, about its own part of `order` (one query for all)."""
+    fulfilments = list(fulfilments)
+    managers = managers_by_cooperative({f.cooperative_id for f in fulfilments})
     for fulfilment in fulfilments:
         notify(
             notice,
             event=f"{notice.kind}:{fulfilment.pk}",
             about=f"fulfilment:{fulfilment.pk}",
-            to=manager_recipients(fulfilment.cooperative_id),
+            to=managers.get(fulfilment.cooperative_id, []),
             context={
                 "order": order,
                 "fulfilment": fulfilment,

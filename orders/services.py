@@ -288,17 +288,22 @@ def _order_with_key(*, buyer, key: str) -> Order | None:
     return Order.objects.filter(checkout_key=key, buyer=buyer).first()
 
 
-def _cart_claim(*, buyer, cart: Cart, choice: CheckoutChoice) -> Cart:
-    """Lock the cart's row for this checkout; refuse a basket or form already ordered."""
+def _cart_claim(*, buyer, cart: Cart, choice: CheckoutChoice) -> tuple[Cart, list[CartLine]]:
+    """Lock the cart's row for this checkout; refuse a basket or form already ordered.
+
+    Returns the locked cart and its lines (with their products and cooperatives, in
+    product order), read once after the lock for the rest of the checkout.
+    """
     locked = Cart.objects.select_for_update().get(pk=cart.pk)
     earlier = _order_with_key(buyer=buyer, key=choice.checkout_key)
     if earlier is not None:
         raise AlreadyPlacedError(earlier)
-    if not locked.lines.exists():
+    lines = list(locked.lines.select_related("product__cooperative__municipality").order_by("product_id"))
+    if not lines:
         earlier = cart_recent_order(cart=locked, buyer=buyer)
         if earlier is not None:
             raise AlreadyPlacedError(earlier)
-    return locked
+    return locked, lines
 
 
 def cart_recent_order(*, cart: Cart, buyer) -> Order | None:
@@ -318,10 +323,10 @@ def _cart_consume(*, cart: Cart, order: Order) -> None:
 
 def _order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
     with transaction.atomic():
-        cart = _cart_claim(buyer=buyer, cart=cart, choice=choice)
+        cart, lines = _cart_claim(buyer=buyer, cart=cart, choice=choice)
         with _as_checkout_error():
             channel = channels.channel_for(cart.channel_key)
-        priced = _lines_priced(channel=channel, cart=cart)
+        priced = _lines_priced(channel=channel, lines=lines)
         _fees(channel=channel, priced=priced, buyer=buyer, choice=choice)
         _check_payment_method(choice, priced.total_cop)
         _stock_reserve(channel=channel, priced=priced)
@@ -332,7 +337,7 @@ def _order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
             channel.after_place(order=order, choice=choice)
         _cart_consume(cart=cart, order=order)
         if choice.payment_method != PaymentMethod.CARD:
-            notifications.order_placed(order)
+            notifications.order_placed(order, just_placed=True)
     return order
 
 
@@ -382,9 +387,8 @@ def _checkout_check(*, buyer, choice: CheckoutChoice) -> None:
         raise CheckoutError(_("Enter the delivery address."))
 
 
-def _lines_priced(*, channel, cart: Cart) -> _Priced:
+def _lines_priced(*, channel, lines: list[CartLine]) -> _Priced:
     """Every line checked and priced by the channel, in product (primary-key) order."""
-    lines = list(cart.lines.select_related("product__cooperative").order_by("product_id"))
     if not lines:
         raise CheckoutError(_("Your cart is empty."))
     prices = {}
@@ -452,31 +456,56 @@ def _order_create(*, buyer, choice: CheckoutChoice, channel, priced: _Priced) ->
 
 
 def _fulfilments_create(*, order: Order, priced: _Priced) -> None:
-    """One fulfilment per cooperative, with its own lines at the prices read above."""
+    """One fulfilment per cooperative, with its own lines at the prices read above.
+
+    Two inserts whatever the number of cooperatives and lines; the order keeps what was
+    written (its fulfilments, their cooperatives and lines), so that its messages, written
+    next in the same transaction, read them without asking the database again.
+    """
     prices = priced.prices
-    for cooperative, coop_lines in priced.by_cooperative.items():
-        fulfilment = Fulfilment.objects.create(
-            order=order,
-            cooperative=cooperative,
-            subtotal_cop=priced.subtotals[cooperative],
-            delivery_fee_cop=priced.fees[cooperative.pk],
-            total_cop=priced.subtotals[cooperative] + priced.fees[cooperative.pk],
-        )
-        OrderLine.objects.bulk_create(
-            [
-                OrderLine(
-                    order=order,
-                    fulfilment=fulfilment,
-                    product=cl.product,
-                    product_name=cl.product.name,
-                    unit=cl.product.unit,
-                    unit_price_cop=prices[cl.product_id],
-                    quantity=cl.quantity,
-                    total_cop=line_total_cop(prices[cl.product_id], cl.quantity),
-                )
-                for cl in coop_lines
-            ]
-        )
+    fulfilments = Fulfilment.objects.bulk_create(
+        [
+            Fulfilment(
+                order=order,
+                cooperative=cooperative,
+                subtotal_cop=priced.subtotals[cooperative],
+                delivery_fee_cop=priced.fees[cooperative.pk],
+                total_cop=priced.subtotals[cooperative] + priced.fees[cooperative.pk],
+            )
+            for cooperative in priced.by_cooperative
+        ]
+    )
+    lines_of = {
+        fulfilment.pk: [
+            OrderLine(
+                order=order,
+                fulfilment=fulfilment,
+                product=cl.product,
+                product_name=cl.product.name,
+                unit=cl.product.unit,
+                unit_price_cop=prices[cl.product_id],
+                quantity=cl.quantity,
+                total_cop=line_total_cop(prices[cl.product_id], cl.quantity),
+            )
+            for cl in priced.by_cooperative[fulfilment.cooperative]
+        ]
+        for fulfilment in fulfilments
+    }
+    OrderLine.objects.bulk_create([line for lines in lines_of.values() for line in lines])
+    for fulfilment in fulfilments:
+        _remember(fulfilment, "lines", sorted(lines_of[fulfilment.pk], key=lambda x: (x.product_name, x.pk)))
+    _remember(order, "fulfilments", sorted(fulfilments, key=lambda f: f.cooperative.name))  # Meta.ordering
+
+
+def _remember(instance, relation: str, objects: list) -> None:
+    """Fill `instance`'s prefetch cache for `relation` with the rows just written, as
+    `prefetch_related` would have (reads through `.all()` then cost no query)."""
+    queryset = getattr(instance, relation).all()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[relation] = queryset
 
 
 # --- The cooperative's changes to its lines; the buyer's cancellation ------------------------

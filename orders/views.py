@@ -61,8 +61,10 @@ def cart_remove(request):
 @login_required
 def checkout(request):
     cart = services.cart_get(user=request.user, session=request.session)
-    summary = selectors.cart_summary(cart)
-    if not summary["count"]:
+    # A POST that places the order never shows the basket: it is read only to render again.
+    posted = request.method == "POST"
+    summary = None if posted else selectors.cart_summary(cart)
+    if not (cart is not None and cart.lines.exists() if posted else summary["count"]):
         if (response := repeat_submit(request, cart)) is not None:
             return response
         messages.info(request, _("Your cart is empty."))
@@ -82,7 +84,7 @@ def checkout(request):
     return render(
         request,
         "orders/checkout.html",
-        {"form": form, "summary": summary, "short_lines": short_lines},
+        {"form": form, "summary": summary or selectors.cart_summary(cart), "short_lines": short_lines},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -34,7 +34,7 @@ from catalog.models import Product
 from cooperatives.models import VerificationStatus
 from market.money import format_cop
 from market.units import QuantityError, check_step, format_quantity
-from orders.channels import CatalogChannel
+from orders.channels import CatalogChannel, per_row
 from orders.exceptions import CartError, InsufficientStockError, ShortLine
 from orders.models import ORDER_ENDED, Channel, DeliveryMethod, OrderLine
 
@@ -110,9 +110,24 @@ class MarketChannel(CatalogChannel):
 
     def check_checkout(self, *, buyer, choice, subtotal_cop: int) -> None:
         self.check_open()
-        has_slot = bool(choice.slot_id) and self.event.slots.filter(pk=choice.slot_id).exists()
-        if choice.delivery_method == DeliveryMethod.PICKUP and not has_slot:
+        if choice.delivery_method == DeliveryMethod.PICKUP and self._slot(choice.slot_id) is None:
             raise CartError(_("Choose a pickup slot."))
+
+    def _slot(self, slot_id):
+        """The market's pickup slot `slot_id` (with its place), or None; read once per checkout."""
+        from cms.models import PickupSlot
+
+        if not slot_id:
+            return None
+        cached = self.__dict__.get("_slots", {})
+        if slot_id not in cached:
+            cached[slot_id] = (
+                PickupSlot.objects.select_related("pickup_point__municipality")
+                .filter(page=self.event, pk=slot_id)
+                .first()
+            )
+            self.__dict__["_slots"] = cached
+        return cached[slot_id]
 
     def check_payment_confirmation(self, *, order, at) -> None:
         grace = timedelta(minutes=settings.MINGA_CARD_PAYMENT_MINUTES)
@@ -151,32 +166,48 @@ class MarketChannel(CatalogChannel):
         super().reserve(wanted=wanted)
 
     def _market_reserve(self, *, wanted: dict[int, Decimal]) -> None:
+        """The market's counters: locked and read in product order, then one conditional
+        UPDATE for every line (`sold + n` within what is planned and confirmed, per row)."""
         from cms.models import MarketStock
 
-        short = []
-        for product_id in sorted(wanted):
-            quantity = wanted[product_id]
-            taken = (
-                MarketStock.objects.filter(
-                    event=self.event, product_id=product_id, planned__gte=F("sold") + quantity
-                )
-                .exclude(confirmed__lt=F("sold") + quantity)
-                .update(sold=F("sold") + quantity)
+        counters = {
+            stock.product_id: stock
+            for stock in MarketStock.objects.select_for_update()
+            .filter(event=self.event, product_id__in=list(wanted))
+            .order_by("product_id")
+            .only("pk", "product_id", "planned", "confirmed", "sold")
+        }
+        short_ids = [
+            pid for pid in sorted(wanted) if pid not in counters or counters[pid].remaining < wanted[pid]
+        ]
+        if short_ids:
+            names = dict(Product.objects.filter(pk__in=short_ids).values_list("pk", "name"))
+            raise InsufficientStockError(
+                [
+                    ShortLine(
+                        product_id=pid,
+                        product_name=names.get(pid, ""),
+                        requested=wanted[pid],
+                        available=counters[pid].remaining if pid in counters else Decimal("0"),
+                    )
+                    for pid in short_ids
+                ]
             )
-            if taken:
-                continue
-            stock = MarketStock.objects.filter(event=self.event, product_id=product_id).first()
-            name = Product.objects.filter(pk=product_id).values_list("name", flat=True).first() or ""
-            short.append(
-                ShortLine(
-                    product_id=product_id,
-                    product_name=name,
-                    requested=quantity,
-                    available=stock.remaining if stock else Decimal("0"),
-                )
+        amount = per_row("product_id", wanted)
+        taken = (
+            MarketStock.objects.filter(
+                event=self.event, product_id__in=list(wanted), planned__gte=F("sold") + amount
             )
-        if short:
-            raise InsufficientStockError(short)
+            .exclude(confirmed__lt=F("sold") + amount)
+            .update(sold=F("sold") + amount)
+        )
+        if taken != len(wanted):  # cannot happen under the lock; refuse rather than oversell
+            raise InsufficientStockError(
+                [
+                    ShortLine(product_id=pid, product_name="", requested=q, available=Decimal("0"))
+                    for pid, q in sorted(wanted.items())
+                ]
+            )
 
     def release(self, *, lines) -> None:
         """Give back to the market and to the harvest what `stock_return` claimed once."""
@@ -190,27 +221,34 @@ class MarketChannel(CatalogChannel):
 
     def after_place(self, *, order, choice) -> None:
         """Link the order to the market, take the pickup slot, and check per-buyer limits."""
-        from cms.models import MarketOrder, PickupSlot, SlotUsage
+        from cms.markets.handover import handover_from_link
+        from cms.models import MarketOrder, SlotUsage
 
         slot = None
         if order.delivery_method == DeliveryMethod.PICKUP:
-            slot = (
-                PickupSlot.objects.select_related("pickup_point")
-                .filter(page=self.event, pk=choice.slot_id)
-                .first()
-            )
+            slot = self._slot(choice.slot_id)
             if slot is None:
                 raise CartError(_("Choose a pickup slot."))
-            SlotUsage.objects.get_or_create(slot=slot)
-            if not SlotUsage.objects.filter(slot=slot, taken__lt=slot.capacity).update(taken=F("taken") + 1):
-                raise CartError(_("That pickup slot is full. Choose another one."))
-        MarketOrder.objects.create(
+
+            def take() -> bool:
+                return bool(
+                    SlotUsage.objects.filter(slot=slot, taken__lt=slot.capacity).update(taken=F("taken") + 1)
+                )
+
+            if not take():
+                # Its counter is made when the market is published; one missing is made now.
+                _usage, created = SlotUsage.objects.get_or_create(slot=slot)
+                if not created or not take():
+                    raise CartError(_("That pickup slot is full. Choose another one."))
+        link = MarketOrder.objects.create(
             order=order,
             event=self.event,
             slot=slot,
             slot_label=str(slot) if slot else "",
             assisted_by=choice.assisted_by,
         )
+        # Where and when, for the messages written next in this transaction (no query).
+        order.handover = handover_from_link(link, order)
         self._check_per_buyer_limits(order, assisted=choice.assisted_by is not None)
 
     def _check_per_buyer_limits(self, order, *, assisted: bool) -> None:
@@ -288,5 +326,5 @@ def resolve(key: str):
     _prefix, _sep, raw = key.partition(":")
     if not raw.isdigit():
         return None
-    event = MarketEventPage.objects.filter(pk=int(raw)).first()
+    event = MarketEventPage.objects.select_related("municipality").filter(pk=int(raw)).first()
     return MarketChannel(event) if event else None

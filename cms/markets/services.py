@@ -58,21 +58,48 @@ def market_stock_sync(*, event: MarketEventPage) -> None:
     """Make the live counters follow the published offers and slots.
 
     `planned` follows the offer; `sold` and a cooperative's `confirmed` quantity are kept,
-    so publishing (even an old revision) never resets what was sold.
+    so publishing (even an old revision) never resets what was sold. The same few queries
+    for 10 offers or 1,000: counters are read at once, the missing ones created together
+    and only the changed ones updated (an offer's row is not locked when nothing changed
+    for it, so a publish during the market does not hold up checkouts of other offers).
     """
     with transaction.atomic():
         offered = {}
-        for offer in MarketOffer.objects.filter(page=event):
-            offered[offer.product_id] = offered.get(offer.product_id, Decimal("0")) + offer.quantity
-        for product_id, quantity in offered.items():
-            stock, created = MarketStock.objects.get_or_create(
-                event=event, product_id=product_id, defaults={"planned": quantity}
+        rows = MarketOffer.objects.filter(page=event).values_list("product_id", "quantity")
+        for product_id, quantity in rows:
+            offered[product_id] = offered.get(product_id, Decimal("0")) + quantity
+        current = {
+            product_id: (pk, planned)
+            for pk, product_id, planned in MarketStock.objects.filter(event=event).values_list(
+                "pk", "product_id", "planned"
             )
-            if not created and stock.planned != quantity:
-                MarketStock.objects.filter(pk=stock.pk).update(planned=quantity)
+        }
+        # A counter created meanwhile by a publish at the same moment is left to that one
+        # (ignore_conflicts); it wrote the same offers' quantities.
+        MarketStock.objects.bulk_create(
+            [
+                MarketStock(event=event, product_id=product_id, planned=quantity)
+                for product_id, quantity in offered.items()
+                if product_id not in current
+            ],
+            ignore_conflicts=True,
+        )
+        changed = [
+            MarketStock(pk=current[product_id][0], planned=quantity)
+            for product_id, quantity in offered.items()
+            if product_id in current and current[product_id][1] != quantity
+        ]
+        MarketStock.objects.bulk_update(changed, ["planned"], batch_size=500)
         MarketStock.objects.filter(event=event).exclude(product_id__in=offered).update(planned=F("sold"))
-        for slot in PickupSlot.objects.filter(page=event):
-            SlotUsage.objects.get_or_create(slot=slot)
+        SlotUsage.objects.bulk_create(
+            [
+                SlotUsage(slot_id=slot_id)
+                for slot_id in PickupSlot.objects.filter(page=event, usage__isnull=True).values_list(
+                    "pk", flat=True
+                )
+            ],
+            ignore_conflicts=True,
+        )
 
 
 def market_translation_strip(*, page: MarketEventPage) -> None:

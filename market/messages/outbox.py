@@ -9,11 +9,18 @@ text is rendered now, in her language, for every channel she has (her first chan
 the others on standby: a failure on one sends the next). The unique constraint on (event,
 recipient, channel) makes a second `notify` for the same event a no-op: a message is written,
 and sent, at most once per event, recipient and channel.
+
+One event often tells several people at once (a checkout: the buyer, and each cooperative's
+managers). Inside `with batch():` every `notify` is kept and written at the end of the
+block, together: one query for everybody's opt-outs and one insert for every row, instead
+of those per call.
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from asgiref.local import Local
 from django.db import IntegrityError, transaction
 from django.template import Context, Template
 from django.template.loader import render_to_string
@@ -73,6 +80,31 @@ class Notice:
         }
 
 
+_batch = Local()
+
+
+@contextmanager
+def batch(*, new_events: bool = False):
+    """Write the messages of every `notify` in the block together, when the block ends
+    (still inside the caller's transaction). Nested blocks join the outer one.
+
+    `new_events`: every event in the block names rows created in this same transaction
+    (an order just placed and its fulfilments), so no earlier message can hold its key and
+    the insert needs no savepoint to fall back row by row. Should one conflict all the
+    same, the IntegrityError fails the whole transaction: nothing is sent twice.
+    """
+    if getattr(_batch, "calls", None) is not None:
+        yield
+        return
+    _batch.calls = []
+    try:
+        yield
+        calls, _batch.calls = _batch.calls, None
+        _write_calls(calls, new_events=new_events)
+    finally:
+        _batch.calls = None
+
+
 def notify(
     notice: Notice,
     *,
@@ -82,22 +114,34 @@ def notify(
     context: dict,
     subject_fields: dict | None = None,
 ) -> list[Message]:
-    """Write the messages of `event` for each recipient; returns the rows now queued."""
+    """Write the messages of `event` for each recipient; returns the rows now queued
+    (none yet inside `batch()`: they are written when the block ends)."""
+    call = (notice, event, about, list({r.key: r for r in to}.values()), context, subject_fields or {})
+    if getattr(_batch, "calls", None) is not None:
+        _batch.calls.append(call)
+        return []
+    return _write_calls([call])
+
+
+def _write_calls(calls: list, *, new_events: bool = False) -> list[Message]:
     from market.site import site_url
 
-    recipients = list({r.key: r for r in to}.values())
-    stopped = stopped_for(recipients)  # one query for everybody's "PARE"
+    stopped = stopped_for([r for call in calls for r in call[3]])  # one query for everybody's "PARE"
     rows = []
-    for recipient in recipients:
-        mine = []
-        with translation.override(recipient.lang):
-            ctx = {"site_url": site_url(), "recipient": recipient, **context}
-            for channel, address, problem in recipient.channels(stopped=stopped):
-                if channel not in notice.channels():
-                    continue
-                mine.append(_row(notice, channel, address, problem, recipient, ctx, subject_fields or {}))
-        rows += _states(mine)
-    queued = [r for r in _write(rows, event=event, about=about) if r.state == MessageState.QUEUED]
+    for notice, event, about, recipients, context, subject_fields in calls:
+        for recipient in recipients:
+            mine = []
+            with translation.override(recipient.lang):
+                ctx = {"site_url": site_url(), "recipient": recipient, **context}
+                for channel, address, problem in recipient.channels(stopped=stopped):
+                    if channel not in notice.channels():
+                        continue
+                    mine.append(_row(notice, channel, address, problem, recipient, ctx, subject_fields))
+            for message in _states(mine):
+                message.event, message.about = event, about
+                rows.append(message)
+    written = Message.objects.bulk_create(rows) if new_events and rows else _write(rows)
+    queued = [r for r in written if r.state == MessageState.QUEUED]
     if queued:
         from market.messages.sending import enqueue
 
@@ -148,11 +192,9 @@ def _states(rows: list[Message]) -> list[Message]:
     return rows
 
 
-def _write(rows: list[Message], *, event: str, about: str) -> list[Message]:
-    """Insert the rows in one statement; if this event already told someone on a channel (the
+def _write(rows: list[Message]) -> list[Message]:
+    """Insert the rows in one statement; if an event already told someone on a channel (the
     unique constraint), row by row, keeping only the new ones."""
-    for message in rows:
-        message.event, message.about = event, about
     if not rows:
         return []
     try:

@@ -305,6 +305,7 @@ MATRIX: dict[str, Row] = {
     "catalog:list": everyone(lambda w: reverse("catalog:list")),
     "cms:sitemap": everyone(lambda w: reverse("cms:sitemap")),
     "robots_txt": everyone(lambda w: reverse("robots_txt")),
+    "favicon": everyone(lambda w: reverse("favicon"), 302),
     # Photos only: anything else under MEDIA_ROOT (a transfer proof) is 404 for everyone.
     "media": everyone(lambda w: reverse("media", args=["payment-proofs/2026/12/comprobante.pdf"]), 404),
     "catalog:product_detail": everyone(

@@ -202,6 +202,7 @@ READ_ONLY = {
     "catalog:list": Url(lambda w: reverse("catalog:list")),
     "cms:sitemap": Url(lambda w: reverse("cms:sitemap")),
     "robots_txt": Url(lambda w: reverse("robots_txt")),
+    "favicon": Url(lambda w: reverse("favicon"), get=302),
     "media": Url(lambda w: reverse("media", args=["images/none.jpg"]), get=404),
     "catalog:product_detail": Url(lambda w: reverse("catalog:product_detail", args=[w.slug, w.product.slug])),
     "catalog:cooperative_detail": Url(lambda w: reverse("catalog:cooperative_detail", args=[w.slug])),
