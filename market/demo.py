@@ -37,6 +37,10 @@ DEMO_ACCOUNTS = [
     ("constructora@minga.co", "Market Builder (group 'Market builders')"),
     ("comprador@minga.co", "Household buyer"),
     ("hotel@minga.co", "Institutional buyer: orders for an approved hotel in Cali, 30 days' credit"),
+    (
+        "financiador@minga.co",
+        "Programme viewer: a funder's officer who reads the demo programme's impact report",
+    ),
 ]
 
 # e-mail -> (first name, last name, phone, flags)
@@ -51,6 +55,7 @@ _PEOPLE = {
     "constructora@minga.co": ("Sandra Milena", "Cárdenas", "+573005550108", {}),
     "comprador@minga.co": ("Andrés Felipe", "Ospina", "", {}),
     "hotel@minga.co": ("Gloria", "Hurtado", "+573005550110", {}),
+    "financiador@minga.co": ("Paula Andrea", "Restrepo", "", {}),
 }
 
 MARKET_BUILDER_EMAILS = {"constructora@minga.co"}

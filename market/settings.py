@@ -34,6 +34,7 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 
 INSTALLED_APPS = [
     # Ours first, so that our templates (allauth, admin tweaks) take precedence.
+    "impact",
     "cms",
     "orders",
     "catalog",

@@ -35,6 +35,7 @@ urlpatterns += i18n_patterns(
     path("", include("orders.urls")),
     path("", include("market.urls_organizations")),
     path("", include("cms.urls")),
+    path("", include("impact.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -56,3 +56,8 @@ class WebhookSignatureError(PaymentError):
 
 class ProofError(OrderError):
     """A proof that cannot be attached to this order (wrong method, paid, cancelled, too many)."""
+
+
+class SupplyError(OrderError):
+    """A record of which families supplied a line that cannot be kept (a producer of another
+    cooperative, quantities that do not add up, a line that no longer counts)."""

@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product
-from cooperatives.models import Cooperative
+from cooperatives.models import Cooperative, Producer
 from market.models import BuyerOrganization
 from market.units import Unit
 
@@ -327,6 +327,18 @@ class LineStatus(models.TextChoices):
     REJECTED = "rejected", pgettext_lazy("order line", "Rejected")
 
 
+class OrderLineQuerySet(models.QuerySet):
+    def counted(self):
+        """Lines that are real sales: the order is placed (not cancelled, expired or waiting
+        for a card payment), the cooperative's part is alive and the line is not rejected.
+        The one rule every report counts with (market summaries, statements' lines, impact)."""
+        return (
+            self.exclude(order__status__in=ORDER_NOT_PLACED)
+            .exclude(fulfilment__status__in=FULFILMENT_ENDED)
+            .exclude(status=LineStatus.REJECTED)
+        )
+
+
 class OrderLine(models.Model):
     """What was ordered, with name, unit and price copied at the time of ordering."""
 
@@ -344,6 +356,8 @@ class OrderLine(models.Model):
     status = models.CharField(max_length=10, choices=LineStatus.choices, default=LineStatus.PENDING)
     # Set once when the reserved stock goes back (cancel, reject, expire): never twice.
     stock_returned_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrderLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["fulfilment_id", "product_name", "id"]
@@ -363,6 +377,38 @@ class OrderLine(models.Model):
         if self.status == LineStatus.REJECTED:
             return Decimal("0")
         return self.delivered_quantity if self.delivered_quantity is not None else self.quantity
+
+
+class LineSupply(models.Model):
+    """Which producer family supplied how much of one order line (traceability, and the
+    income that reaches each family). Written only by `orders.supply.line_supply_record`.
+
+    The value reaching a family follows the line: its share of the line's total (as
+    delivered, times the price) in proportion to the quantity it supplied, so a weight
+    recorded later moves every family's value with it.
+    """
+
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="supplies")
+    producer = models.ForeignKey(
+        Producer, on_delete=models.PROTECT, related_name="line_supplies", verbose_name=_("producer")
+    )
+    quantity = models.DecimalField(_("quantity supplied"), max_digits=10, decimal_places=3)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["line_id", "producer__name", "id"]
+        verbose_name = _("supply by a family")
+        verbose_name_plural = _("supplies by families")
+        constraints = [
+            models.UniqueConstraint(fields=["line", "producer"], name="line_supply_once_per_producer"),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="line_supply_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.line_id} ← {self.producer_id} × {self.quantity}"
 
 
 def event_reason(what: str, why: str = "") -> str:

@@ -37,6 +37,10 @@ def _latin1(text) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
+# Every PDF of the platform draws its text this way (the impact report too).
+pdf_text = _latin1
+
+
 def document_pdf(document: Document, *, compress: bool = True) -> bytes:
     """The document as an A4 PDF. `compress=False` leaves the text searchable (tests)."""
     pdf = _page(f"{document.title} {document.number}", compress=compress)

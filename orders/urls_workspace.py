@@ -32,6 +32,11 @@ urlpatterns = [
         name="fulfilment_line_reject",
     ),
     path(
+        PREFIX + "<int:pk>/lineas/<int:line_pk>/familias/",
+        views.fulfilment_line_supply,
+        name="fulfilment_line_supply",
+    ),
+    path(
         PREFIX + "<int:pk>/cantidad-entregada/",
         views.fulfilment_record_delivery,
         name="fulfilment_record_delivery",

@@ -27,8 +27,8 @@ from cooperatives.permissions import request_membership, workspace_membership
 from market.messages.outbox import messages_for
 from market.models import MessageState
 from market.spreadsheets import csv_download
-from orders import services, transitions
-from orders.exceptions import CheckoutError, PaymentError, TransitionError
+from orders import services, supply, transitions
+from orders.exceptions import CheckoutError, PaymentError, SupplyError, TransitionError
 from orders.forms import DeliveryForm, LineRejectForm, RejectForm
 from orders.models import (
     ORDER_ENDED,
@@ -51,7 +51,7 @@ from orders.selectors import (
 from orders.statements import month_bounds
 
 PAGE_SIZE = 50
-_ACTION_ERRORS = (TransitionError, CheckoutError, PaymentError)
+_ACTION_ERRORS = (TransitionError, CheckoutError, PaymentError, SupplyError)
 
 
 def _status_filter(request) -> str:
@@ -136,6 +136,7 @@ def fulfilment_detail(request, slug, pk):
             and fulfilment.status in (FulfilmentStatus.CONFIRMED, FulfilmentStatus.READY),
             "can_reject_lines": order_live and fulfilment.status in transitions.LINE_REJECTABLE,
             "can_mark_paid": offline.fulfilment_may_mark_paid(fulfilment),
+            "supply_lines": supply.fulfilment_supply_rows(fulfilment),
             "fulfilment_messages": messages_for(f"fulfilment:{fulfilment.pk}")
             .exclude(state__in=[MessageState.STANDBY, MessageState.SKIPPED])
             .select_related("user"),
@@ -262,6 +263,30 @@ def fulfilment_line_reject(request, slug, pk, line_pk):
         }
 
     return _act(request, slug, pk, reject_line)
+
+
+@login_required
+@require_POST
+def fulfilment_line_supply(request, slug, pk, line_pk):
+    """Which families supplied one line, and how much each (`orders.supply`). A line of
+    another fulfilment, or a family of another cooperative, changes nothing."""
+
+    def record(fulfilment):
+        line = get_object_or_404(OrderLine.objects.select_related("order"), pk=line_pk, fulfilment=fulfilment)
+        line.fulfilment = fulfilment
+        if request.POST.get("split") == "even":
+            families = list(line.product.producers.filter(is_active=True).values_list("pk", flat=True))
+            supply.line_supply_split_evenly(line=line, producer_ids=families, actor=request.user)
+        else:
+            shares = {
+                key.removeprefix("family-"): value
+                for key, value in request.POST.items()
+                if key.startswith("family-")
+            }
+            supply.line_supply_record(line=line, shares=shares, actor=request.user)
+        return _("Saved which families supplied %(name)s.") % {"name": line.product_name}
+
+    return _act(request, slug, pk, record)
 
 
 @login_required

@@ -22,24 +22,17 @@ from market.spreadsheets import inert
 from market.units import Unit
 from orders import selectors as order_selectors
 from orders.models import (
-    FULFILMENT_ENDED,
     ORDER_NOT_PLACED,
     DeliveryMethod,
     LineStatus,
     OrderLine,
 )
 
-# Orders that do not count for what a market sold or what a cooperative brings.
-_COUNTED = ~Q(order__status__in=ORDER_NOT_PLACED)
-
 
 def counted_market_lines(event: MarketEventPage):
-    """Order lines a market really sells: placed orders, parts and lines not rejected."""
-    return (
-        OrderLine.objects.filter(_COUNTED, order__channel_key=market_key(event))
-        .exclude(fulfilment__status__in=FULFILMENT_ENDED)
-        .exclude(status=LineStatus.REJECTED)
-    )
+    """Order lines a market really sells: placed orders, parts and lines not rejected
+    (`OrderLine.objects.counted`, the rule every report shares)."""
+    return OrderLine.objects.counted().filter(order__channel_key=market_key(event))
 
 
 def market_orders_for_builder(event: MarketEventPage):

@@ -22,7 +22,7 @@ The data is built once for the module inside a transaction that is rolled back a
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -34,6 +34,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.models import get_page_models
 
 from cooperatives.models import MembershipRole
+from impact.models import Programme
 from market.messages.stop_views import stop_url
 from orders import services as order_services
 from orders.models import PaymentProof
@@ -52,7 +53,18 @@ from tests.orders.factories import make_organization
 # The module fixture builds the data once; the mark gives each test its database access.
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "buyer_a", "buyer_b", "manager_a", "manager_b", "builder_a", "builder_b", "staff")
+ROLES = (
+    "anonymous",
+    "buyer_a",
+    "buyer_b",
+    "manager_a",
+    "manager_b",
+    "builder_a",
+    "builder_b",
+    "viewer_a",
+    "viewer_b",
+    "staff",
+)
 
 # Route prefixes left out of the walk, and why.
 SKIPPED_PREFIXES = {
@@ -156,6 +168,21 @@ class World:
         )
         # Buyer B has an order of her own (at cooperative B), so her pages are not empty.
         self._place(self.buyer_b, product=self.product_b)
+        # Programme viewers (a funder's officer): A's programme covers cooperative A.
+        self.viewer_a = UserFactory(email="oficial-a@example.org")
+        self.viewer_b = UserFactory(email="oficial-b@example.org")
+        self.programme = self._programme("programa-a", self.coop_a, self.viewer_a)
+        self._programme("programa-b", self.coop_b, self.viewer_b)
+
+    @staticmethod
+    def _programme(slug, cooperative, viewer):
+        programme = Programme.objects.create(
+            name=slug, slug=slug, funder="Fondo", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31)
+        )
+        programme.cooperatives.set([cooperative])
+        programme.viewers.set([viewer])
+        programme.save()
+        return programme
 
     def _place(self, buyer, *, channel="", slot=None, payment_method="cash", product=None):
         cart = order_services.cart_get(user=buyer, create=True, channel_key=channel)
@@ -262,6 +289,11 @@ def organization_address_a(w):
     return reverse("market:address_remove", args=[organization.pk, organization.address.pk])
 
 
+def programme_a(name):
+    return lambda w: reverse(name, args=[w.programme.slug])
+
+
+VIEWER_A = {"viewer_a": 200, "staff": 200}
 MANAGER_A = {"manager_a": 200}
 MANAGER_A_POST = {"manager_a": 405}
 BUYER_A = {"buyer_a": 200}
@@ -381,6 +413,9 @@ MATRIX: dict[str, Row] = {
     "orders:fulfilment_line_reject": only(
         ws("orders:fulfilment_line_reject", fulfilment, lambda w: w.line.pk), MANAGER_A, post_only=True
     ),
+    "orders:fulfilment_line_supply": only(
+        ws("orders:fulfilment_line_supply", fulfilment, lambda w: w.line.pk), MANAGER_A, post_only=True
+    ),
     "orders:fulfilment_record_delivery": only(
         ws("orders:fulfilment_record_delivery", fulfilment), MANAGER_A, post_only=True
     ),
@@ -415,6 +450,23 @@ MATRIX: dict[str, Row] = {
     "cms_market_new": Row(
         lambda w: reverse("cms_market_new"),
         dict.fromkeys(ROLES, DENIED) | {"builder_a": 200, "builder_b": 200, "staff": 200},
+    ),
+    # Impact: a programme's viewers and staff read its aggregates; a Market Builder her
+    # markets' figures; a cooperative its own (every member reads them).
+    "impact:programme_list": Row(
+        lambda w: reverse("impact:programme_list"),
+        dict.fromkeys(ROLES, DENIED)
+        | {"builder_a": 200, "builder_b": 200, "viewer_a": 200, "viewer_b": 200, "staff": 200},
+    ),
+    "impact:programme_detail": only(programme_a("impact:programme_detail"), VIEWER_A),
+    "impact:programme_csv": only(programme_a("impact:programme_csv"), VIEWER_A),
+    "impact:programme_xlsx": only(programme_a("impact:programme_xlsx"), VIEWER_A),
+    "impact:programme_pdf": only(programme_a("impact:programme_pdf"), VIEWER_A),
+    "impact:market_impact": only(lambda w: reverse("impact:market_impact", args=[w.market.pk]), BUILDER_A),
+    "impact:cooperative_impact": only(ws("impact:cooperative_impact"), MANAGER_A),
+    # Buyer A's organisation's yearly certificate of purchases (Ley 2046): its members only.
+    "impact:purchases_certificate": only(
+        lambda w: reverse("impact:purchases_certificate", args=[organization_a(w).pk, 2026]), BUYER_A
     ),
 }
 

@@ -20,11 +20,12 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cached_property
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -37,7 +38,9 @@ from wagtail.models import get_page_models
 
 from cms.models import MarketEventPage
 from cooperatives.models import MembershipRole
+from impact.models import Programme
 from market.messages.stop_views import stop_url
+from market.models import MARKET_BUILDERS_GROUP
 from orders.models import PaymentProof
 from tests.cms.factories import make_market
 from tests.factories import CooperativeFactory as _CooperativeFactory
@@ -194,8 +197,47 @@ def organization(w):
     return w.organization
 
 
+def programme(w):
+    """A programme over the cooperative, read by its manager as a viewer, made on first use."""
+    if "programme" not in w.__dict__:
+        w.programme = Programme.objects.create(
+            name="Programa",
+            slug="programa",
+            funder="Fondo",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2026, 12, 31),
+        )
+        w.programme.cooperatives.set([w.cooperative])
+        w.programme.viewers.set([w.manager])
+        w.programme.save()
+    return w.programme
+
+
+def builder_market(w):
+    """The open market, run by the manager as its Market Builder."""
+    w.manager.groups.add(Group.objects.get(name=MARKET_BUILDERS_GROUP))
+    type(w.open_market).objects.filter(pk=w.open_market.pk).update(owner=w.manager)
+    return w.open_market.pk
+
+
+def _programme_url(name):
+    return lambda w: reverse(name, args=[programme(w).slug])
+
+
 # Reads: a GET renders (or redirects) and changes nothing; so does a POST with a valid token.
 READ_ONLY = {
+    "impact:programme_list": Url(lambda w: (programme(w), reverse("impact:programme_list"))[1], "manager"),
+    "impact:programme_detail": Url(_programme_url("impact:programme_detail"), "manager"),
+    "impact:programme_csv": Url(_programme_url("impact:programme_csv"), "manager"),
+    "impact:programme_xlsx": Url(_programme_url("impact:programme_xlsx"), "manager"),
+    "impact:programme_pdf": Url(_programme_url("impact:programme_pdf"), "manager"),
+    "impact:cooperative_impact": Url(ws("impact:cooperative_impact"), "manager"),
+    "impact:market_impact": Url(
+        lambda w: reverse("impact:market_impact", args=[builder_market(w)]), "manager"
+    ),
+    "impact:purchases_certificate": Url(
+        lambda w: reverse("impact:purchases_certificate", args=[organization(w).pk, 2026]), "buyer"
+    ),
     "wagtail_serve": Url(lambda w: "/"),
     "page:cms.marketeventpage:index_route": Url(lambda w: w.open_market.url),
     "page:cms.marketeventpage:calendar": Url(lambda w: w.open_market.url + "calendario/"),
@@ -317,6 +359,13 @@ POSTS = {
     ),
     "orders:fulfilment_line_reject": Url(
         ws("orders:fulfilment_line_reject", fulfilment_pk, lambda w: w.line.pk), "manager", 405
+    ),
+    # Which families supplied a line: none named here, so it answers with a message.
+    "orders:fulfilment_line_supply": Url(
+        ws("orders:fulfilment_line_supply", fulfilment_pk, lambda w: w.line.pk),
+        "manager",
+        405,
+        control=ANSWERS,
     ),
     "orders:fulfilment_record_delivery": Url(
         ws("orders:fulfilment_record_delivery", fulfilment_pk),

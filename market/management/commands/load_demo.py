@@ -1,6 +1,6 @@
 """`manage.py load_demo`: realistic, idempotent demo data for every app.
 
-The project's apps depend one way (cms → orders → catalog → cooperatives → market), so
+The project's apps depend one way (impact → cms → orders → catalog → cooperatives → market), so
 `market` must not import the others. Instead each app may ship a `<app>/demo.py` with a
 `load(*, stdout) -> None` function; this command imports those modules by name, in
 dependency order, and calls them inside one transaction. Running it again changes nothing.
@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 # Dependency order: every app's demo data may rely on the data of the apps before it.
-DEMO_APPS = ("market", "cooperatives", "catalog", "orders", "cms")
+DEMO_APPS = ("market", "cooperatives", "catalog", "orders", "cms", "impact")
 
 
 def _demo_module(app: str):
