@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cooperatives import services
+from cooperatives import roles, services
 from cooperatives.exceptions import InvitationError
 from cooperatives.forms import InvitationForm, ProducerForm
 from cooperatives.models import Invitation, Producer
@@ -106,6 +106,7 @@ def invitation_accept(request, token):
         except InvitationError as error:
             messages.error(request, error.message)
         else:
+            roles.note_membership(request, request.user)
             messages.success(
                 request,
                 _("Welcome to %(name)s.") % {"name": membership.cooperative.name},
