@@ -139,11 +139,26 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "minga",
-        }
+        },
+        # The anonymous page cache (market.page_cache), shared by every app server.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "minga-pages",
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # The anonymous page cache (market.page_cache) must be one for every process of the
+        # machine (a sale in one gunicorn worker invalidates the pages of the others): files.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env.str("MINGA_PAGE_CACHE_DIR", default="") or str(BASE_DIR / "var" / "page-cache"),
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Accounts -------------------------------------------------------------------------

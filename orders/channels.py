@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
+from market import page_cache
 from market.units import QuantityError, check_step, format_quantity
 from orders.exceptions import CartError, InsufficientStockError, ShortLine
 from orders.models import Channel, DeliveryMethod
@@ -118,6 +119,7 @@ class CatalogChannel:
             )
         if short:
             raise InsufficientStockError(short)
+        page_cache.pages_changed()  # what is left changed: cached pages render afresh on commit
 
     def release(self, *, lines) -> None:
         """Give back the units of lines already claimed once by `stock_return`."""
@@ -125,6 +127,7 @@ class CatalogChannel:
             Product.objects.filter(pk=line.product_id, stock__isnull=False).update(
                 stock=F("stock") + line.quantity
             )
+        page_cache.pages_changed()
 
     def check_payment_confirmation(self, *, order, at) -> None:
         """When a card payment is confirmed: raise CartError to refuse it (then it is released)."""

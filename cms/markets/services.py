@@ -25,6 +25,7 @@ from cms.models import (
     SlotUsage,
 )
 from cooperatives.models import VerificationStatus
+from market import page_cache
 from market.units import format_quantity
 from orders import services as order_services
 from orders.exceptions import CartError
@@ -73,6 +74,7 @@ def market_stock_sync(*, event: MarketEventPage) -> None:
         MarketStock.objects.filter(event=event).exclude(product_id__in=offered).update(planned=F("sold"))
         for slot in PickupSlot.objects.filter(page=event):
             SlotUsage.objects.get_or_create(slot=slot)
+        page_cache.pages_changed()
 
 
 def market_translation_strip(*, page: MarketEventPage) -> None:
@@ -117,6 +119,7 @@ def offer_confirm(
         MarketStock.objects.filter(pk=stock.pk).update(
             confirmed=quantity, confirmed_at=timezone.now(), confirmed_by=actor
         )
+        page_cache.pages_changed()
         stock.refresh_from_db()
     return stock
 
