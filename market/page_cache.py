@@ -37,6 +37,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
 ALIAS = "pages"
 VERSION_KEY = "pages:version"
@@ -60,7 +61,9 @@ def deferred(request: HttpRequest, name: str, argument: str = "") -> str:
     """What a template writes for a per-visitor fragment: the fragment itself, or while a page
     is rendered for the cache a placeholder that each request fills."""
     if getattr(request, "_page_cache_rendering", False):
-        return f"<!--minga:{name}:{argument}-->"
+        if not re.fullmatch(r"\w+", name) or not re.fullmatch(r"[\w:.-]*", argument):
+            raise ValueError(f"Not a placeholder: {name}:{argument}")
+        return mark_safe(f"<!--minga:{name}:{argument}-->")  # checked just above: letters only
     return _fills[name](request, argument)
 
 
@@ -88,7 +91,7 @@ def _version() -> int:
 def _anonymous(request: HttpRequest) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
-    if MESSAGES_COOKIE in request.COOKIES:
+    if request.COOKIES.get(MESSAGES_COOKIE):
         return False
     # Without a session cookie she is anonymous and has no messages: no query to know it.
     return settings.SESSION_COOKIE_NAME not in request.COOKIES or not (

@@ -21,7 +21,7 @@ def basket_count(context, channel_key: str = ""):
 
     `channel_key` names the basket: the catalogue's ("") or one market's ("market:<id>").
     """
-    request = context.get("request")
+    request = getattr(context, "request", None)
     if request is None:
         return ""
     return page_cache.deferred(request, "basket", channel_key)
