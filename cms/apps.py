@@ -8,6 +8,7 @@ class CmsConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save
+        from wagtail.models import PageViewRestriction
         from wagtail.signals import copy_for_translation_done, page_published, page_unpublished
 
         from catalog.models import Category, Product, ProductPhoto
@@ -22,7 +23,7 @@ class CmsConfig(AppConfig):
         copy_for_translation_done.connect(receivers.market_translated, dispatch_uid="cms_market_translated")
         page_published.connect(receivers.pages_changed, dispatch_uid="cms_pages_changed_published")
         page_unpublished.connect(receivers.pages_changed, dispatch_uid="cms_pages_changed_unpublished")
-        for model in (Product, ProductPhoto, Category, Cooperative):
+        for model in (Product, ProductPhoto, Category, Cooperative, PageViewRestriction):
             post_save.connect(
                 receivers.pages_changed, sender=model, dispatch_uid=f"cms_pages_changed_{model.__name__}"
             )

@@ -21,7 +21,9 @@ Nothing shown may be staler than the change that made it wrong:
   cached open storefront is never served at or after its `closes_at`.
 
 A visitor with a session that holds flash messages, or who is signed in, is never served
-from (nor stored into) the cache; the page decides who else is not (`cacheable`).
+from (nor stored into) the cache; a page may name a session key that excludes a visitor too
+(`unless_session`: her basket in the market the storefront shows). `PageCacheMiddleware`
+answers before any routing; `serve` renders and keeps what it missed.
 """
 
 import functools
@@ -112,30 +114,55 @@ def _key(request: HttpRequest, version: int) -> str:
     return "page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
+def cached(request: HttpRequest) -> HttpResponse | None:
+    """The page from the cache for this anonymous visitor, filled for her, or None."""
+    if not _anonymous(request):
+        return None
+    entry = caches[ALIAS].get(_key(request, _version()))
+    if entry is None or (entry["until"] is not None and timezone.now() >= entry["until"]):
+        return None
+    if entry["unless_session"] and request.session.get(entry["unless_session"]):
+        return None
+    response = HttpResponse(_fill(request, entry["html"]), content_type=entry["type"])
+    response[HEADER] = "hit"
+    return response
+
+
+class PageCacheMiddleware:
+    """Answers from the page cache before any routing (Wagtail's takes several queries):
+    last in `MIDDLEWARE`, so sessions, language and the CSRF cookie are still handled."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = cached(request)
+        if response is not None:
+            return response
+        request._page_cache_missed = True
+        return self.get_response(request)
+
+
 def serve(
     request: HttpRequest,
     render: Callable[[], HttpResponse],
     *,
     valid_until: Callable[[], datetime | None] | None = None,
-    cacheable: Callable[[HttpRequest], bool] | None = None,
+    unless_session: str = "",
 ) -> HttpResponse:
     """The page for an anonymous visitor from the cache, or `render()` (then kept).
 
     `valid_until()` is called when the page is rendered: the moment it stops being true
-    whatever else happens (a market's clock), or None. `cacheable(request)` may refuse a
-    visitor (one with a basket the page shows, for instance).
+    whatever else happens (a market's clock), or None. A visitor whose session holds
+    `unless_session` (a basket the page shows, for instance) gets her own rendering.
     """
-    if not _anonymous(request) or (cacheable is not None and not cacheable(request)):
+    if not _anonymous(request) or (unless_session and request.session.get(unless_session)):
         return render()
-    cache = caches[ALIAS]
-    version = _version()
-    key = _key(request, version)
-    now = timezone.now()
-    entry = cache.get(key)
-    if entry is not None and (entry["until"] is None or now < entry["until"]):
-        response = HttpResponse(_fill(request, entry["html"]), content_type=entry["type"])
-        response[HEADER] = "hit"
+    if not getattr(request, "_page_cache_missed", False) and (response := cached(request)) is not None:
         return response
+    cache = caches[ALIAS]
+    key = _key(request, _version())
+    now = timezone.now()
     request._page_cache_rendering = True
     try:
         response = render()
@@ -151,7 +178,13 @@ def serve(
     if until is not None:
         timeout = min(timeout, max(1, int((until - now).total_seconds()) + 1))
     if until is None or now < until:
-        cache.set(key, {"html": html, "until": until, "type": response["Content-Type"]}, timeout)
+        entry = {
+            "html": html,
+            "until": until,
+            "type": response["Content-Type"],
+            "unless_session": unless_session,
+        }
+        cache.set(key, entry, timeout)
     response.content = _fill(request, html).encode(response.charset)
     response[HEADER] = "miss"
     return response

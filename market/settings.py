@@ -91,6 +91,8 @@ MIDDLEWARE = [
     # A Market Builder's admin shows only her own markets (404 for another builder's).
     "cms.markets.admin_privacy.BuilderPrivacyMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: anonymous visitors get the storefront, home and catalogue before any routing.
+    "market.page_cache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "market.urls"

@@ -184,9 +184,10 @@ def _notes_in_place(notes: list, context: dict) -> list:
     return top
 
 
-def storefront_cacheable(event: MarketEventPage, request) -> bool:
-    """An anonymous visitor with a basket in this market sees it on the page: not cached."""
-    return not request.session.get(f"{order_services.CART_SESSION_KEY}:{market_key(event)}")
+def basket_session_key(event: MarketEventPage) -> str:
+    """Where an anonymous visitor's session holds her basket in this market: she sees it on
+    the storefront, so her storefront is rendered for her, never taken from the page cache."""
+    return f"{order_services.CART_SESSION_KEY}:{market_key(event)}"
 
 
 CATEGORY_PARAM = "categoria"

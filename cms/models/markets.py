@@ -266,13 +266,13 @@ class MarketEventPage(RoutablePageMixin, Page):
         until a sale, a publish or the market's clock changes it; its forms never do."""
         if view is not None and getattr(view, "__name__", "") != "index_route":
             return super().serve(request, view, args, kwargs)
-        from cms.markets.storefront import storefront_cacheable
+        from cms.markets.storefront import basket_session_key
 
         return page_cache.serve(
             request,
             lambda: super(MarketEventPage, self).serve(request, view, args, kwargs),
             valid_until=lambda: self.next_clock_change(timezone.now()),
-            cacheable=lambda request: storefront_cacheable(self.trading_event, request),
+            unless_session=basket_session_key(self.trading_event),
         )
 
     def next_clock_change(self, when):
