@@ -23,6 +23,7 @@ PROFILES = {
         "cooperatives": 50,
         "products": 2000,
         "market_offers": 300,
+        "big_market_offers": int(os.environ.get("BENCH_BIG_MARKET_OFFERS", "1000")),  # the scale option
         "pickup_points": 4,
         "past_orders": 5000,
         "past_market_share": 0.2,  # of the past orders, those placed in a closed market
@@ -46,6 +47,7 @@ PROFILES = {
         "cooperatives": 8,
         "products": 200,
         "market_offers": 50,
+        "big_market_offers": 200,  # every product of the short catalogue
         "pickup_points": 4,
         "past_orders": 300,
         "past_market_share": 0.2,

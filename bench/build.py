@@ -62,6 +62,7 @@ from cms.models import (  # noqa: E402
     SlotUsage,
 )
 from cooperatives.models import Cooperative, Producer, VerificationStatus  # noqa: E402
+from market import page_cache  # noqa: E402
 from market.images import PHOTO_SPECS, strip_metadata  # noqa: E402
 from market.models import Municipality, User  # noqa: E402
 from market.money import line_total_cop  # noqa: E402
@@ -87,6 +88,7 @@ EMAIL_DOMAIN = "bench.minga.invalid"
 MAIN_SLUG = "bench-mercado-abierto"
 RUSH_SLUG = "bench-mercado-apertura"
 PAST_SLUG = "bench-mercado-pasado"
+BIG_SLUG = "bench-mercado-grande"
 META_TABLE = "bench_meta"
 
 COOP_KINDS = [
@@ -359,7 +361,51 @@ def _markets(p: dict, rng: random.Random, products, now) -> dict:
         slots=[(point, now - timedelta(days=32, hours=-k), 1_000_000) for k, point in enumerate(points)],
         place=place,
     )
-    return {"main": main, "rush": rush, "past": past, "scarce": scarce}
+    big = _big_market(p, ordered, place, points, day, now)
+    return {"main": main, "rush": rush, "past": past, "scarce": scarce, "big": big}
+
+
+def _big_market(p: dict, ordered, place, points, day, now) -> MarketEventPage:
+    """The scale option: an open market of `big_market_offers` offers (1,000 in the full run).
+
+    Published through a revision with its first 10 offers; the others are written as rows
+    (offer and stock counter), which is what the storefront reads: publishing 1,000 offers
+    through a revision takes minutes (issue 13's publishing part) and is measured apart.
+    """
+    wanted = ordered[: p["big_market_offers"]]
+    first = [(pr, max(500, pr.price_cop // 100 * 100), "100000") for pr in wanted[:10]]
+    big = _market(
+        title="Mercado campesino grande",
+        slug=BIG_SLUG,
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=2),
+        offers=first,
+        slots=[(point, day + timedelta(hours=k), 1_000_000) for k, point in enumerate(points)],
+        place=place,
+    )
+    rest = wanted[10:]
+    MarketOffer.objects.bulk_create(
+        [
+            MarketOffer(
+                page=big,
+                product=pr,
+                price_cop=max(500, pr.price_cop // 100 * 100),
+                quantity=100000,
+                sort_order=10 + n,
+            )
+            for n, pr in enumerate(rest)
+        ],
+        batch_size=500,
+    )
+    MarketStock.objects.bulk_create(
+        [MarketStock(event=big, product=pr, planned=100000) for pr in rest], batch_size=500
+    )
+    taking_part = MarketEventPage.cooperatives.through
+    taking_part.objects.bulk_create(
+        [taking_part(marketeventpage=big, cooperative_id=pk) for pk in {pr.cooperative_id for pr in wanted}],
+        ignore_conflicts=True,
+    )
+    return big
 
 
 def _past_orders(p: dict, rng: random.Random, products, past: MarketEventPage, buyers, now) -> None:
@@ -505,6 +551,7 @@ def build(profile: str) -> dict:
         "product_photos": ProductPhoto.objects.count(),
         "renditions": get_image_model().get_rendition_model().objects.count(),
         "main_market_offers": MarketOffer.objects.filter(page=markets["main"]).count(),
+        "big_market_offers": MarketOffer.objects.filter(page=markets["big"]).count(),
         "main_market_pickup_slots": PickupSlot.objects.filter(page=markets["main"]).count(),
         "past_orders": Order.objects.count(),
         "order_lines": OrderLine.objects.count(),
@@ -664,6 +711,7 @@ def prepare(profile: str) -> dict:
         catalogue.append(reverse("catalog:list") + "?" + "&".join(f"{a}={b}" for a, b in query.items()))
     main_url = main.specific.url
     rush_url = rush.specific.url
+    big_url = MarketEventPage.objects.get(slug=BIG_SLUG).url
     return {
         "profile": profile,
         "session_cookie": settings.SESSION_COOKIE_NAME,
@@ -676,11 +724,14 @@ def prepare(profile: str) -> dict:
             for pr in rng.sample(public, 300 if len(public) > 300 else len(public))
         ],
         "storefront": main_url,
+        "storefront_big": big_url,
         "cart": main_url + "cesta/",
         "checkout": main_url + "pedido/",
         "offers": [[o.product_id, _plain(o.product.min_quantity)] for o in offers],
         "checkout_slot": PickupSlot.objects.filter(page=main).order_by("starts_at", "pk").first().pk,
         "checkout_sessions": checkout_sessions,
+        # Reads only (storefront-1000): a signed-in buyer's page is never from the page cache.
+        "reader_session": checkout_sessions[0],
         "rush": {
             "storefront": rush_url,
             "cart": rush_url + "cesta/",
@@ -699,6 +750,7 @@ def open_rush(lead_s: float) -> dict:
     rush = MarketEventPage.objects.get(slug=RUSH_SLUG)
     opens_at = timezone.now() + timedelta(seconds=lead_s)
     MarketEventPage.objects.filter(pk=rush.pk).update(opens_at=opens_at)
+    page_cache.pages_changed()  # a clock moved behind the pages' back: no cached page survives it
     return {"opens_at_epoch": opens_at.timestamp()}
 
 

@@ -222,6 +222,13 @@ def csrf_setup(plan):
     return setup
 
 
+def signed_in(plan):
+    def setup(client: Client):
+        client.cookies[plan["session_cookie"]] = plan["reader_session"]
+
+    return setup
+
+
 def scenarios(plan) -> list[Scenario]:
     if "search" in plan:  # the search scale's own run (bench.run.search_scale)
         return [Scenario(plan["search_row"], get_step(plan["search"]))]
@@ -266,6 +273,10 @@ def scenarios(plan) -> list[Scenario]:
         Scenario("catalogue", get(plan["catalogue"])),
         Scenario("product", get(plan["products"])),
         Scenario("storefront", get(plan["storefront"])),
+        # The scale option: the first screen of a 1,000-offer market, rendered for a signed-in
+        # buyer (never cached), and the same for anonymous visitors (the page cache).
+        Scenario("storefront-1000", get(plan["storefront_big"]), signed_in(plan)),
+        Scenario("storefront-anonymous", get(plan["storefront_big"])),
         Scenario("cart_add", cart_add, csrf_setup(plan)),
         Scenario("checkout", checkout, csrf_setup(plan)),
     ]

@@ -46,7 +46,17 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
 PYTHON = sys.executable
 APPS = ("market", "cooperatives", "catalog", "orders", "cms")
-SCENARIOS = ("floor", "home", "catalogue", "product", "storefront", "cart_add", "checkout")
+SCENARIOS = (
+    "floor",
+    "home",
+    "catalogue",
+    "product",
+    "storefront",
+    "storefront-1000",
+    "storefront-anonymous",
+    "cart_add",
+    "checkout",
+)
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 
@@ -196,6 +206,8 @@ def django_env(database_url: str, media: Path, secret: str, port: int) -> dict:
             # Always explicit, so that a developer's .env can never point the bench at her db.
             "DATABASE_URL": database_url,
             "MEDIA_ROOT": str(media),
+            # The anonymous page cache as the embedded set-up has it (files), emptied per run.
+            "MINGA_PAGE_CACHE_DIR": str(RESULTS / "page-cache"),
             "MEDIA_URL": "/media/",
             "MINGA_BENCH_STATIC_ROOT": str(RESULTS / "static"),
             "MINGA_BENCH_FLOOR_FILE": str(RESULTS / "floor.html"),
@@ -223,13 +235,28 @@ def json_step(args: list[str], env: dict, *, what: str, out: Path) -> dict:
 
 
 def get(port: int, path: str, timeout=5.0) -> tuple[int, bytes]:
+    status, body, _headers = get_with_headers(port, path, timeout)
+    return status, body
+
+
+def get_with_headers(port: int, path: str, timeout=5.0) -> tuple[int, bytes, dict]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}", "Accept-Language": "es"})
         response = conn.getresponse()
-        return response.status, response.read()
+        return response.status, response.read(), {k.lower(): v for k, v in response.getheaders()}
     finally:
         conn.close()
+
+
+def page_cache_check(port: int, path: str) -> dict:
+    """Two anonymous visitors (no cookie) one after the other: the second must not be rendered."""
+    answers = [get_with_headers(port, path)[2] for _n in range(2)]
+    return {
+        "first": answers[0].get("x-page-cache", ""),
+        "second": answers[1].get("x-page-cache", ""),
+        "second_queries": int(answers[1].get("x-queries", "-1")),
+    }
 
 
 def start_gunicorn(env: dict, port: int, log: Path) -> subprocess.Popen:
@@ -362,6 +389,31 @@ def busy(meta: dict) -> bool:
     return meta["load_before"] > 1.0 or meta["load_after"] > 4.0
 
 
+# Budgets on what does not depend on the machine (never on times): queries per request and
+# bytes of the storefront's first screen, and the anonymous page cache (issue 13).
+BUDGETS = {
+    "storefront-1000": {"queries_max": 13, "gzip_bytes": 30 * 1024},
+    "storefront-anonymous": {"queries_max": 8, "gzip_bytes": 30 * 1024},
+    "storefront": {"gzip_bytes": 30 * 1024},
+}
+
+
+def budget_problems(result: dict) -> list[str]:
+    problems = []
+    for name, limits in BUDGETS.items():
+        row = result["scenarios"].get(name)
+        if row is None:
+            problems.append(f"{name}: not measured")
+            continue
+        for key, limit in limits.items():
+            if row.get(key) is not None and row[key] > limit:
+                problems.append(f"{name}: {key} {row[key]} above its budget {limit}")
+    cached = result.get("page_cache", {})
+    if cached.get("second") != "hit":
+        problems.append(f"page cache: a second anonymous visitor was rendered again ({cached})")
+    return problems
+
+
 def check(result: dict) -> list[str]:
     problems = []
     rush = result["rush"]
@@ -376,6 +428,7 @@ def check(result: dict) -> list[str]:
             problems.append(f"{name}: {row['errors']} errors: {row['error_examples']}")
         if not row["requests"]:
             problems.append(f"{name}: no request recorded")
+    problems += budget_problems(result)
     for slug, market in result["verify"]["markets"].items():
         for key in (
             "stock_counters_mismatched",
@@ -518,6 +571,7 @@ def main() -> int:
         say("reusing the built benchmark database")
     build_info["counts"] = json.loads(build_file.read_text())["counts"]
     dbs.copy_for_run()
+    shutil.rmtree(RESULTS / "page-cache", ignore_errors=True)  # a fresh copy: no page of the last run
     env = django_env(dbs.run_url(), media, secret, port)
 
     # 2-3. Static files and this run's sessions, baskets and plan.
@@ -537,6 +591,7 @@ def main() -> int:
         if status != 200:
             raise SystemExit(f"bench: the storefront answered {status}")
         (RESULTS / "floor.html").write_bytes(storefront)
+        cached = page_cache_check(port, plan["storefront_big"])
 
         # 5. The load.
         base = f"http://127.0.0.1:{port}"
@@ -620,6 +675,7 @@ def main() -> int:
         "rush": rush,
         "verify": verified,
         "publish": published,
+        "page_cache": cached,
     }
     result["problems"] = check(result) + publish_problems(published)
     report = RESULTS / f"report-{profile}-{dbs.engine}"

@@ -1,11 +1,12 @@
 from django.urls import path
 
 from catalog import views
+from market.page_cache import cached_for_anonymous
 
 app_name = "catalog"
 
 urlpatterns = [
-    path("catalogo/", views.catalog_list, name="list"),
+    path("catalogo/", cached_for_anonymous(views.catalog_list), name="list"),
     path(
         "catalogo/<slug:cooperative_slug>/<slug:product_slug>/",
         views.product_detail,

@@ -7,9 +7,13 @@ class CmsConfig(AppConfig):
     verbose_name = _("Pages and markets")
 
     def ready(self):
-        from wagtail.signals import copy_for_translation_done, page_published
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.models import PageViewRestriction
+        from wagtail.signals import copy_for_translation_done, page_published, page_unpublished
 
+        from catalog.models import Category, Product, ProductPhoto
         from cms.markets import channel, handover, receivers
+        from cooperatives.models import Cooperative
         from orders import channels as order_channels
         from orders import handover as order_handover
 
@@ -17,3 +21,14 @@ class CmsConfig(AppConfig):
         order_handover.register("market", handover.market_handovers)
         page_published.connect(receivers.market_published, dispatch_uid="cms_market_published")
         copy_for_translation_done.connect(receivers.market_translated, dispatch_uid="cms_market_translated")
+        page_published.connect(receivers.pages_changed, dispatch_uid="cms_pages_changed_published")
+        page_unpublished.connect(receivers.pages_changed, dispatch_uid="cms_pages_changed_unpublished")
+        for model in (Product, ProductPhoto, Category, Cooperative, PageViewRestriction):
+            post_save.connect(
+                receivers.pages_changed, sender=model, dispatch_uid=f"cms_pages_changed_{model.__name__}"
+            )
+            post_delete.connect(
+                receivers.pages_changed,
+                sender=model,
+                dispatch_uid=f"cms_pages_changed_deleted_{model.__name__}",
+            )

@@ -61,6 +61,13 @@ def home_page(*, home: HomePage, now=None) -> dict:
         "stories": stories,
         "cooperatives": cooperatives,
         "products": products,
+        # When the lists above stop being true by the clock alone (the page cache's limit);
+        # None when every market not closed was read and none opens or closes.
+        "clock_changes_at": min(
+            [m.opens_at if m.opens_at > now else m.closes_at for m in markets], default=None
+        )
+        if len(markets) < home.MARKETS_READ
+        else "unknown",
     }
 
 

@@ -95,6 +95,8 @@ MIDDLEWARE = [
     # A Market Builder's admin shows only her own markets (404 for another builder's).
     "cms.markets.admin_privacy.BuilderPrivacyMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: anonymous visitors get the storefront, home and catalogue before any routing.
+    "market.page_cache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "market.urls"
@@ -143,11 +145,26 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "minga",
-        }
+        },
+        # The anonymous page cache (market.page_cache), shared by every app server.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "minga-pages",
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # The anonymous page cache (market.page_cache) must be one for every process of the
+        # machine (a sale in one gunicorn worker invalidates the pages of the others): files.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env.str("MINGA_PAGE_CACHE_DIR", default="") or str(BASE_DIR / "var" / "page-cache"),
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Accounts -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
+from market import page_cache
 from market.units import QuantityError, check_step, format_quantity
 from orders.exceptions import CartError, InsufficientStockError, ShortLine
 from orders.models import Channel, DeliveryMethod
@@ -189,6 +190,7 @@ class CatalogChannel:
                     for pid, q in sorted(stocked.items())
                 ]
             )
+        page_cache.pages_changed()  # what is left changed: cached pages render afresh on commit
 
     def release(self, *, lines) -> None:
         """Give back the units of lines already claimed once by `stock_return`."""
@@ -196,6 +198,7 @@ class CatalogChannel:
             Product.objects.filter(pk=line.product_id, stock__isnull=False).update(
                 stock=F("stock") + line.quantity
             )
+        page_cache.pages_changed()
 
     def check_payment_confirmation(self, *, order, at) -> None:
         """When a card payment is confirmed: raise CartError to refuse it (then it is released)."""

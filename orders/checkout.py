@@ -19,17 +19,18 @@ from orders.forms import CartLineForm
 from orders.models import DeliveryMethod, Order, OrderStatus, PaymentMethod
 
 
-def cart_line_change(request, *, add: bool, in_cart: str, channel_key: str = "") -> bool:
+def cart_line_change(request, *, add: bool, in_cart: str, channel_key: str = "", tag: str = "") -> bool:
     """Set the posted line's quantity in the visitor's cart for `channel_key` (the
     catalogue's by default), or with `add` increase it.
 
     `in_cart` is the message shown when it worked, with `%(name)s`, `%(quantity)s` and
     `%(unit)s`; a refusal (stock, step, a market's clock...) is shown as an error. Returns
-    False when the form itself is invalid: nothing was changed.
+    False when the form itself is invalid: nothing was changed. `tag` goes on the message
+    (`extra_tags`), so a page can show it next to the product rather than at the top.
     """
     form = CartLineForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Enter a quantity."))
+        messages.error(request, _("Enter a quantity."), extra_tags=tag)
         return False
     cart = services.cart_get(user=request.user, session=request.session, create=True, channel_key=channel_key)
     try:
@@ -40,7 +41,7 @@ def cart_line_change(request, *, add: bool, in_cart: str, channel_key: str = "")
             add=add,
         )
     except CartError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.message, extra_tags=tag)
     else:
         messages.success(
             request,
@@ -50,6 +51,7 @@ def cart_line_change(request, *, add: bool, in_cart: str, channel_key: str = "")
                 "quantity": format_quantity(line.quantity),
                 "unit": line.product.get_unit_display(),
             },
+            extra_tags=tag,
         )
     return True
 

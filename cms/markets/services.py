@@ -29,6 +29,7 @@ from cms.models import (
     SlotUsage,
 )
 from cooperatives.models import VerificationStatus
+from market import page_cache
 from market.units import format_quantity
 from orders import services as order_services
 from orders.exceptions import CartError
@@ -105,6 +106,7 @@ def market_stock_sync(*, event: MarketEventPage) -> None:
             ],
             ignore_conflicts=True,
         )
+        page_cache.pages_changed()
 
 
 def market_translation_strip(*, page: MarketEventPage) -> None:
@@ -149,6 +151,7 @@ def offer_confirm(
         MarketStock.objects.filter(pk=stock.pk).update(
             confirmed=quantity, confirmed_at=timezone.now(), confirmed_by=actor
         )
+        page_cache.pages_changed()
         stock.refresh_from_db()
     return stock
 

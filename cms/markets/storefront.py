@@ -1,6 +1,7 @@
 """The storefront of one market, as a buyer sees it: the offers on sale (what is left, the
 thumbnail), chosen by category, her basket, the pickup slots to choose from, and once the
-market closed its public figures. The same few queries for 10 or 300 offers.
+market closed its public figures. The same few queries and the same weight for 10 or
+1,000 offers: one page of offers at a time, cut in the query.
 
 Rendered by `MarketEventPage.get_context`; its forms are handled by
 `cms.markets.storefront_views`.
@@ -9,6 +10,7 @@ Rendered by `MarketEventPage.get_context`; its forms are handled by
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib import messages
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -16,28 +18,25 @@ from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
 from catalog.models import ProductPhoto
-from catalog.selectors import top_category
 from cms.markets.channel import market_key, offer_left, offers_on_sale
 from cms.markets.report import counted_market_lines
 from cms.markets.slots import market_slots
 from cms.markets.watch_form import watch_context
 from cms.models import MarketEventPage, MarketOffer, MarketStock
 from cms.selectors import next_market
+from market import page_cache
 from market.images import THUMBNAIL_SPEC
 from market.money import line_total_cop
-from market.units import KILOS_PER_UNIT, Unit
+from market.units import KILOS_PER_UNIT, Unit, format_quantity
 from orders import services as order_services
 from orders.models import CartLine
 
 
-def market_offers(event: MarketEventPage) -> list[MarketOffer]:
-    """Offers on sale with product, cooperative, what is left and the thumbnail, in ONE query.
+def _offers_read(event: MarketEventPage):
+    """Offers on sale with product, cooperative, category, what is left and the thumbnail.
 
-    The storefront must stay within its query budget whatever the number of offers (issue
-    5: at most 12 for a signed-in buyer, Wagtail's routing included), so what is left and
-    the first photo's thumbnail rendition (made at upload, `THUMBNAIL_SPEC`) are read by
-    subqueries instead of prefetches. A thumbnail missing from the database is made once,
-    here. Each offer gets `remaining` and `thumb` (url, width, height, or None).
+    What is left and the first photo's thumbnail rendition (made at upload,
+    `THUMBNAIL_SPEC`) are read by subqueries, so any slice of it is ONE query.
     """
     rendition_model = get_image_model().get_rendition_model()
     stock = MarketStock.objects.filter(event=event.pk, product=OuterRef("product_id"))
@@ -45,7 +44,7 @@ def market_offers(event: MarketEventPage) -> list[MarketOffer]:
     thumb = rendition_model.objects.filter(
         image=OuterRef("thumb_image_id"), filter_spec=THUMBNAIL_SPEC
     ).order_by("-pk")
-    offers = list(
+    return (
         offers_on_sale(event)
         .select_related("product__cooperative", "product__category__parent")
         .annotate(
@@ -61,12 +60,23 @@ def market_offers(event: MarketEventPage) -> list[MarketOffer]:
         )
         .order_by("sort_order", "pk")
     )
+
+
+def _offers_finish(offers: list[MarketOffer]) -> list[MarketOffer]:
+    """Each offer gets `remaining`, `thumb` (url, width, height, or None) and `unit_label`.
+
+    A thumbnail missing from the database is made once, here. Unit labels are translated
+    once per page, not once per card (they were 15 % of a 300-offer page).
+    """
+    rendition_model = get_image_model().get_rendition_model()
     storage = rendition_model._meta.get_field("file").storage
     missing = {o.thumb_image_id for o in offers if o.thumb_image_id and not o.thumb_file}
     made = {}
     if missing:
         for image in get_image_model().objects.filter(pk__in=missing):
             made[image.pk] = image.get_rendition(THUMBNAIL_SPEC)
+    labels = {unit.value: str(unit.label) for unit in Unit}
+    left = _("%(left)s left")
     for offer in offers:
         planned = offer.stock_planned
         offer.remaining = offer_left(
@@ -75,6 +85,8 @@ def market_offers(event: MarketEventPage) -> list[MarketOffer]:
             else Decimal("0"),
             offer.product.stock,
         )
+        offer.unit_label = labels.get(offer.product.unit, offer.product.unit)
+        offer.left_text = left % {"left": format_quantity(offer.remaining)}
         if offer.thumb_file:
             offer.thumb = Thumb(storage.url(offer.thumb_file), offer.thumb_width, offer.thumb_height)
         elif offer.thumb_image_id in made:
@@ -83,6 +95,11 @@ def market_offers(event: MarketEventPage) -> list[MarketOffer]:
         else:
             offer.thumb = None
     return offers
+
+
+def market_offers(event: MarketEventPage) -> list[MarketOffer]:
+    """Every offer on sale, in ONE query (the builder's screens and the cooperative's)."""
+    return _offers_finish(list(_offers_read(event)))
 
 
 @dataclass(frozen=True)
@@ -132,59 +149,122 @@ def market_summary(event: MarketEventPage) -> dict:
 def storefront(*, event: MarketEventPage, request) -> dict:
     now = timezone.now()
     state = event.state_at(now)
-    context = {"state": state, "now": now, "channel_key": market_key(event)}
+    notes = list(messages.get_messages(request))
+    context = {"state": state, "now": now, "channel_key": market_key(event), "page_messages": notes}
     if state == "closed":
         context["summary"] = market_summary(event)
         context["next_market"] = next_market(event=event, now=now)
         return context
-    offers = market_offers(event)
-    context.update(offers_by_category(offers, request.GET.get(CATEGORY_PARAM, "")))
+    context.update(
+        offers_shown(event, wanted=request.GET.get(CATEGORY_PARAM, ""), page=request.GET.get(PAGE_PARAM, ""))
+    )
     if state == "upcoming":
         context.update(watch_context(event=event, request=request))
     if state == "open":
-        context["cart"] = market_basket(event=event, request=request, offers=offers)
+        context["cart"] = market_basket(event=event, request=request)
         context["slots"] = market_slots(event)
+    context["page_messages"] = _notes_in_place(notes, context)
     return context
 
 
+def _notes_in_place(notes: list, context: dict) -> list:
+    """Put what the market said about a product next to it: on its card (`oferta-<id>`) or its
+    basket line (`cesta-<id>`). Returns the notes for the top of the page: the others, and
+    those about a product not on this page."""
+    places = {f"oferta-{offer.product_id}": offer for offer in context.get("offers", [])}
+    for group in context.get("cart", {}).get("groups", []):
+        places.update({f"cesta-{line.product_id}": line for line in group["lines"]})
+    for holder in places.values():
+        holder.notes = []
+    top = []
+    for note in notes:
+        holder = places.get(note.extra_tags or "")
+        if holder is None:
+            top.append(note)
+        else:
+            holder.notes.append(note)
+    return top
+
+
+def basket_session_key(event: MarketEventPage) -> str:
+    """Where an anonymous visitor's session holds her basket in this market: she sees it on
+    the storefront, so her storefront is rendered for her, never taken from the page cache."""
+    return f"{order_services.CART_SESSION_KEY}:{market_key(event)}"
+
+
 CATEGORY_PARAM = "categoria"
+PAGE_PARAM = "pagina"
+# A phone's first screen and a little more: the page costs the same at 10 or 1,000 offers.
+OFFERS_PER_PAGE = 24
 
 
-def offers_by_category(offers: list[MarketOffer], wanted: str) -> dict:
-    """The categories on offer (with how many offers each) and the offers of the chosen one.
+def _categories(event: MarketEventPage) -> tuple[int, list[dict]]:
+    """How many offers the market has, and its categories with how many offers each: one query.
 
-    The same categories as the catalogue's, in its order: a product of a subcategory is
-    listed under its parent (`catalog.selectors.top_category`). Chosen by a plain link
-    (`?categoria=<slug>`), so a phone shows only what the buyer looks for, without
-    JavaScript; an unknown slug shows everything.
+    The same categories as the catalogue's, in its order: a product of a subcategory counts
+    under its parent (as `catalog.selectors.top_category` lists it).
     """
-    categories: dict[str, dict] = {}
-    for offer in offers:
-        category = top_category(offer.product.category)
-        offer.top_category_slug = category.slug if category is not None else ""
-        if category is not None:
-            entry = categories.setdefault(
-                category.slug,
-                {
-                    "slug": category.slug,
-                    "name": category.name,
-                    "count": 0,
-                    "order": (category.position, category.name),
-                },
-            )
-            entry["count"] += 1
-    chosen = categories.get(wanted)
+    rows = (
+        offers_on_sale(event)
+        .annotate(
+            top_slug=Coalesce("product__category__parent__slug", "product__category__slug"),
+            top_name=Coalesce("product__category__parent__name", "product__category__name"),
+            top_position=Coalesce("product__category__parent__position", "product__category__position"),
+        )
+        .values("top_slug", "top_name", "top_position")
+        .annotate(count=Count("pk"))
+        .order_by("top_position", "top_name")
+    )
+    total = 0
+    categories = []
+    for row in rows:
+        total += row["count"]
+        if row["top_slug"] is not None:
+            categories.append({"slug": row["top_slug"], "name": row["top_name"], "count": row["count"]})
+    return total, categories
+
+
+def offers_shown(event: MarketEventPage, *, wanted: str = "", page: str = "") -> dict:
+    """The categories on offer (with how many offers each) and one page of the offers of
+    the chosen one (or of all), filtered and cut in the query: one query whatever the
+    number of offers, and one more for the categories once per change of the page cache.
+
+    Chosen by plain links (`?categoria=<slug>&pagina=<n>`), so a phone shows only what the
+    buyer looks for, without JavaScript; an unknown slug shows everything, a page out of
+    range the nearest one.
+    """
+    total, categories = page_cache.remembered(f"market-categories:{event.pk}", lambda: _categories(event))
+    chosen = next((c for c in categories if c["slug"] == wanted), None)
+    count = chosen["count"] if chosen else total
+    pages = max(1, -(-count // OFFERS_PER_PAGE))
+    number = int(page) if page.isascii() and page.isdigit() and len(page) <= 9 else 1
+    number = min(max(number, 1), pages)
+    page_ids = offers_on_sale(event)
     if chosen is not None:
-        offers = [offer for offer in offers if offer.top_category_slug == wanted]
+        page_ids = page_ids.filter(
+            Q(product__category__slug=chosen["slug"]) | Q(product__category__parent__slug=chosen["slug"])
+        )
+    start = (number - 1) * OFFERS_PER_PAGE
+    page_ids = page_ids.order_by("sort_order", "pk").values("pk")[start : start + OFFERS_PER_PAGE]
+    # The page's ids are chosen first, in a subquery: otherwise the database computes what is
+    # left and the thumbnail of every offer before sorting them (SQLite did, at 1,000 offers).
+    offers = _offers_finish(list(_offers_read(event).filter(pk__in=page_ids)))
     return {
         "offers": offers,
-        "categories": sorted(categories.values(), key=lambda c: c["order"]) if len(categories) > 1 else [],
+        "offers_count": count,
+        "categories": categories if len(categories) > 1 else [],
         "category": chosen,
+        "offers_page": {
+            "number": number,
+            "pages": pages,
+            "previous": number - 1 if number > 1 else None,
+            "next": number + 1 if number < pages else None,
+        },
     }
 
 
-def market_basket(*, event: MarketEventPage, request, offers: list[MarketOffer]) -> dict:
-    """The visitor's basket in this market, priced from the offers already read: one query.
+def market_basket(*, event: MarketEventPage, request) -> dict:
+    """The visitor's basket in this market, priced at the market's prices: one query.
 
     Same shape as `orders.selectors.cart_summary` (groups per cooperative, `count`,
     `total_cop`), which would take five queries here. A line the market no longer sells
@@ -200,23 +280,23 @@ def market_basket(*, event: MarketEventPage, request, offers: list[MarketOffer])
         if not token:
             return empty
         lines = CartLine.objects.filter(cart__user__isnull=True, cart__session_key=token)
+    price = offers_on_sale(event).filter(product_id=OuterRef("product_id")).values("price_cop")[:1]
     lines = list(
-        lines.select_related("product__cooperative").order_by(
-            "product__cooperative__name", "product__name", "pk"
-        )
+        lines.select_related("product__cooperative")
+        .annotate(offer_price_cop=Subquery(price))
+        .order_by("product__cooperative__name", "product__name", "pk")
     )
     if not lines:
         return empty
-    on_sale = {offer.product_id: offer for offer in offers}
     groups: dict[int, dict] = {}
     total = 0
     for line in lines:
-        offer = on_sale.get(line.product_id)
-        if offer is None:
+        price = line.offer_price_cop
+        if price is None:
             line.unit_price_cop = 0
             line.problem = _("%(name)s is not offered in this market.") % {"name": line.product.name}
         else:
-            line.unit_price_cop = offer.price_cop
+            line.unit_price_cop = price
         line.total_cop = line_total_cop(line.unit_price_cop, line.quantity)
         total += line.total_cop
         cooperative = line.product.cooperative

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from cms.markets.channel import MarketChannel, market_key
 from cms.markets.checkout_form import MarketCheckoutForm
 from cms.markets.slots import market_slots
-from cms.markets.storefront import CATEGORY_PARAM
+from cms.markets.storefront import CATEGORY_PARAM, PAGE_PARAM
 from market.calendar import ics_event
 from market.i18n import url_in_language
 from market.models import BuyerOrganization
@@ -28,34 +28,49 @@ from orders.checkout import cart_line_change, checkout_rules, checkout_submit, r
 from orders.exceptions import CartError
 
 
-def _back_to_offers(request, page) -> str:
-    """The storefront in the buyer's language, on the category she was looking at, at her basket."""
+def _back_to_offers(request, page, anchor: str) -> str:
+    """The storefront in the buyer's language, on the category and page she was looking at,
+    at `anchor` (the product she added, or her basket)."""
     url = url_in_language(page.url)
+    query = []
     category = request.POST.get(CATEGORY_PARAM, "")
     if category and slug_re.fullmatch(category):
-        url += f"?{CATEGORY_PARAM}={category}"
-    return url + "#cesta"
+        query.append(f"{CATEGORY_PARAM}={category}")
+    number = request.POST.get(PAGE_PARAM, "")
+    if number.isascii() and number.isdigit() and len(number) <= 9:
+        query.append(f"{PAGE_PARAM}={int(number)}")
+    if query:
+        url += "?" + "&".join(query)
+    return f"{url}#{anchor}"
 
 
 def market_cart(request, page, event):
+    """Add (from an offer's card), set a quantity or remove (from the basket).
+
+    She lands back where she was: at the offer she added, or at the line she changed in her
+    basket; what the market says about it (added, or why not) is shown there, next to it.
+    """
     if request.method != "POST":
         return redirect(url_in_language(page.url))
     action = request.POST.get("action", "add")
+    product = request.POST.get("product", "")
+    product = product if product.isascii() and product.isdigit() and len(product) <= 18 else ""
     if action == "remove":
         cart = order_services.cart_get(
             user=request.user, session=request.session, create=True, channel_key=market_key(event)
         )
-        order_services.cart_remove(cart=cart, product_id=request.POST.get("product", "0"))
-        return redirect(_back_to_offers(request, page))
-    valid = cart_line_change(
+        order_services.cart_remove(cart=cart, product_id=product or "0")
+        return redirect(_back_to_offers(request, page, "cesta"))
+    place = "oferta" if action == "add" else "cesta"
+    anchor = f"{place}-{product}" if product else "ofertas"
+    cart_line_change(
         request,
         add=action == "add",
         in_cart=_("%(name)s: %(quantity)s %(unit)s in your basket."),
         channel_key=market_key(event),
+        tag=anchor,
     )
-    if not valid:
-        return redirect(url_in_language(page.url))
-    return redirect(_back_to_offers(request, page))
+    return redirect(_back_to_offers(request, page, anchor))
 
 
 def market_checkout(request, page, event):

@@ -44,6 +44,7 @@ from cms.markets.page_form import MarketEventPageForm
 from cms.markets.product_chooser import MarketProductChooser
 from cms.models.pages import BodyBlock, LocalizedQuerySet, default_language
 from cooperatives.models import Cooperative, VerificationStatus
+from market import page_cache
 from market.models import Municipality
 from market.phones import validate_e164
 from orders.models import Order
@@ -107,6 +108,15 @@ class MarketEventQuerySet(LocalizedQuerySet):
 
     def closed_at(self, when):
         return self.filter(closes_at__lte=when)
+
+    def next_clock_change(self, when):
+        """The first moment after `when` at which one of these markets opens or closes: one query."""
+        found = self.aggregate(
+            opens=models.Min("opens_at", filter=models.Q(opens_at__gt=when)),
+            closes=models.Min("closes_at", filter=models.Q(closes_at__gt=when)),
+        )
+        moments = [moment for moment in found.values() if moment is not None]
+        return min(moments) if moments else None
 
 
 MarketEventPageManager = PageManager.from_queryset(MarketEventQuerySet)
@@ -327,6 +337,29 @@ class MarketEventPage(RoutablePageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(storefront.storefront(event=self.trading_event, request=request))
         return context
+
+    def serve(self, request, view=None, args=None, kwargs=None):
+        """The storefront itself comes from the anonymous page cache (`market.page_cache`)
+        until a sale, a publish or the market's clock changes it; its forms never do."""
+        if view is not None and getattr(view, "__name__", "") != "index_route":
+            return super().serve(request, view, args, kwargs)
+        from cms.markets.storefront import basket_session_key
+
+        return page_cache.serve(
+            request,
+            lambda: super(MarketEventPage, self).serve(request, view, args, kwargs),
+            valid_until=lambda: self.next_clock_change(timezone.now()),
+            unless_session=basket_session_key(self.trading_event),
+        )
+
+    def next_clock_change(self, when):
+        """When the storefront stops being what it is at `when`: it opens, or it closes."""
+        state = self.state_at(when)
+        if state == MarketState.UPCOMING:
+            return self.opens_at
+        if state == MarketState.OPEN:
+            return self.closes_at
+        return None
 
     @path("cesta/", name="cart")
     def cart_view(self, request):

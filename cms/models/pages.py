@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
@@ -24,6 +25,7 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from cooperatives.models import Cooperative
+from market import page_cache
 
 
 def default_language() -> str:
@@ -135,7 +137,26 @@ class HomePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context.update(selectors.home_page(home=self))
+        request._home_clock_changes_at = context["clock_changes_at"]
         return context
+
+    def _clock_changes_at(self, request):
+        """Read with the markets the page lists; asked of the database only when they were cut."""
+        from cms.models.markets import MarketEventPage
+
+        found = getattr(request, "_home_clock_changes_at", "unknown")
+        if found == "unknown":
+            return MarketEventPage.objects.live().next_clock_change(timezone.now())
+        return found
+
+    def serve(self, request, *args, **kwargs):
+        """From the anonymous page cache (`market.page_cache`) until a publish, a sale or a
+        market's clock (one opens or closes) changes what it lists."""
+        return page_cache.serve(
+            request,
+            lambda: super(HomePage, self).serve(request, *args, **kwargs),
+            valid_until=lambda: self._clock_changes_at(request),
+        )
 
 
 class StandardPage(Page):

@@ -24,7 +24,7 @@ BUDGET = {
     "catalogue, filtered": 11,
     "product": 5,  # product, photos, renditions, certifications, producers
     "cooperative": 5,  # cooperative; count, products, photos, renditions
-    "workspace products": 6,  # session, user, membership; products, photos, renditions
+    "workspace products": 7,  # session, user, membership; products, photos, renditions; basket count
 }
 MAX_QUERIES = 12
 PLACES = ["05040", "19001", "76001", "05001"]  # Anorí and Medellín are in Antioquia (05)

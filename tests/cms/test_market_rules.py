@@ -53,10 +53,12 @@ def es_when(value) -> str:
 def messages_shown(response) -> list[str]:
     """The texts of the flash messages rendered on the page (unescaped)."""
     page = response.content.decode()
+    # Said next to the product it is about (its card or basket line), or at the top.
+    notes = [html.unescape(m) for m in re.findall(r'<p class="note [^"]*"[^>]*>(.*?)</p>', page, re.S)]
     block = re.search(r'<ul class="messages"[^>]*>(.*?)</ul>', page, re.S)
     if block is None:
-        return []
-    return [html.unescape(m) for m in re.findall(r"<li[^>]*>(.*?)</li>", block.group(1), re.S)]
+        return notes
+    return [html.unescape(m) for m in re.findall(r"<li[^>]*>(.*?)</li>", block.group(1), re.S)] + notes
 
 
 def add(client, event, product, quantity, *, follow=True):

@@ -97,7 +97,7 @@ def test_a_phone_shows_one_category_at_a_time_without_javascript(client, db):
 
     everything = client.get(event.url).content.decode()
     assert everything.count('class="card"') == 3
-    assert f'href="?categoria={fish.slug}">{fish.name} (2)</a>' in everything
+    assert f'href="?categoria={fish.slug}#ofertas">{fish.name} (2)</a>' in everything
     client.get(event.url + f"?categoria={fish.slug}")
     with CaptureQueriesContext(connection) as filtered_queries:
         only_fish = client.get(event.url + f"?categoria={fish.slug}").content.decode()
@@ -114,9 +114,10 @@ def test_a_phone_shows_one_category_at_a_time_without_javascript(client, db):
         event.url + "cesta/",
         {"product": cachama.pk, "quantity": "1", "action": "add", "categoria": fish.slug},
     )
-    assert response["Location"] == event.url + f"?categoria={fish.slug}#cesta"
+    # Back at the product she added, in the category she was looking at.
+    assert response["Location"] == event.url + f"?categoria={fish.slug}#oferta-{cachama.pk}"
     forged = client.post(
         event.url + "cesta/",
         {"product": cachama.pk, "quantity": "1", "action": "add", "categoria": "x\r\nSet-Cookie: a=b"},
     )
-    assert forged["Location"] == event.url + "#cesta"
+    assert forged["Location"] == event.url + f"#oferta-{cachama.pk}"

@@ -1,7 +1,9 @@
-"""The open storefront stays light for a cheap phone on rural 3G (issue 5's budgets).
+"""The open storefront stays light for a cheap phone on rural 3G (issues 5 and 13).
 
-- The same number of queries for 10 offers as for 100, at most `MAX_QUERIES`, for an
-  anonymous visitor and for a signed-in buyer with a basket.
+- The same number of queries and the same weight for 10 offers as for 1,000, at most
+  `MAX_QUERIES`, for an anonymous visitor and for a signed-in buyer with a basket: one
+  page of offers at a time (`OFFERS_PER_PAGE`), cut in the query; at 1,000 offers the
+  HTML is at most 30 KB gzipped.
 - HTML + CSS at most 50 KB gzipped together, with 100 offers.
 - No JavaScript at all; ordering works with plain HTML forms (proved by submitting the
   forms read from the page, as a browser without JavaScript would).
@@ -22,6 +24,7 @@ from wagtail.images import get_image_model
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from cms.markets.channel import market_key
+from cms.markets.storefront import OFFERS_PER_PAGE
 from cms.models import MarketEventPage
 from market.images import THUMBNAIL_SPEC
 from orders import services
@@ -29,7 +32,10 @@ from orders.models import Order
 from tests.cms.factories import make_market
 from tests.factories import CooperativeFactory, UserFactory, make_photo, make_product
 
-MAX_QUERIES = 12
+# 12 until issue 13, plus the categories' counts: a storefront now shows one page of offers,
+# so they are a query of their own (kept in the page cache between changes in production;
+# the test settings have no page cache). Anonymous visitors mostly get the page from the cache.
+MAX_QUERIES = 13
 GZIP_BUDGET = 50 * 1024
 CSS = Path(settings.BASE_DIR) / "static" / "css" / "minga.css"
 SHARE_PREFIX = "https://wa.me/"
@@ -156,24 +162,72 @@ def _measure(client, event) -> tuple[int, str]:
     return len(queries), response.content.decode()
 
 
-def test_storefront_budgets_for_10_and_100_offers(client, products):
+def _thousand_offers(event: MarketEventPage, products) -> None:
+    """990 more offers on `event`, written directly: 1,000 products through the product
+    service and a published revision would take minutes, and the storefront reads rows."""
+    from catalog.models import Category, Product, ProductPhoto
+    from cms.models import MarketOffer, MarketStock
+
+    categories = list(Category.objects.order_by("pk")[:6])
+    cooperative = products[0].cooperative
+    image = products[0].photos.get().image
+    made = Product.objects.bulk_create(
+        Product(
+            cooperative=cooperative,
+            name=f"Cachama del Guaviare {n}",
+            slug=f"cachama-del-guaviare-{n}",
+            category=categories[n % len(categories)],
+            unit="kg",
+            price_cop=4000 + n,
+            min_quantity=Decimal("1"),
+            quantity_step=Decimal("1"),
+            stock=None,
+        )
+        for n in range(990)
+    )
+    ProductPhoto.objects.bulk_create(ProductPhoto(product=product, image=image) for product in made)
+    MarketOffer.objects.bulk_create(
+        MarketOffer(page=event, product=product, price_cop=3000, quantity=Decimal("50"), sort_order=20 + n)
+        for n, product in enumerate(made)
+    )
+    MarketStock.objects.bulk_create(
+        MarketStock(event=event, product=product, planned=Decimal("50")) for product in made
+    )
+
+
+def test_storefront_costs_the_same_for_10_and_1000_offers(client, products):
     small = _market(products[:10], "Mercado pequeño")
-    large = _market(products, "Mercado grande")
+    large = _market(products[:10], "Mercado grande")
+    _thousand_offers(large, products)
     buyer = UserFactory()
     for event in (small, large):
         _with_basket(buyer, event, products)
 
-    counts = {}
+    counts, sizes = {}, {}
     for who in ("anonymous", "buyer"):
         if who == "buyer":
             client.force_login(buyer)
-        for size, event in ((10, small), (100, large)):
+        for size, event in ((10, small), (1000, large)):
             count, html = _measure(client, event)
-            assert html.count('class="card"') == size
+            assert html.count('class="card"') == min(size, OFFERS_PER_PAGE)
             counts[who, size] = count
+            sizes[who, size] = len(gzip.compress(html.encode()))
     for who in ("anonymous", "buyer"):
-        assert counts[who, 10] == counts[who, 100], f"{who}: queries grow with the offers: {counts}"
-        assert counts[who, 100] <= MAX_QUERIES, f"{who}: {counts[who, 100]} queries"
+        assert counts[who, 10] == counts[who, 1000], f"{who}: queries grow with the offers: {counts}"
+        assert counts[who, 1000] <= MAX_QUERIES, f"{who}: {counts[who, 1000]} queries"
+        # 14 more cards, the categories and the pages: a few KB, never 1 KB an offer.
+        assert sizes[who, 1000] - sizes[who, 10] <= 4 * 1024, sizes
+        assert sizes[who, 1000] <= 30 * 1024, sizes
+
+    # Every offer is a link or two away: the categories with their counts, then pages.
+    page = Page(client.get(large.url).content.decode())
+    tabs = [a["href"] for a in page.all("a") if a.get("href", "").startswith("?categoria=")]
+    assert len(tabs) == 6
+    last = client.get(large.url, {"pagina": "42"})  # 1,000 / 24: page 42 holds the last 16
+    assert last.content.decode().count('class="card"') == 1000 - 41 * OFFERS_PER_PAGE
+    assert "Cachama del Guaviare 989" in last.content.decode()
+    beyond = client.get(large.url, {"pagina": "9999999"}).content.decode()
+    assert beyond.count('class="card"') == 1000 - 41 * OFFERS_PER_PAGE
 
 
 @pytest.mark.parametrize("who", ["anonymous", "buyer"])
@@ -198,7 +252,7 @@ def test_the_storefront_with_100_offers_is_light_and_self_contained(client, prod
 
     # Images: lazy WebP thumbnails with their size.
     images = page.all("img")
-    assert len(images) == 100 + 1  # a photo per offer, and the hero
+    assert len(images) == OFFERS_PER_PAGE + 1  # a photo per offer shown, and the hero
     for img in images:
         assert img.get("loading") == "lazy", img
         assert img.get("width", "").isdigit() and img.get("height", "").isdigit(), img
@@ -221,9 +275,9 @@ def test_the_storefront_with_100_offers_is_light_and_self_contained(client, prod
     assert metas["og:title"] == "Mercado campesino del Guaviare"
     assert metas["og:url"].endswith(event.url) and metas["og:image"].startswith("http://testserver/")
 
-    # Ordering needs no JavaScript: an add form per offer, posting to the market's basket.
+    # Ordering needs no JavaScript: an add form per offer shown, posting to the market's basket.
     adds = [f for f in page.forms if f.fields.get("action") == "add"]
-    assert len(adds) == 100
+    assert len(adds) == OFFERS_PER_PAGE
     for form in adds:
         assert form.method == "post" and form.action == event.url + "cesta/"
         assert {"csrfmiddlewaretoken", "product", "quantity"} <= set(form.fields)
@@ -231,6 +285,8 @@ def test_the_storefront_with_100_offers_is_light_and_self_contained(client, prod
     if who == "buyer":
         removes = [f for f in page.forms if f.fields.get("action") == "remove"]
         assert len(removes) == 3 and all(f.method == "post" for f in removes)
+        changes = [f for f in page.forms if f.fields.get("action") == "set"]
+        assert len(changes) == 3 and all(f.fields["quantity"] == "2" for f in changes)
         assert event.url + "pedido/" in [a.get("href") for a in page.all("a")]
 
 

@@ -83,7 +83,7 @@ def _add_to_basket(page, product_name: str, quantity: str) -> None:
     card.locator('input[name="quantity"]').fill(quantity)
     with page.expect_navigation():
         card.locator('button[type="submit"]').click()
-    expect(page.locator("ul.messages")).to_contain_text(product_name)
+    expect(_card(page, product_name).locator("p.note")).to_contain_text(product_name)  # next to it
 
 
 # --- a. A buyer switches to English halfway through her basket and orders there ---------------

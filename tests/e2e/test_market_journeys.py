@@ -176,7 +176,7 @@ def test_buyer_orders_in_open_market_on_a_phone_and_picks_a_slot(phone):
         card.locator('input[name="quantity"]').fill(quantity)
         with phone.expect_navigation():
             card.locator('button[type="submit"]').click()
-        expect(phone.locator("ul.messages")).to_contain_text(name)
+        expect(card.locator("p.note")).to_contain_text(name)
     basket = phone.locator("#cesta")
     expect(basket).to_contain_text("Cachama fresca")
     expect(basket).to_contain_text("Yuca fresca")

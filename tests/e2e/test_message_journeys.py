@@ -73,7 +73,7 @@ def _add(page, name: str, quantity: str) -> None:
     card.locator('input[name="quantity"]').fill(quantity)
     with page.expect_navigation():
         card.locator('button[type="submit"]').click()
-    expect(page.locator("ul.messages")).to_contain_text(name)
+    expect(card.locator("p.note")).to_contain_text(name)  # said next to the product
 
 
 # --- 1. Sign up with a mobile and a code, order, get the text -------------------------------------

@@ -156,7 +156,7 @@ def test_open_market_offer_login_and_pickup_slot_without_javascript(phone):
     card.locator('input[name="quantity"]').fill("2")
     with phone.expect_navigation():
         card.locator('button[type="submit"]').click()
-    expect(phone.locator("ul.messages")).to_contain_text("Cachama fresca")
+    expect(card.locator("p.note")).to_contain_text("Cachama fresca")
     basket = phone.locator("#cesta")
     expect(basket.locator("p.total strong")).to_have_text(re.compile(r"\$\s25\.000"))
 

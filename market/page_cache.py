@@ -1,0 +1,218 @@
+"""The anonymous page cache: the storefront, the home page and the catalogue list, rendered
+once for every visitor who is not signed in, until something they show changes.
+
+Most buyers arrive from a WhatsApp link, not signed in, at the same few pages. They get a
+rendering kept in the `pages` cache (Redis in production with `REDIS_URL`, shared by every
+app server; a folder of files in the embedded set-up, shared by every process of one
+machine; see `market.settings`). What differs between visitors is filled per request:
+
+- the CSRF token of every form (`csrfmiddlewaretoken`), so a cached page still posts;
+- placeholders written by `deferred` (the basket count in the header), filled by the
+  function registered under that name (`register_fill`): the app that knows the answer
+  registers it, so this module depends on nothing above it.
+
+Nothing shown may be staler than the change that made it wrong:
+
+- Every cached page is stored under one shared version; `pages_changed()` (a sale, stock
+  given back, a product, a cooperative or a category saved, a page published) moves the
+  version when its transaction commits, and every page renders afresh. The version is read
+  before rendering, so a page rendered while a sale commits is stored under the old one.
+- A page says until when it holds (`valid_until`: the market's closing or opening): a
+  cached open storefront is never served at or after its `closes_at`.
+
+A visitor with a session that holds flash messages, or who is signed in, is never served
+from (nor stored into) the cache; a page may name a session key that excludes a visitor too
+(`unless_session`: her basket in the market the storefront shows). `PageCacheMiddleware`
+answers before any routing; `serve` renders and keeps what it missed.
+"""
+
+import functools
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+
+ALIAS = "pages"
+VERSION_KEY = "pages:version"
+# Whatever the page says, an entry is dropped after this long (a safety net, not a rule).
+LONGEST_SECONDS = 15 * 60
+CSRF_PLACEHOLDER = "minga-csrf-placeholder"
+_CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+_DEFERRED = re.compile(r"<!--minga:(\w+):([\w:.-]*)-->")
+HEADER = "X-Page-Cache"
+MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage
+
+_fills: dict[str, Callable[[HttpRequest, str], str]] = {}
+
+
+def register_fill(name: str, fill: Callable[[HttpRequest, str], str]) -> None:
+    """`fill(request, argument)` returns the HTML that replaces `deferred(name, argument)`."""
+    _fills[name] = fill
+
+
+def deferred(request: HttpRequest, name: str, argument: str = "") -> str:
+    """What a template writes for a per-visitor fragment: the fragment itself, or while a page
+    is rendered for the cache a placeholder that each request fills."""
+    if getattr(request, "_page_cache_rendering", False):
+        if not re.fullmatch(r"\w+", name) or not re.fullmatch(r"[\w:.-]*", argument):
+            raise ValueError(f"Not a placeholder: {name}:{argument}")
+        return mark_safe(f"<!--minga:{name}:{argument}-->")  # checked just above: letters only
+    return _fills[name](request, argument)
+
+
+def pages_changed() -> None:
+    """Something shown on cached pages changed: every cached page renders afresh once the
+    current transaction commits (at once outside one)."""
+    transaction.on_commit(_new_version, robust=True)
+
+
+def _new_version() -> None:
+    caches[ALIAS].set(VERSION_KEY, time.time_ns(), None)
+
+
+def _version() -> int:
+    cache = caches[ALIAS]
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # Lost (evicted, or a new cache): a new value, never an old one, so nothing stale returns.
+        version = time.time_ns()
+        cache.add(VERSION_KEY, version, None)
+        version = cache.get(VERSION_KEY, version)
+    return version
+
+
+def _anonymous(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if request.COOKIES.get(MESSAGES_COOKIE):
+        return False
+    # Without a session cookie she is anonymous and has no messages: no query to know it.
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES or not (
+        request.user.is_authenticated or "_messages" in request.session
+    )
+
+
+def _key(request: HttpRequest, version: int) -> str:
+    raw = "|".join(
+        (
+            str(version),
+            request.get_host(),
+            request.path,
+            translation.get_language() or "",
+            request.GET.urlencode(),
+        )
+    )
+    return "page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def cached(request: HttpRequest) -> HttpResponse | None:
+    """The page from the cache for this anonymous visitor, filled for her, or None."""
+    if not _anonymous(request):
+        return None
+    entry = caches[ALIAS].get(_key(request, _version()))
+    if entry is None or (entry["until"] is not None and timezone.now() >= entry["until"]):
+        return None
+    if entry["unless_session"] and request.session.get(entry["unless_session"]):
+        return None
+    response = HttpResponse(_fill(request, entry["html"]), content_type=entry["type"])
+    response[HEADER] = "hit"
+    return response
+
+
+class PageCacheMiddleware:
+    """Answers from the page cache before any routing (Wagtail's takes several queries):
+    last in `MIDDLEWARE`, so sessions, language and the CSRF cookie are still handled."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = cached(request)
+        if response is not None:
+            return response
+        request._page_cache_missed = True
+        return self.get_response(request)
+
+
+def serve(
+    request: HttpRequest,
+    render: Callable[[], HttpResponse],
+    *,
+    valid_until: Callable[[], datetime | None] | None = None,
+    unless_session: str = "",
+) -> HttpResponse:
+    """The page for an anonymous visitor from the cache, or `render()` (then kept).
+
+    `valid_until()` is called when the page is rendered: the moment it stops being true
+    whatever else happens (a market's clock), or None. A visitor whose session holds
+    `unless_session` (a basket the page shows, for instance) gets her own rendering.
+    """
+    if not _anonymous(request) or (unless_session and request.session.get(unless_session)):
+        return render()
+    if not getattr(request, "_page_cache_missed", False) and (response := cached(request)) is not None:
+        return response
+    cache = caches[ALIAS]
+    key = _key(request, _version())
+    now = timezone.now()
+    request._page_cache_rendering = True
+    try:
+        response = render()
+        if hasattr(response, "render"):
+            response = response.render()
+    finally:
+        request._page_cache_rendering = False
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return response
+    until = valid_until() if valid_until is not None else None
+    html = _CSRF_VALUE.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<2>", response.content.decode(response.charset))
+    timeout = LONGEST_SECONDS
+    if until is not None:
+        timeout = min(timeout, max(1, int((until - now).total_seconds()) + 1))
+    if until is None or now < until:
+        entry = {
+            "html": html,
+            "until": until,
+            "type": response["Content-Type"],
+            "unless_session": unless_session,
+        }
+        cache.set(key, entry, timeout)
+    response.content = _fill(request, html).encode(response.charset)
+    response[HEADER] = "miss"
+    return response
+
+
+def _fill(request: HttpRequest, html: str) -> str:
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return _DEFERRED.sub(lambda match: _fills[match[1]](request, match[2]), html)
+
+
+def cached_for_anonymous(view):
+    """A function view served through `serve` (no clock: only `pages_changed` ends it)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        return serve(request, lambda: view(request, *args, **kwargs))
+
+    return wrapper
+
+
+def remembered(name: str, compute: Callable[[], object]):
+    """`compute()`, kept in the page cache until the next `pages_changed()`: for a small read
+    that every page of a kind repeats (a market's categories and their counts)."""
+    cache = caches[ALIAS]
+    key = f"value:{_version()}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, LONGEST_SECONDS)
+    return value

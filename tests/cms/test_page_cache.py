@@ -1,0 +1,187 @@
+"""The anonymous page cache (`market.page_cache`): the storefront, the home page and the
+catalogue list are rendered once for every visitor not signed in, with her CSRF token and
+basket filled per request, until a sale, a stock change, a publish or the market's clock
+changes them. A sold-out offer is never offered from the cache.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.cache import caches
+from django.db import connection
+from django.test.signals import template_rendered
+from django.test.utils import CaptureQueriesContext
+
+from catalog import services as catalog_services
+from cms.markets.channel import market_key
+from cms.models import MarketEventPage
+from market import page_cache
+from orders import services
+from orders.models import CartLine
+from tests.cms.factories import make_market
+from tests.factories import CooperativeFactory, UserFactory, make_product
+
+CARD = 'id="oferta-{pk}"'
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    """The page cache as the embedded set-up has it (one per machine), empty for each test."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "page-cache-tests"},
+    }
+    caches[page_cache.ALIAS].clear()
+    yield
+    caches[page_cache.ALIAS].clear()
+
+
+@pytest.fixture
+def market(db):
+    cooperative = CooperativeFactory(name="Frutos del Guaviare")
+    honey = make_product(cooperative, name="Miel de abejas", price_cop=18000, stock=Decimal("3"))
+    cassava = make_product(cooperative, name="Yuca fresca", price_cop=2500, stock=None)
+    event = make_market(offers=[(honey, 17000, 3), (cassava, 2300, 50)])
+    return {"event": event, "honey": honey, "cassava": cassava}
+
+
+def _get(client, url, **params):
+    """The page, and how many templates were rendered for it."""
+    rendered = []
+
+    def count(sender, **kwargs):
+        rendered.append(kwargs["template"].name)
+
+    template_rendered.connect(count)
+    try:
+        response = client.get(url, params)
+    finally:
+        template_rendered.disconnect(count)
+    assert response.status_code == 200
+    return response, rendered
+
+
+def _sell(event, product, quantity, django_capture_on_commit_callbacks):
+    buyer = UserFactory()
+    cart = services.cart_get(user=buyer, create=True, channel_key=market_key(event))
+    CartLine.objects.create(cart=cart, product=product, quantity=Decimal(quantity))
+    choice = services.CheckoutChoice(
+        delivery_method="pickup", payment_method="cash", slot_id=event.slots.first().pk
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.order_place(buyer=buyer, cart=cart, choice=choice)
+
+
+def _offered(html: str, product) -> bool:
+    """Whether the product's card on the page has an add form."""
+    card = html.split(CARD.format(pk=product.pk), 1)[1].split("</article>", 1)[0]
+    return 'value="add"' in card
+
+
+@pytest.mark.parametrize("page", ["storefront", "home", "catalogue"])
+def test_a_second_anonymous_visitor_gets_the_page_without_rendering_it(client, market, page):
+    url = {"storefront": market["event"].url, "home": "/", "catalogue": "/catalogo/"}[page]
+    first, rendered = _get(client, url)
+    assert rendered and first[page_cache.HEADER] == "miss"
+    other = type(client)()  # another phone, no cookie
+    with CaptureQueriesContext(connection) as queries:
+        second, rendered = _get(other, url)
+    assert rendered == [] and second[page_cache.HEADER] == "hit"
+    # Answered before any routing: not one query (Wagtail's routing alone takes several).
+    assert len(queries) == 0, [q["sql"] for q in queries.captured_queries]
+    assert second.content.replace(b"\n", b"") != b""
+    # Her own CSRF token in every form, not the first visitor's.
+    mine, theirs = (r.content.decode() for r in (second, first))
+    assert page_cache.CSRF_PLACEHOLDER not in mine
+    if page == "storefront":
+        assert 'name="csrfmiddlewaretoken"' in mine and mine != theirs
+
+
+def test_a_cached_storefront_still_takes_the_visitors_basket(client, market):
+    event, cassava = market["event"], market["cassava"]
+    _get(type(client)(), event.url)  # someone else made the cached copy
+    response, rendered = _get(client, event.url)
+    assert rendered == []
+    token = response.content.decode().split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    client.handler.enforce_csrf_checks = True
+    added = client.post(
+        event.url + "cesta/",
+        {"csrfmiddlewaretoken": token, "product": cassava.pk, "quantity": "2", "action": "add"},
+    )
+    assert added.status_code == 302 and added["Location"].endswith(f"#oferta-{cassava.pk}")
+    assert CartLine.objects.get(product=cassava).quantity == 2
+    # With a basket, her storefront is hers: rendered for her, with the count in the header.
+    page, rendered = _get(client, event.url)
+    assert rendered and page.get(page_cache.HEADER) != "hit"
+    assert '<span class="count">1</span>' in page.content.decode()
+
+
+def test_a_sale_that_sells_out_an_offer_invalidates_the_cached_storefront(
+    client, market, django_capture_on_commit_callbacks
+):
+    event, honey = market["event"], market["honey"]
+    html = _get(client, event.url)[0].content.decode()
+    assert _offered(html, honey)
+    _sell(event, honey, "3", django_capture_on_commit_callbacks)
+    response, rendered = _get(type(client)(), event.url)
+    assert rendered, "rendered again after the sale"
+    assert not _offered(response.content.decode(), honey)
+
+
+def test_a_stock_change_invalidates_the_cached_pages(client, market, django_capture_on_commit_callbacks):
+    event, honey = market["event"], market["honey"]
+    for url in (event.url, "/catalogo/"):
+        _get(client, url)
+    honey.stock = Decimal("0")
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_services.product_save(product=honey)
+    response, rendered = _get(client, event.url)
+    assert rendered and not _offered(response.content.decode(), honey)
+    assert _get(client, "/catalogo/")[1], "the catalogue rendered again"
+
+
+def test_a_publish_invalidates_the_cached_pages(client, market, django_capture_on_commit_callbacks):
+    event = market["event"]
+    _get(client, event.url)
+    _get(client, "/")
+    page = MarketEventPage.objects.get(pk=event.pk)
+    page.title = "Mercado campesino de San José"
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+    assert "Mercado campesino de San José" in _get(client, event.url)[0].content.decode()
+    assert _get(client, "/")[1], "the home page rendered again"
+
+
+def test_a_cached_open_storefront_does_not_survive_its_closing(client, market):
+    event = market["event"]
+    with time_machine.travel(event.closes_at - timedelta(minutes=1), tick=False):
+        assert 'value="add"' in _get(client, event.url)[0].content.decode()
+        assert _get(client, event.url)[1] == []  # cached
+    with time_machine.travel(event.closes_at, tick=False):
+        response, rendered = _get(client, event.url)
+    assert rendered and 'value="add"' not in response.content.decode()
+
+
+def test_signed_in_buyers_and_visitors_with_messages_are_never_served_from_the_cache(client, market):
+    event = market["event"]
+    _get(type(client)(), event.url)
+    client.force_login(UserFactory())
+    assert _get(client, event.url)[1], "a signed-in buyer's page is rendered for her"
+    anonymous = type(client)()
+    anonymous.post(event.url + "cesta/", {"product": "999999", "quantity": "1", "action": "add"})
+    response, rendered = _get(anonymous, event.url)
+    assert rendered and "ya no se ofrece" in response.content.decode()
+    # ... and her message was not kept for the next visitor.
+    response, rendered = _get(type(client)(), event.url)
+    assert rendered == [] and "ya no se ofrece" not in response.content.decode()
+
+
+def test_the_header_counts_the_catalogue_basket_on_a_cached_page(client, market):
+    _get(type(client)(), "/catalogo/")
+    client.post("/cesta/agregar/", {"product": market["cassava"].pk, "quantity": "2"})
+    client.get("/")  # the message is read
+    response, rendered = _get(client, "/catalogo/")
+    assert rendered == [] and '<span class="count"' in response.content.decode()
+    assert _get(type(client)(), "/catalogo/")[0].content.decode().count('<span class="count"') == 0
