@@ -260,7 +260,13 @@ def test_the_report_says_ordered_and_delivered_apart_with_dates_in_words(client,
     assert "<th>Cantidad pedida</th><th>Cantidad entregada</th>" in html
     slot = event.slots.first()
     assert f"{timezone.localtime(slot.starts_at).day} de " in html  # "19 de diciembre de 2026"
-    csv_rows = list(csv.reader(io.StringIO(_report(client, event, format="csv").content.decode("utf-8-sig"))))
+    # The CSV opens in a Colombian spreadsheet: semicolons, decimal commas.
+    csv_text = _report(client, event, format="csv").content.decode("utf-8-sig")
+    csv_rows = list(csv.reader(io.StringIO(csv_text), delimiter=";"))
     header = csv_rows[0]
     ordered, delivered = header.index("Cantidad pedida"), header.index("Cantidad entregada")
     assert delivered == ordered + 1
+    arazá = [row for row in csv_rows[1:] if "Arazá" in row]
+    assert sorted(row[delivered] for row in arazá) == sorted(
+        ["", f"{(first.quantity - Decimal('0.5')).normalize():f}".replace(".", ",")]
+    )
