@@ -128,8 +128,9 @@ def test_csv_of_one_table(world):
     text = b"".join(response.streaming_content if response.streaming else [response.content]).decode(
         "utf-8-sig"
     )
-    assert "Mujeres,< 5,< 5,< 5" in text
-    assert "Ninguna familia registrada,,24000,17.1" in text
+    # Opens in a Colombian spreadsheet: semicolons and decimal commas.
+    assert "Mujeres;< 5;< 5;< 5" in text
+    assert "Ninguna familia registrada;;24000;17,1" in text
     assert "Indicadores" not in text
 
 

@@ -201,4 +201,4 @@ def test_a_handed_over_order_offers_no_rejection(client, seller_a, orders):
     fulfilment = _fulfilment(orders["done"], seller_a)
     client.force_login(seller_a.manager)
     html = client.get(reverse("orders:fulfilment_detail", args=["yuqueros", fulfilment.pk])).content.decode()
-    assert "<details" not in html and 'name="reason"' not in html
+    assert '<details class="danger"' not in html and 'name="reason"' not in html
