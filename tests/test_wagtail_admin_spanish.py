@@ -202,10 +202,6 @@ MAX_SCREENS = 400
 
 # Left in English, and why: (kind of screen, text).
 KNOWN_GAPS = {
-    # Where a pickup point is used, Wagtail names the slot's field by the model field's own
-    # name (`PickupSlot.pickup_point` has no verbose_name); giving it one is a schema
-    # migration, which this change does not make.
-    ("/cms/snippets/*/usage/N/", "Turno de recogida → Pickup point"),
     # Wagtail's list of sites (staff only) fixes its column's label when it is imported,
     # before any language is active.
     ("/cms/sites/", "Root page"),

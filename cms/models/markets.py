@@ -59,6 +59,7 @@ class MarketIndexPage(Page):
 
     class Meta:
         verbose_name = _("market index")
+        verbose_name_plural = _("market indexes")
 
     def get_context(self, request, *args, **kwargs):
         """Open, upcoming and past markets, computed from the clock at request time.
@@ -449,7 +450,9 @@ class PickupPoint(models.Model):
 
 class PickupSlot(Orderable):
     page = ParentalKey(MarketEventPage, on_delete=models.CASCADE, related_name="slots")
-    pickup_point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT, related_name="+")
+    pickup_point = models.ForeignKey(
+        PickupPoint, on_delete=models.PROTECT, related_name="+", verbose_name=_("pickup point")
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveIntegerField(

@@ -107,6 +107,7 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
 
     def route(self, request, path_components):
         """The markets section in one query instead of Wagtail's two (page, then specific row).

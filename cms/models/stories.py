@@ -30,6 +30,7 @@ class StoryIndexPage(Page):
 
     class Meta:
         verbose_name = _("story index")
+        verbose_name_plural = _("story indexes")
 
     def get_context(self, request, *args, **kwargs):
         from django.core.paginator import Paginator
