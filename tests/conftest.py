@@ -22,16 +22,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Every test starts with an empty default cache. allauth's sign-up and login limits count
-    there, per IP: with a file's tests on one worker, what one file's sign-ups counted would
-    otherwise refuse another file's (429), depending on how the files fell on the workers."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def cooperative(db):
     return CooperativeFactory()

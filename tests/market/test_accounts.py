@@ -8,6 +8,15 @@ from django.urls import reverse
 from market.models import User
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sign_up_limits():
+    """allauth's per-IP sign-up and login limits count in the default cache, which lives as
+    long as the worker: what another file's sign-ups counted must not refuse these (429)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.mark.django_db
 def test_signup_needs_email_verification_then_logs_in(client, django_capture_on_commit_callbacks):
     response = client.post(

@@ -32,6 +32,15 @@ SIGNUP = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sign_up_limits():
+    """allauth's per-IP sign-up and login limits count in the default cache, which lives as
+    long as the worker: what another file's sign-ups counted must not refuse these (429)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 class _Read(HTMLParser):
     def __init__(self):
         super().__init__()
