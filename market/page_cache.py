@@ -206,6 +206,22 @@ def cached_for_anonymous(view):
     return wrapper
 
 
+def fragment(request: HttpRequest, name: str, render: Callable[[], str]) -> str:
+    """A part of a page that is the same for every visitor, signed in or not (a market's
+    offers), rendered once until the next `pages_changed()` and filled for this visitor
+    (her CSRF token and the `deferred` placeholders). `name` must say everything the part
+    depends on besides the version: the page, its language, the state, the choices made."""
+    cache = caches[ALIAS]
+    key = "fragment:" + hashlib.sha256(f"{_version()}|{name}".encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        html = _CSRF_VALUE.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<2>", str(render()))
+        cache.set(key, html, LONGEST_SECONDS)
+    if getattr(request, "_page_cache_rendering", False):
+        return mark_safe(html)  # the whole page is being kept: it is filled when served
+    return mark_safe(_fill(request, html))  # our own rendering, escaped when it was made
+
+
 def remembered(name: str, compute: Callable[[], object]):
     """`compute()`, kept in the page cache until the next `pages_changed()`: for a small read
     that every page of a kind repeats (a market's categories and their counts)."""

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
@@ -158,6 +159,9 @@ def storefront(*, event: MarketEventPage, request) -> dict:
     context.update(
         offers_shown(event, wanted=request.GET.get(CATEGORY_PARAM, ""), page=request.GET.get(PAGE_PARAM, ""))
     )
+    # The offers are the same for every visitor (`{% shared %}` keeps them rendered) unless
+    # a note from the market sits on one of their cards.
+    context["offers_fresh"] = any((note.extra_tags or "").startswith("oferta-") for note in notes)
     if state == "upcoming":
         context.update(watch_context(event=event, request=request))
     if state == "open":
@@ -171,7 +175,9 @@ def _notes_in_place(notes: list, context: dict) -> list:
     """Put what the market said about a product next to it: on its card (`oferta-<id>`) or its
     basket line (`cesta-<id>`). Returns the notes for the top of the page: the others, and
     those about a product not on this page."""
-    places = {f"oferta-{offer.product_id}": offer for offer in context.get("offers", [])}
+    places = {}
+    if context.get("offers_fresh"):
+        places.update((f"oferta-{offer.product_id}", offer) for offer in context["offers"])
     for group in context.get("cart", {}).get("groups", []):
         places.update({f"cesta-{line.product_id}": line for line in group["lines"]})
     for holder in places.values():
@@ -227,7 +233,8 @@ def _categories(event: MarketEventPage) -> tuple[int, list[dict]]:
 def offers_shown(event: MarketEventPage, *, wanted: str = "", page: str = "") -> dict:
     """The categories on offer (with how many offers each) and one page of the offers of
     the chosen one (or of all), filtered and cut in the query: one query whatever the
-    number of offers, and one more for the categories once per change of the page cache.
+    number of offers, made only if the page renders them, and one more for the categories
+    once per change of the page cache.
 
     Chosen by plain links (`?categoria=<slug>&pagina=<n>`), so a phone shows only what the
     buyer looks for, without JavaScript; an unknown slug shows everything, a page out of
@@ -248,7 +255,8 @@ def offers_shown(event: MarketEventPage, *, wanted: str = "", page: str = "") ->
     page_ids = page_ids.order_by("sort_order", "pk").values("pk")[start : start + OFFERS_PER_PAGE]
     # The page's ids are chosen first, in a subquery: otherwise the database computes what is
     # left and the thumbnail of every offer before sorting them (SQLite did, at 1,000 offers).
-    offers = _offers_finish(list(_offers_read(event).filter(pk__in=page_ids)))
+    # Read only when rendered: a page whose offers come from the page cache reads none.
+    offers = SimpleLazyObject(lambda: _offers_finish(list(_offers_read(event).filter(pk__in=page_ids))))
     return {
         "offers": offers,
         "offers_count": count,

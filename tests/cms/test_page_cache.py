@@ -185,3 +185,69 @@ def test_the_header_counts_the_catalogue_basket_on_a_cached_page(client, market)
     response, rendered = _get(client, "/catalogo/")
     assert rendered == [] and '<span class="count"' in response.content.decode()
     assert _get(type(client)(), "/catalogo/")[0].content.decode().count('<span class="count"') == 0
+
+
+# --- the offers, shared by signed-in buyers too (`{% shared %}`) -----------------------------------
+
+
+def _offers_reads(queries) -> int:
+    return sum('FROM "cms_marketoffer"' in q["sql"] and "orders_cartline" not in q["sql"] for q in queries)
+
+
+def test_signed_in_buyers_share_one_rendering_of_the_offers(client, market):
+    """A signed-in buyer's storefront is hers (her basket, her header) but its offers are the
+    same for everyone: they are read and rendered once, and the next buyer reads none."""
+    event, cassava = market["event"], market["cassava"]
+    first = type(client)()
+    first.force_login(UserFactory())
+    with CaptureQueriesContext(connection) as queries:
+        mine = first.get(event.url).content.decode()
+    assert _offers_reads(queries) == 2 and _offered(mine, cassava)  # the categories, one page of offers
+    client.force_login(UserFactory())
+    client.get(event.url)  # her session, read once
+    with CaptureQueriesContext(connection) as queries:
+        theirs = client.get(event.url).content.decode()
+    assert _offers_reads(queries) == 0, [q["sql"] for q in queries.captured_queries]
+    assert _offered(theirs, cassava) and page_cache.CSRF_PLACEHOLDER not in theirs
+    # Her own CSRF token in the shared cards: her "Add" posts.
+    token = theirs.split(CARD.format(pk=cassava.pk), 1)[1].split('name="csrfmiddlewaretoken" value="', 1)[1]
+    token = token.split('"', 1)[0]
+    assert token not in mine
+    client.handler.enforce_csrf_checks = True
+    added = client.post(
+        event.url + "cesta/",
+        {"csrfmiddlewaretoken": token, "product": cassava.pk, "quantity": "2", "action": "add"},
+    )
+    assert added.status_code == 302
+    assert CartLine.objects.get(product=cassava, cart__user__isnull=False).quantity == 2
+
+
+def test_a_sale_renders_the_shared_offers_afresh_for_signed_in_buyers(
+    client, market, django_capture_on_commit_callbacks
+):
+    event, honey = market["event"], market["honey"]
+    client.force_login(UserFactory())
+    assert _offered(client.get(event.url).content.decode(), honey)
+    _sell(event, honey, "3", django_capture_on_commit_callbacks)
+    assert not _offered(client.get(event.url).content.decode(), honey), "a sold-out offer from the cache"
+
+
+def test_a_note_on_a_card_is_shown_there_and_never_shared(client, market):
+    event, cassava = market["event"], market["cassava"]
+    client.force_login(UserFactory())
+    client.get(event.url)  # the offers are rendered and kept
+    client.post(event.url + "cesta/", {"product": cassava.pk, "quantity": "0", "action": "add"})
+    card = client.get(event.url).content.decode().split(CARD.format(pk=cassava.pk), 1)[1]
+    assert 'class="note msg-error"' in card.split("</article>", 1)[0]
+    other = type(client)()
+    other.force_login(UserFactory())
+    assert 'class="note' not in other.get(event.url).content.decode()
+
+
+def test_the_shared_offers_follow_the_category_and_page_chosen(client, market):
+    client.force_login(UserFactory())
+    event, honey = market["event"], market["honey"]
+    everything = client.get(event.url).content.decode()
+    assert CARD.format(pk=honey.pk) in everything
+    other = client.get(event.url, {"categoria": "no-existe", "pagina": "7"}).content.decode()
+    assert CARD.format(pk=honey.pk) in other  # an unknown category shows everything, page 1
