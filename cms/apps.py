@@ -8,11 +8,17 @@ class CmsConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save
-        from wagtail.models import PageViewRestriction
-        from wagtail.signals import copy_for_translation_done, page_published, page_unpublished
+        from wagtail.models import PageViewRestriction, Site
+        from wagtail.signals import (
+            copy_for_translation_done,
+            page_published,
+            page_unpublished,
+            post_page_move,
+        )
 
         from catalog.models import Category, Product, ProductPhoto
         from cms.markets import channel, handover, receivers
+        from cms.models import HomePage, MarketEventPage, MarketIndexPage
         from cooperatives.models import Cooperative
         from orders import channels as order_channels
         from orders import handover as order_handover
@@ -23,7 +29,10 @@ class CmsConfig(AppConfig):
         copy_for_translation_done.connect(receivers.market_translated, dispatch_uid="cms_market_translated")
         page_published.connect(receivers.pages_changed, dispatch_uid="cms_pages_changed_published")
         page_unpublished.connect(receivers.pages_changed, dispatch_uid="cms_pages_changed_unpublished")
-        for model in (Product, ProductPhoto, Category, Cooperative, PageViewRestriction):
+        post_page_move.connect(receivers.pages_changed, dispatch_uid="cms_pages_changed_moved")
+        # The pages the routing keeps (`cms.sites`, the markets' `route`), the sites included.
+        routed = (HomePage, MarketIndexPage, MarketEventPage, Site)
+        for model in (Product, ProductPhoto, Category, Cooperative, PageViewRestriction, *routed):
             post_save.connect(
                 receivers.pages_changed, sender=model, dispatch_uid=f"cms_pages_changed_{model.__name__}"
             )

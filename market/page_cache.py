@@ -31,6 +31,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.conf import settings
@@ -76,10 +77,21 @@ def pages_changed() -> None:
 
 
 def _new_version() -> None:
-    caches[ALIAS].set(VERSION_KEY, time.time_ns(), None)
+    version = time.time_ns()
+    caches[ALIAS].set(VERSION_KEY, version, None)
+    if (pinned := _request_version.get()) is not None:
+        pinned["version"] = version  # what this request shows next follows its own change
+
+
+# One version for everything one request reads from the cache (its page, the parts it
+# shares, the values it remembers): read once, and never a mix of two versions.
+_request_version: ContextVar[dict | None] = ContextVar("minga_page_cache_version", default=None)
 
 
 def _version() -> int:
+    pinned = _request_version.get()
+    if pinned is not None and "version" in pinned:
+        return pinned["version"]
     cache = caches[ALIAS]
     version = cache.get(VERSION_KEY)
     if version is None:
@@ -87,6 +99,8 @@ def _version() -> int:
         version = time.time_ns()
         cache.add(VERSION_KEY, version, None)
         version = cache.get(VERSION_KEY, version)
+    if pinned is not None:
+        pinned["version"] = version
     return version
 
 
@@ -136,11 +150,15 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = cached(request)
-        if response is not None:
-            return response
-        request._page_cache_missed = True
-        return self.get_response(request)
+        pinned = _request_version.set({})
+        try:
+            response = cached(request)
+            if response is not None:
+                return response
+            request._page_cache_missed = True
+            return self.get_response(request)
+        finally:
+            _request_version.reset(pinned)
 
 
 def serve(

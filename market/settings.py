@@ -95,8 +95,10 @@ MIDDLEWARE = [
     # A Market Builder's admin shows only her own markets (404 for another builder's).
     "cms.markets.admin_privacy.BuilderPrivacyMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    # Last: anonymous visitors get the storefront, home and catalogue before any routing.
+    # Anonymous visitors get the storefront, home and catalogue before any routing.
     "market.page_cache.PageCacheMiddleware",
+    # Last, after the page cache: the Wagtail site of the request without a query (cms/sites.py).
+    "cms.sites.KnownSiteMiddleware",
 ]
 
 ROOT_URLCONF = "market.urls"

@@ -166,7 +166,7 @@ def storefront(*, event: MarketEventPage, request) -> dict:
         context.update(watch_context(event=event, request=request))
     if state == "open":
         context["cart"] = market_basket(event=event, request=request)
-        context["slots"] = market_slots(event)
+        context["slots"] = SimpleLazyObject(lambda: market_slots(event))  # read when not shared
     context["page_messages"] = _notes_in_place(notes, context)
     return context
 

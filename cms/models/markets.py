@@ -80,7 +80,8 @@ class MarketIndexPage(Page):
         return context
 
     def route(self, request, path_components):
-        """A market in one query, with the place and hero image its page shows.
+        """A market in one query, with the place and hero image its page shows, kept in the
+        page cache until the next publish, move or page saved (`market.page_cache.remembered`).
 
         Wagtail's default takes two (the page, then its specific row) and the storefront
         two more; every child here is a market (`subpage_types`). Liveness and the
@@ -88,11 +89,14 @@ class MarketIndexPage(Page):
         """
         if not path_components:
             return super().route(request, path_components)
-        event = (
-            MarketEventPage.objects.child_of(self)
-            .select_related("municipality", "hero_image", "locale")
-            .filter(slug=path_components[0])
-            .first()
+        event = page_cache.remembered(
+            f"route:{self.pk}:{path_components[0]}",
+            lambda: (
+                MarketEventPage.objects.child_of(self)
+                .select_related("municipality", "hero_image", "locale")
+                .filter(slug=path_components[0])
+                .first()
+            ),
         )
         if event is None:
             raise Http404

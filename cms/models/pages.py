@@ -110,7 +110,8 @@ class HomePage(Page):
         verbose_name_plural = _("home pages")
 
     def route(self, request, path_components):
-        """The markets section in one query instead of Wagtail's two (page, then specific row).
+        """The markets section in one query instead of Wagtail's two (page, then specific row),
+        kept in the page cache until the next publish (`market.page_cache.remembered`).
 
         Buyers mostly come to markets; with the locale lookup page translation adds, this
         keeps a storefront within its query budget. Other pages route as usual.
@@ -122,7 +123,10 @@ class HomePage(Page):
 
         try:
             if path_components:
-                index = MarketIndexPage.objects.child_of(self).filter(slug=path_components[0]).first()
+                index = page_cache.remembered(
+                    f"route:{self.pk}:{path_components[0]}",
+                    lambda: MarketIndexPage.objects.child_of(self).filter(slug=path_components[0]).first(),
+                )
                 if index is not None:
                     index._cached_parent_obj = self
                     return index.route(request, path_components[1:])

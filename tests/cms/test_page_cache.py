@@ -251,3 +251,91 @@ def test_the_shared_offers_follow_the_category_and_page_chosen(client, market):
     assert CARD.format(pk=honey.pk) in everything
     other = client.get(event.url, {"categoria": "no-existe", "pagina": "7"}).content.decode()
     assert CARD.format(pk=honey.pk) in other  # an unknown category shows everything, page 1
+
+
+# --- the routing kept (`cms.sites`, the markets' `route`) -------------------------------------------
+
+
+def test_a_signed_in_storefront_is_routed_without_asking_for_the_site_or_its_pages(client, market):
+    event = market["event"]
+    client.force_login(UserFactory())
+    client.get(event.url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(event.url).status_code == 200
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert '"wagtailcore_site"' not in tables
+    assert '"cms_homepage"' not in tables and '"cms_marketindexpage"' not in tables
+    assert '"cms_marketeventpage"' not in tables, [q["sql"][:90] for q in queries.captured_queries]
+
+
+def test_an_unpublished_market_is_gone_at_once(client, market, django_capture_on_commit_callbacks):
+    event = market["event"]
+    client.force_login(UserFactory())
+    assert client.get(event.url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        MarketEventPage.objects.get(pk=event.pk).unpublish()
+    assert client.get(event.url).status_code == 404
+
+
+def test_a_market_whose_address_changed_is_found_at_the_new_one(
+    client, market, django_capture_on_commit_callbacks
+):
+    event = market["event"]
+    client.force_login(UserFactory())
+    old_url = event.url
+    assert client.get(old_url).status_code == 200
+    page = MarketEventPage.objects.get(pk=event.pk)
+    page.slug = "mercado-de-san-jose"
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+    new_url = MarketEventPage.objects.get(pk=event.pk).url
+    # Not the kept route to the old address: Wagtail's redirect to the new one.
+    moved = client.get(old_url)
+    assert moved.status_code == 301 and moved["Location"] == new_url
+    assert client.get(new_url).status_code == 200
+
+
+def test_a_site_saved_is_seen_at_once(client, market, django_capture_on_commit_callbacks):
+    from wagtail.models import Site
+
+    client.force_login(UserFactory())
+    assert client.get(market["event"].url).status_code == 200
+    site = Site.objects.get(is_default_site=True)
+    site.site_name = "Minga del Guaviare"
+    with django_capture_on_commit_callbacks(execute=True):
+        site.save()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(market["event"].url)
+    assert any('"wagtailcore_site"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_one_request_reads_the_version_once_and_follows_its_own_change(client, market, monkeypatch):
+    """Everything one response takes from the cache is of one version (read once), and a
+    request that changes what pages show sees its own change."""
+    cache = caches[page_cache.ALIAS]
+    reads = []
+    real_get = cache.get
+
+    def counting_get(key, *args, **kwargs):
+        if key == page_cache.VERSION_KEY:
+            reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", counting_get)
+    client.force_login(UserFactory())
+    client.get(market["event"].url)  # the version made, the parts kept
+    reads.clear()
+    client.get(market["event"].url)  # the site, the route, the categories, three shared parts
+    assert len(reads) == 1
+
+    def changes_then_reads():
+        before = page_cache._version()
+        page_cache._new_version()
+        return before, page_cache._version()
+
+    pinned = page_cache._request_version.set({})
+    try:
+        before, after = changes_then_reads()
+    finally:
+        page_cache._request_version.reset(pinned)
+    assert after != before
