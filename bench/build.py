@@ -318,13 +318,21 @@ def _points(count: int, place) -> list[PickupPoint]:
     )
 
 
+def _price(cop: int) -> int:
+    """A market price: rounded down to hundreds of pesos, at least $500."""
+    return max(500, cop // 100 * 100)
+
+
+def _hourly_slots(points, start, capacity: int = 1_000_000) -> list[tuple]:
+    """One slot per pickup point, an hour apart from `start`."""
+    return [(point, start + timedelta(hours=k), capacity) for k, point in enumerate(points)]
+
+
 def _markets(p: dict, rng: random.Random, products, now) -> dict:
     place = products[0].cooperative.municipality
     day = (now + timedelta(days=3)).replace(hour=8, minute=0, second=0, microsecond=0)
     ordered = [pr for pr in products if pr.stock is None or pr.stock > 0]
-    main_offers = [
-        (pr, max(500, pr.price_cop * 9 // 10 // 100 * 100), "100000") for pr in ordered[: p["market_offers"]]
-    ]
+    main_offers = [(pr, _price(pr.price_cop * 9 // 10), "100000") for pr in ordered[: p["market_offers"]]]
     points = _points(p["pickup_points"], place)
     main = _market(
         title="Mercado campesino de la Provincia",
@@ -332,12 +340,12 @@ def _markets(p: dict, rng: random.Random, products, now) -> dict:
         opens_at=now - timedelta(hours=1),
         closes_at=now + timedelta(days=2),
         offers=main_offers,
-        slots=[(point, day + timedelta(hours=k), 1_000_000) for k, point in enumerate(points)],
+        slots=_hourly_slots(points, day),
         place=place,
     )
     scarce = ordered[p["market_offers"]]
     rush_offers = [(scarce, 3000, str(p["rush_units"]))] + [
-        (pr, max(500, pr.price_cop // 100 * 100), "100000") for pr in ordered[p["market_offers"] + 1 :][:11]
+        (pr, _price(pr.price_cop), "100000") for pr in ordered[p["market_offers"] + 1 :][:11]
     ]
     rush_point = _points(1, place)[0]
     rush = _market(
@@ -358,7 +366,7 @@ def _markets(p: dict, rng: random.Random, products, now) -> dict:
         opens_at=now - timedelta(days=40),
         closes_at=now - timedelta(days=33),
         offers=past_offers,
-        slots=[(point, now - timedelta(days=32, hours=-k), 1_000_000) for k, point in enumerate(points)],
+        slots=_hourly_slots(points, now - timedelta(days=32)),
         place=place,
     )
     big = _big_market(p, ordered, place, points, day, now)
@@ -373,14 +381,14 @@ def _big_market(p: dict, ordered, place, points, day, now) -> MarketEventPage:
     through a revision takes minutes (issue 13's publishing part) and is measured apart.
     """
     wanted = ordered[: p["big_market_offers"]]
-    first = [(pr, max(500, pr.price_cop // 100 * 100), "100000") for pr in wanted[:10]]
+    first = [(pr, _price(pr.price_cop), "100000") for pr in wanted[:10]]
     big = _market(
         title="Mercado campesino grande",
         slug=BIG_SLUG,
         opens_at=now - timedelta(hours=1),
         closes_at=now + timedelta(days=2),
         offers=first,
-        slots=[(point, day + timedelta(hours=k), 1_000_000) for k, point in enumerate(points)],
+        slots=_hourly_slots(points, day),
         place=place,
     )
     rest = wanted[10:]
@@ -389,7 +397,7 @@ def _big_market(p: dict, ordered, place, points, day, now) -> MarketEventPage:
             MarketOffer(
                 page=big,
                 product=pr,
-                price_cop=max(500, pr.price_cop // 100 * 100),
+                price_cop=_price(pr.price_cop),
                 quantity=100000,
                 sort_order=10 + n,
             )

@@ -3,7 +3,8 @@
 They open right in a Colombian Excel or LibreOffice with a double click: UTF-8 with a
 byte-order mark (accents), semicolons between cells (a Spanish-locale spreadsheet takes the
 comma for the decimal sign, so it splits only on semicolons), decimals with a comma
-(`2,5`), whole pesos without grouping (`12500`, a number it can add up).
+(`2,5`), whole pesos without grouping (`12500`, a number it can add up), phones as text
+(`phone_text`).
 """
 
 import csv
@@ -50,8 +51,19 @@ def csv_download(filename: str):
 
 def inert(value) -> str:
     """Text typed by people goes out inert: a spreadsheet must not run `=HYPERLINK(...)`.
-    A plain number, such as an E.164 phone, stays as it is."""
+    A plain number stays as it is (a phone goes out through `phone_text`)."""
     value = str(value or "")
     if value.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.match(value):
         return "'" + value
     return value
+
+
+def phone_text(value) -> str:
+    """A phone as text a spreadsheet keeps: `="+573001234567"`. Written plain, Excel reads
+    `+573001234567` as the number 573001234567 (the + gone, shown as 5,73E+11) and drops a
+    leading zero. Only a plain number gets the formula (nothing else can run in it); any
+    other text goes out `inert`."""
+    value = str(value or "")
+    if _PLAIN_NUMBER.match(value):
+        return f'="{value}"'
+    return inert(value)

@@ -150,25 +150,41 @@ def _handover_places(pdf, handover) -> None:
                 pdf.multi_cell(0, 5, _latin1(row), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _lines_table(pdf, document: Document) -> None:
-    pdf.set_font("helvetica", size=9)
+def _table(pdf, *, size, col_widths, text_align, line_height, headings, rows) -> None:
+    """A table of text: a heading row, then one row per item of `rows` (each a sequence of
+    cells); every cell goes through `_latin1`."""
+    pdf.set_font("helvetica", size=size)
     with pdf.table(
+        col_widths=col_widths,
+        text_align=text_align,
+        line_height=line_height,
+        first_row_as_headings=True,
+    ) as table:
+        for cells in (headings, *rows):
+            row = table.row()
+            for cell in cells:
+                row.cell(_latin1(cell))
+
+
+def _lines_table(pdf, document: Document) -> None:
+    _table(
+        pdf,
+        size=9,
         col_widths=(68, 28, 28, 28, 28),
         text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
         line_height=5,
-        first_row_as_headings=True,
-    ) as table:
-        header = table.row()
-        for label in (_("Product"), _("Ordered"), _("Delivered"), _("Unit price"), _("Total")):
-            header.cell(_latin1(label))
-        for line in document.lines:
-            row = table.row()
-            name = line.product_name + (f" ({_('rejected')})" if line.rejected else "")
-            row.cell(_latin1(name))
-            row.cell(_latin1(f"{format_quantity(line.ordered)} {line.unit}"))
-            row.cell(_latin1(format_quantity(line.delivered) if line.delivered is not None else "-"))
-            row.cell(_latin1(format_cop(line.unit_price_cop)))
-            row.cell(_latin1(format_cop(line.total_cop)))
+        headings=(_("Product"), _("Ordered"), _("Delivered"), _("Unit price"), _("Total")),
+        rows=(
+            (
+                line.product_name + (f" ({_('rejected')})" if line.rejected else ""),
+                f"{format_quantity(line.ordered)} {line.unit}",
+                format_quantity(line.delivered) if line.delivered is not None else "-",
+                format_cop(line.unit_price_cop),
+                format_cop(line.total_cop),
+            )
+            for line in document.lines
+        ),
+    )
     pdf.ln(2)
 
 
@@ -214,25 +230,22 @@ def packing_list_pdf(packing, *, compress: bool = True) -> bytes:
         pdf.set_font("helvetica", size=9)
         pdf.multi_cell(0, 5, _latin1(f"{_('Notes')}: {order.notes}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
-    pdf.set_font("helvetica", size=11)
-    with pdf.table(
+    _table(
+        pdf,
+        size=11,
         col_widths=(80, 30, 25, 30, 15),
         text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "CENTER"),
         line_height=8,
-        first_row_as_headings=True,
-    ) as table:
-        header = table.row()
-        for label in (_("Product"), _("Unit"), _("Ordered"), _("Delivered"), _("Packed")):
-            header.cell(_latin1(label))
-        for line in packing.lines:
-            row = table.row()
-            row.cell(_latin1(line.product_name))
-            row.cell(_latin1(line.get_unit_display()))
-            row.cell(_latin1(format_quantity(line.quantity)))
-            row.cell(
-                _latin1(
-                    format_quantity(line.delivered_quantity) if line.delivered_quantity is not None else ""
-                )
+        headings=(_("Product"), _("Unit"), _("Ordered"), _("Delivered"), _("Packed")),
+        rows=(
+            (
+                line.product_name,
+                line.get_unit_display(),
+                format_quantity(line.quantity),
+                format_quantity(line.delivered_quantity) if line.delivered_quantity is not None else "",
+                "",
             )
-            row.cell("")
+            for line in packing.lines
+        ),
+    )
     return bytes(pdf.output())

@@ -81,6 +81,7 @@ def test_the_dashboard_says_when_nothing_waits(client, staff):
 
 def test_a_long_queue_links_to_the_filtered_list_and_costs_no_more_queries(client, staff):
     CooperativeFactory(verification_status=VerificationStatus.PENDING)
+    client.get(reverse("wagtailadmin_home"))  # warm up: the first request also fills caches
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("wagtailadmin_home"))
     for _ in range(7):

@@ -47,6 +47,15 @@ class _MarketsCrumbMixin(WagtailAdminTemplateMixin):
         return self.breadcrumbs_items + [{"url": reverse("cms_market_list"), "label": _("Markets")}]
 
 
+class _InvalidFormIs400Mixin:
+    """A form sent back with errors answers 400, so tests and tools see it was refused."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
 class MarketListView(_MarketsCrumbMixin, TemplateView):
     """The markets this builder runs (all of them for staff), newest first."""
 
@@ -82,7 +91,7 @@ def _submitted_message(request, page, submitted: bool) -> None:
         )
 
 
-class MarketCreateView(_MarketsCrumbMixin, FormView):
+class MarketCreateView(_InvalidFormIs400Mixin, _MarketsCrumbMixin, FormView):
     """A new market in one form: cooperatives, every product of theirs as an offer, slots.
 
     "Create and send for approval" goes to the moderation workflow at once; "Create the
@@ -127,11 +136,6 @@ class MarketCreateView(_MarketsCrumbMixin, FormView):
         if submit:
             return redirect("cms_market_list")
         return redirect("wagtailadmin_pages:edit", page.pk)
-
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
 
 class _MarketView(_MarketsCrumbMixin):
@@ -226,7 +230,7 @@ def market_hand_over(request, page_id: int, number: str):
     return redirect(reverse("cms_market_report", args=[event.pk]) + f"#pedido-{number}")
 
 
-class AssistedOrderView(_MarketView, FormView):
+class AssistedOrderView(_InvalidFormIs400Mixin, _MarketView, FormView):
     """An order taken by phone or WhatsApp for a buyer without an account."""
 
     template_name = "cms/admin/market_assist.html"
@@ -287,11 +291,6 @@ class AssistedOrderView(_MarketView, FormView):
             return redirect(reverse("cms_market_report", args=[self.event.pk]) + f"#pedido-{order.number}")
         return self.form_invalid(form)
 
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
-
 
 class MarketCopyView(_MarketView, FormView):
     """A new draft with the same cooperatives, offers and slots; the builder owns it."""
@@ -336,7 +335,7 @@ class MarketCopyView(_MarketView, FormView):
         return redirect("wagtailadmin_pages:edit", copy.pk)
 
 
-class OffersAddView(_MarketView, FormView):
+class OffersAddView(_InvalidFormIs400Mixin, _MarketView, FormView):
     """Every available product of the participating cooperatives, as offers, in one step."""
 
     template_name = "cms/admin/market_offers_add.html"
@@ -359,13 +358,8 @@ class OffersAddView(_MarketView, FormView):
             messages.info(self.request, _("Every available product is already offered."))
         return redirect("wagtailadmin_pages:edit", self.event.pk)
 
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
 
-
-class SlotsGenerateView(_MarketView, FormView):
+class SlotsGenerateView(_InvalidFormIs400Mixin, _MarketView, FormView):
     """Pickup slots at one place on a market day, every N minutes; overlaps left out."""
 
     template_name = "cms/admin/market_slots_generate.html"
@@ -396,8 +390,3 @@ class SlotsGenerateView(_MarketView, FormView):
             }
         messages.success(self.request, text)
         return redirect("wagtailadmin_pages:edit", self.event.pk)
-
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response

@@ -18,7 +18,7 @@ from cms.markets.permissions import builder_markets
 from cms.markets.slots import market_slots
 from cms.models import MarketEventPage, MarketOrder, MarketState, MarketStock
 from market.models import Message, MessageState
-from market.spreadsheets import inert
+from market.spreadsheets import inert, phone_text
 from market.units import Unit
 from orders import selectors as order_selectors
 from orders.models import (
@@ -137,7 +137,8 @@ def market_report_csv(report: dict) -> list[list]:
     """The report's CSV: a header, then one row per packed order line: who, where, what,
     from which cooperative. `report` is what `market_report` returned.
 
-    Text people typed goes out `inert` (no spreadsheet formulas); quantities as Decimals
+    Text people typed goes out `inert` (no spreadsheet formulas), phones as text a
+    spreadsheet keeps (`phone_text`: the + and any leading zero stay); quantities as Decimals
     (written with a decimal comma); times in the site's time zone. The builder's view writes it with
     `market.spreadsheets.csv_download` (UTF-8 with a byte-order mark).
     """
@@ -170,7 +171,7 @@ def market_report_csv(report: dict) -> list[list]:
                 [
                     order.number,
                     inert(link.contact),
-                    inert(link.phone),
+                    phone_text(link.phone),
                     inert(where),
                     inert(order.delivery_address),
                     inert(line.fulfilment.cooperative.name),

@@ -153,7 +153,7 @@ def test_csv_has_one_row_per_line_with_contacts(client, builder, market, orders)
         by_order.setdefault(row[0], []).append(row)
     assert {row[6] for row in by_order[first.number]} == {"Arazá", "Cachama"}
     carmen = by_order[assisted.number][0]
-    assert carmen[1:3] == ["Doña Carmen Ríos", "+573101234567"]
+    assert carmen[1:3] == ["Doña Carmen Ríos", '="+573101234567"'], "the phone stays text in Excel"
     assert (carmen[5], carmen[6], carmen[8]) == ("Frutos del Guaviare", "Copoazú", "1")
     assert intruder.number not in by_order
 
@@ -173,7 +173,7 @@ def test_csv_cells_cannot_run_formulas(client, builder, market):
     client.force_login(builder)
     body = _report(client, event, format="csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))
-    assert rows[1][1].startswith("'=") and rows[1][2] == "+573101234567"
+    assert rows[1][1].startswith("'=") and rows[1][2] == '="+573101234567"'
 
 
 def test_printable_version_stands_alone(client, builder, market, orders):

@@ -1,13 +1,13 @@
 """The CSV downloads open right in a Colombian Excel or LibreOffice with a double click:
 UTF-8 with a byte-order mark, Spanish headers, semicolons between cells, decimal commas,
-whole pesos without grouping."""
+whole pesos without grouping, phones as text."""
 
 from datetime import date
 from decimal import Decimal
 
 from django.urls import reverse
 
-from market.spreadsheets import SpreadsheetWriter, cell, csv_download
+from market.spreadsheets import SpreadsheetWriter, cell, csv_download, phone_text
 from orders import services, transitions
 from tests.orders.factories import place_order
 
@@ -30,6 +30,17 @@ def test_a_decimal_goes_out_with_a_comma_and_money_as_a_plain_number():
     assert isinstance(writer, SpreadsheetWriter)
     writer.writerow(["Yuca; la buena", Decimal("1.5"), 2345, date(2026, 5, 1)])
     assert _lines(response) == ['"Yuca; la buena";1,5;2345;2026-05-01']
+
+
+def test_a_phone_goes_out_as_text_that_keeps_its_plus_and_leading_zero():
+    """Plain, Excel reads +573001234567 as the number 573001234567 and 0312 as 312."""
+    assert phone_text("+573001234567") == '="+573001234567"'
+    assert phone_text("03001234567") == '="03001234567"'
+    assert phone_text("") == "" and phone_text(None) == ""
+    assert phone_text("=1+2") == "'=1+2", "anything but a plain number goes out inert"
+    response, writer = csv_download("x.csv")
+    writer.writerow(["Luz", phone_text("+573001234567")])
+    assert _lines(response) == ['Luz;"=""+573001234567"""']
 
 
 def test_the_cooperatives_orders_csv_reads_in_spanish_with_semicolons(seller_a, household):
