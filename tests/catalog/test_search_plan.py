@@ -102,6 +102,8 @@ def test_a_word_start_reads_one_range_of_the_vocabularys_key(products, monkeypat
 
 
 def test_the_vocabulary_follows_every_write(cooperative):
+    from catalog.services import search_text_refresh
+
     product = make_product(cooperative, name="Yuca fresca", description="De Puerto Guzmán.")
     assert {"yuca", "fresca", "puerto", "guzman"} <= vocabulary()
     Product.objects.filter(pk=product.pk).update(name="Ñame espino")  # no service, no signal
@@ -113,6 +115,10 @@ def test_the_vocabulary_follows_every_write(cooperative):
     product.search_text = "chontaduro"
     Product.objects.bulk_update([product], ["search_text"])
     assert "chontaduro" in vocabulary()
+    cooperative.name = "Cabildo Kwe'sx"
+    cooperative.save()
+    search_text_refresh(cooperative=cooperative)
+    assert "cabildo" in vocabulary()
     product.delete()
     assert "espino" in vocabulary()  # stays: it stands for nothing the probes then find
     assert search.rank_products(Product.objects.all(), "espimo").ids == []
