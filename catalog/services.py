@@ -126,6 +126,7 @@ def _product_with_key(cooperative_id: int, form_key: str) -> Product | None:
 
 def product_set_hidden(*, product: Product, hidden: bool) -> Product:
     Product.objects.filter(pk=product.pk).update(is_hidden=hidden, updated_at=timezone.now())
+    page_cache.pages_changed()  # no save, so no signal: cached pages and counts still show it
     product.is_hidden = hidden
     return product
 
