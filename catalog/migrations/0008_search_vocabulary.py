@@ -7,10 +7,10 @@ of words instead of the products.
   `catalog_product_fts_vocab` lists. Its primary key is in the "C" collation, so the one
   B-tree index answers both lookups: a misspelt word's one-edit variants (`word = ANY`) and
   the words a word start stands for (`caf` ≤ word < `cag`, in the order of the index).
-- Triggers after every insert, and after every update that changes a product's vector, add
-  its new words, however the row is written (`save`, `bulk_create`, `update`,
-  `bulk_update`). Words are added in their order and never locked when already there, so
-  products written at the same moment do not wait for each other.
+- Triggers after every insert (once per statement) and after every update that changes a
+  product's vector add its new words, however the row is written (`save`, `bulk_create`,
+  `update`, `bulk_update`). Words are added in their order and never locked when already
+  there, so products written at the same moment do not wait for each other.
 - A word stays when the last product using it goes: it then stands for a typo or a word
   start as before, and the product probe that follows finds nothing through it. (Removing
   it would mean counting each word's products, and every product write would then lock
@@ -25,28 +25,33 @@ from django.db import migrations
 
 FORWARDS = [
     'CREATE TABLE catalog_search_word (word text COLLATE "C" PRIMARY KEY)',
-    """CREATE FUNCTION catalog_search_word_add() RETURNS trigger LANGUAGE plpgsql AS $$
+    # Inserts, once per statement: a `bulk_create` of 500 products adds their words at once.
+    """CREATE FUNCTION catalog_search_word_insert() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_OP = 'UPDATE' THEN
-            INSERT INTO catalog_search_word (word)
-            SELECT unnest(tsvector_to_array(NEW.search_vector))
-            EXCEPT SELECT unnest(tsvector_to_array(OLD.search_vector))
-            ORDER BY 1
-            ON CONFLICT DO NOTHING;
-        ELSE
-            INSERT INTO catalog_search_word (word)
-            SELECT DISTINCT unnest(tsvector_to_array(NEW.search_vector))
-            ORDER BY 1
-            ON CONFLICT DO NOTHING;
-        END IF;
+        INSERT INTO catalog_search_word (word)
+        SELECT DISTINCT unnest(tsvector_to_array(search_vector)) FROM inserted
+        ORDER BY 1
+        ON CONFLICT DO NOTHING;
         RETURN NULL;
     END $$""",
     """CREATE TRIGGER catalog_search_word_insert AFTER INSERT ON catalog_product
-    FOR EACH ROW EXECUTE FUNCTION catalog_search_word_add()""",
+    REFERENCING NEW TABLE AS inserted
+    FOR EACH STATEMENT EXECUTE FUNCTION catalog_search_word_insert()""",
+    # Updates, per row whose vector changed (a transition table cannot go with a column list,
+    # and a statement trigger on every update would run for every stock change too).
+    """CREATE FUNCTION catalog_search_word_update() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO catalog_search_word (word)
+        SELECT unnest(tsvector_to_array(NEW.search_vector))
+        EXCEPT SELECT unnest(tsvector_to_array(OLD.search_vector))
+        ORDER BY 1
+        ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    END $$""",
     """CREATE TRIGGER catalog_search_word_update
     AFTER UPDATE OF name, description, search_text, search_vector ON catalog_product
     FOR EACH ROW WHEN (OLD.search_vector IS DISTINCT FROM NEW.search_vector)
-    EXECUTE FUNCTION catalog_search_word_add()""",
+    EXECUTE FUNCTION catalog_search_word_update()""",
     """INSERT INTO catalog_search_word (word)
     SELECT DISTINCT unnest(tsvector_to_array(search_vector)) FROM catalog_product
     ON CONFLICT DO NOTHING""",
@@ -59,7 +64,8 @@ BACKWARDS = [
     "USING gist (minga_fold(name) gist_trgm_ops)",
     "DROP TRIGGER IF EXISTS catalog_search_word_update ON catalog_product",
     "DROP TRIGGER IF EXISTS catalog_search_word_insert ON catalog_product",
-    "DROP FUNCTION IF EXISTS catalog_search_word_add()",
+    "DROP FUNCTION IF EXISTS catalog_search_word_update()",
+    "DROP FUNCTION IF EXISTS catalog_search_word_insert()",
     "DROP TABLE IF EXISTS catalog_search_word",
 ]
 
