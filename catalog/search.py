@@ -9,7 +9,8 @@ known words one edit away (a letter missing, extra, wrong, or two letters swappe
 Each database answers from its own index (both made by migrations):
 
 - PostgreSQL: `catalog_product.search_vector` (weights A name, B description, C the rest of
-  `search_text`) with a GIN index, ranked by `ts_rank`. Its words are listed in
+  `search_text`) with a GIN index, ranked by `ts_rank`; names have a GIN index of their
+  own words for the first probe (a GIN index cannot filter weights). Its words are listed in
   `catalog_search_word` (migration 0008, kept by triggers): a misspelt word's one-edit
   variants are looked up there, and a word start becomes at most `PREFIX_WORDS` of the
   words it starts (read in the order of the table's index), probed as whole words.
@@ -117,29 +118,28 @@ class PostgresSearch:
     # ts_rank's weights for D, C, B, A: a word in the name outweighs any number elsewhere.
     WEIGHTS = "{0.0, 0.01, 0.1, 1.0}"
 
-    @staticmethod
-    def tsquery(groups: list[list[str]], *, name_only: bool) -> str:
-        # Each word quoted (a word of the vocabulary may hold any character but a space).
-        weight = ":A" if name_only else ""
+    # The first probe reads the names' own index (migration 0009): weights are not in a GIN
+    # index, so `word:A` on `search_vector` would read every product that says the word.
+    NAME_VECTOR = "to_tsvector('minga_search'::regconfig, catalog_product.name)"
 
+    @staticmethod
+    def tsquery(groups: list[list[str]]) -> str:
+        # Each word quoted (a word of the vocabulary may hold any character but a space).
         def term(word: str) -> str:
-            return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'" + weight
+            return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
         return " & ".join("(" + " | ".join(term(w) for w in group) + ")" for group in groups)
 
     @classmethod
     def matches(cls, qs: QuerySet, groups, *, name_only: bool) -> QuerySet:
-        query = cls.tsquery(groups, name_only=name_only)
+        query = cls.tsquery(groups)
+        vector = cls.NAME_VECTOR if name_only else "catalog_product.search_vector"
         return qs.filter(
-            RawSQL(
-                "catalog_product.search_vector @@ to_tsquery('minga_search', %s)",
-                [query],
-                output_field=BooleanField(),
-            )
+            RawSQL(f"{vector} @@ to_tsquery('minga_search', %s)", [query], output_field=BooleanField())
         ).annotate(
             search_rank=RawSQL(
                 f"ts_rank('{cls.WEIGHTS}', catalog_product.search_vector, to_tsquery('minga_search', %s))",
-                [cls.tsquery(groups, name_only=False)],
+                [query],
                 output_field=FloatField(),
             )
         )

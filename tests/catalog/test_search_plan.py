@@ -1,5 +1,5 @@
 """On PostgreSQL the search and the catalogue's first page are read from their indexes
-(migrations 0005, 0007 and 0008), never by scanning every product: EXPLAIN, on 2,000
+(migrations 0005, 0007, 0008 and 0009), never by scanning every product: EXPLAIN, on 2,000
 analysed products, says which index the planner chose. At this size the planner still finds
 it cheaper to walk the little table until a search probe's LIMIT is reached (at 100,000 it
 reads the GIN index: see the README for the plan and its times), so the probe is explained
@@ -68,12 +68,22 @@ def executed(call) -> list[str]:
 
 
 @pytest.mark.parametrize("words", [["cafe"], ["cafe", "cafetal"], ["cafe", "yuca", "miel"]])
-@pytest.mark.parametrize("name_only", [True, False])
-def test_the_search_reads_the_full_text_index(products, name_only, words):
+@pytest.mark.parametrize(
+    "name_only, index", [(True, "catalog_product_name_vector"), (False, "catalog_product_search_vector")]
+)
+def test_the_search_reads_the_full_text_index(products, name_only, index, words):
     probe = search.PostgresSearch.matches(Product.objects.all(), [words], name_only=name_only)
     text = plan(probe.order_by().values_list("id", "search_rank")[: search.MAX_RESULTS], seqscan=False)
-    assert "catalog_product_search_vector" in text, text
+    assert f"Bitmap Index Scan on {index}" in text, text
     assert "Seq Scan on catalog_product" not in text, text
+
+
+def test_a_word_common_outside_names_is_looked_up_in_the_names_index(products):
+    """Every product's text says "campo": none is named so, and the first probe knows it at once."""
+    probe = search.PostgresSearch.matches(Product.objects.all(), [["campo"]], name_only=True)
+    text = plan(probe.order_by().values_list("id", "search_rank")[: search.MAX_RESULTS])
+    assert "Bitmap Index Scan on catalog_product_name_vector" in text, text
+    assert list(probe) == []
 
 
 def test_a_typo_is_looked_up_in_the_vocabularys_key(products):
