@@ -407,6 +407,11 @@ BUDGETS = {
 }
 
 
+# A search page, whatever the catalogue's size: the filters (3), two probes, a typo's and a
+# word start's look-ups in the vocabulary, two more probes, the cards (3).
+SEARCH_QUERIES_MAX = 12
+
+
 def budget_problems(result: dict) -> list[str]:
     problems = []
     for name, limits in BUDGETS.items():
@@ -421,8 +426,12 @@ def budget_problems(result: dict) -> list[str]:
     if cached.get("second") != "hit":
         problems.append(f"page cache: a second anonymous visitor was rendered again ({cached})")
     for name, row in result["scenarios"].items():
-        if name.startswith("search-") and row.get("page_cache", {}).get("second") != "miss":
+        if not name.startswith("search-"):
+            continue
+        if row.get("page_cache", {}).get("second") != "miss":
             problems.append(f"{name}: a repeated search came from the page cache ({row.get('page_cache')})")
+        if row.get("queries_max") is not None and row["queries_max"] > SEARCH_QUERIES_MAX:
+            problems.append(f"{name}: queries_max {row['queries_max']} above its budget {SEARCH_QUERIES_MAX}")
     return problems
 
 
