@@ -39,7 +39,7 @@ from market.text import search_words
 MAX_RESULTS = 240  # ten pages of 24
 PREFIX_MIN = 3  # shorter words match whole words only
 TYPO_MIN = 4  # shorter words are not corrected: too many words are one edit from "pan"
-TYPO_MAX = 24  # nor longer ones: no product's word is that long, and each letter adds 73 variants
+TYPO_MAX = 24  # nor longer ones: no product's word is that long, and each letter adds 74 variants
 PREFIX_WORDS = 50  # PostgreSQL: the most words a word start stands for
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _TOKEN = re.compile(r"[^\W_]+")
@@ -219,10 +219,3 @@ def edits(word: str) -> set[str]:
     replaces = {a + c + b[1:] for a, b in splits if b for c in ALPHABET}
     inserts = {a + c + b for a, b in splits for c in ALPHABET}
     return deletes | swaps | replaces | inserts
-
-
-def one_edit(a: str, b: str) -> bool:
-    """True when `b` is `a` with one letter missing, extra, changed, or two letters swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    return b in edits(a)

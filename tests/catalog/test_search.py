@@ -255,6 +255,7 @@ def test_query_words_split_where_the_indexes_split():
     assert all(re.fullmatch(r"[^\W_]+", w) for w in search.query_words("a\"b'c:d*e{f}g(h)"))
 
 
-def test_one_edit():
-    assert search.one_edit("yuka", "yuca") and search.one_edit("fersca", "fresca")
-    assert not search.one_edit("yuka", "yuka") and not search.one_edit("yyka", "yuca")
+def test_a_words_variants_are_one_edit_away():
+    assert {"yuca", "fresca"} <= search.edits("yuka") | search.edits("fersca")  # changed, swapped
+    assert {"fresca"} <= search.edits("frsca") & search.edits("frescaa")  # missing, extra
+    assert "yuca" not in search.edits("yyka")  # two edits
