@@ -572,13 +572,14 @@ def build(profile: str) -> dict:
     }
 
 
-def build_search(profile: str) -> dict:
+def build_search(profile: str, products: int = 0) -> dict:
     """The search scale's own database: `search_products` products (100,000 in the full
-    run) of `search_cooperatives` cooperatives, with photos, and nothing else (no market,
-    no order: the `search-100k` row only reads the catalogue). Products are written in
+    run; `products` when given, as `bench.search_plans` compares sizes) of
+    `search_cooperatives` cooperatives, with photos, and nothing else (no market, no
+    order: the `search-100k` row only reads the catalogue). Products are written in
     chunks so that memory stays flat."""
     p = dict(PROFILES[profile])
-    total, chunk = p["search_products"], 20000
+    total, chunk = products or p["search_products"], 20000
     started = time.monotonic()
     log("  migrating...")
     call_command("migrate", interactive=False, verbosity=0)
@@ -827,6 +828,7 @@ def main(argv=None) -> int:
     parser.add_argument("step", choices=["build", "build-search", "prepare", "open-rush", "verify"])
     parser.add_argument("--profile", choices=sorted(PROFILES), default="full")
     parser.add_argument("--fingerprint", default="")
+    parser.add_argument("--products", type=int, default=0, help="build-search: this many products")
     parser.add_argument("--lead", type=float, default=3.0)
     parser.add_argument("--out", default="")
     args = parser.parse_args(argv)
@@ -834,7 +836,7 @@ def main(argv=None) -> int:
         result = build(args.profile)
         write_fingerprint(args.fingerprint)
     elif args.step == "build-search":
-        result = build_search(args.profile)
+        result = build_search(args.profile, args.products)
         write_fingerprint(args.fingerprint)
     elif args.step == "prepare":
         result = prepare(args.profile)

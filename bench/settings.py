@@ -10,6 +10,13 @@ unless MINGA_BENCH=true, so a production server never runs with them by accident
   over http. Everything else (DEBUG off, WhiteNoise with the manifest, HSTS, password
   hashing, persistent connections...) is exactly `market.settings`.
 - STATIC_ROOT in the bench folder, so collectstatic never touches the project's.
+- `MINGA_BENCH_PAGE_CACHE=off`: the anonymous page cache keeps no page (`bench.cache`), so
+  every anonymous request renders as the first visitor's after a change does, while the
+  values it remembers for every page (the catalogue's category counts) stay warm: what the
+  search measurements (`bench.search_plans`, the `search-100k` row) need, since the cache
+  would otherwise answer every repeated search without searching. `market.page_cache` is
+  unchanged; only the store behind it is (one per process: those runs only read). Off by
+  default: the other rows measure the cache.
 - The database must be a benchmark one (its name contains "bench"): never the dev db.
 """
 
@@ -22,7 +29,7 @@ if os.environ.get("MINGA_BENCH", "").lower() != "true":
     raise ImproperlyConfigured("bench.settings is only for `make bench` (it needs MINGA_BENCH=true).")
 
 from market.settings import *  # noqa: F403
-from market.settings import BASE_DIR, DATABASES, MIDDLEWARE
+from market.settings import BASE_DIR, CACHES, DATABASES, MIDDLEWARE
 
 ROOT_URLCONF = "bench.urls"
 MIDDLEWARE = ["bench.middleware.BenchHeadersMiddleware", *MIDDLEWARE]
@@ -32,6 +39,9 @@ CSRF_COOKIE_SECURE = False
 
 STATIC_ROOT = Path(os.environ.get("MINGA_BENCH_STATIC_ROOT", BASE_DIR / "bench-results" / "static"))
 MINGA_BENCH_FLOOR_FILE = os.environ.get("MINGA_BENCH_FLOOR_FILE", "")
+
+if os.environ.get("MINGA_BENCH_PAGE_CACHE", "on").lower() == "off":
+    CACHES = {**CACHES, "pages": {"BACKEND": "bench.cache.PagesNotKept", "LOCATION": "bench-pages"}}
 
 if "bench" not in Path(str(DATABASES["default"]["NAME"])).name:
     raise ImproperlyConfigured(

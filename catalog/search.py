@@ -9,15 +9,21 @@ known words one edit away (a letter missing, extra, wrong, or two letters swappe
 Each database answers from its own index (both made by migrations):
 
 - PostgreSQL: `catalog_product.search_vector` (weights A name, B description, C the rest of
-  `search_text`) with a GIN index, ranked by `ts_rank`; misspelt words are looked up with
-  trigrams (`pg_trgm`): the names nearest to the word through a GiST index.
+  `search_text`) with a GIN index, ranked by `ts_rank`; names have a GIN index of their
+  own words for the first probe (a GIN index cannot filter weights). Its words are listed in
+  `catalog_search_word` (migration 0008, kept by triggers): a misspelt word's one-edit
+  variants are looked up there, and a word start becomes at most `PREFIX_WORDS` of the
+  words it starts (read in the order of the table's index), probed as whole words.
 - SQLite: the FTS5 table `catalog_product_fts`, ranked by `bm25` with column weights;
-  misspelt words' one-edit variants are looked up in its vocabulary.
+  misspelt words' one-edit variants are looked up in its vocabulary
+  (`catalog_product_fts_vocab`), and a word start is FTS5's own prefix query.
 
 Size must not cost: the work is bounded whatever the catalogue. Two probes each read at
 most `MAX_RESULTS` matching rows, with no sort: the products whose name matches every word,
 then those that match anywhere; only those are ranked. When more match, the page says
-"more than 240" and the buyer narrows the search (a filter or another word).
+"more than 240" and the buyer narrows the search (a filter or another word). The fallbacks
+read the vocabulary, never the products: a few hundred one-edit variants per word looked up
+by key, and one range of the vocabulary's index per word start.
 """
 
 import json
@@ -33,7 +39,8 @@ from market.text import search_words
 MAX_RESULTS = 240  # ten pages of 24
 PREFIX_MIN = 3  # shorter words match whole words only
 TYPO_MIN = 4  # shorter words are not corrected: too many words are one edit from "pan"
-NEAREST_NAMES = 40  # PostgreSQL: names read per misspelt word
+TYPO_MAX = 24  # nor longer ones: no product's word is that long, and each letter adds 74 variants
+PREFIX_WORDS = 50  # PostgreSQL: the most words a word start stands for
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _TOKEN = re.compile(r"[^\W_]+")
 
@@ -67,8 +74,11 @@ def rank_products(base: QuerySet, text: str) -> Ranked:
     if ranked.ids:
         ranked.terms = words
         return ranked
-    fixes = backend.corrections([w for w in words if len(w) >= TYPO_MIN])
-    groups = [[w + "*" if len(w) >= PREFIX_MIN else w, *fixes.get(w, [])] for w in words]
+    fixes = corrections(backend, [w for w in words if TYPO_MIN <= len(w) <= TYPO_MAX])
+    starts = backend.word_starts([w for w in words if len(w) >= PREFIX_MIN])
+    groups = [list(dict.fromkeys([*starts.get(w, [w]), *fixes.get(w, [])])) for w in words]
+    if not all(groups):
+        return Ranked()  # a word that no known word starts or is one edit from: nothing matches
     ranked = _probe(backend, base, groups)
     if ranked.ids:
         ranked.terms = [term for group in groups for term in group]
@@ -76,6 +86,16 @@ def rank_products(base: QuerySet, text: str) -> Ranked:
         if ranked.corrected == " ".join(words):
             ranked.corrected = ""
     return ranked
+
+
+def corrections(backend, words: list[str]) -> dict[str, list[str]]:
+    """The known words one edit from each word: its variants looked up in the vocabulary,
+    all the words' at once."""
+    variants = {w: edits(w) - {w} for w in words}
+    if not variants:
+        return {}
+    known = backend.known_words(sorted(set().union(*variants.values())))
+    return {w: sorted(v & known) for w, v in variants.items()}
 
 
 def _probe(backend, base: QuerySet, groups: list[list[str]]) -> Ranked:
@@ -98,51 +118,58 @@ class PostgresSearch:
     # ts_rank's weights for D, C, B, A: a word in the name outweighs any number elsewhere.
     WEIGHTS = "{0.0, 0.01, 0.1, 1.0}"
 
-    @staticmethod
-    def tsquery(groups: list[list[str]], *, name_only: bool) -> str:
-        weight = "A" if name_only else ""
+    # The first probe reads the names' own index (migration 0009): weights are not in a GIN
+    # index, so `word:A` on `search_vector` would read every product that says the word.
+    NAME_VECTOR = "to_tsvector('minga_search'::regconfig, catalog_product.name)"
 
+    @staticmethod
+    def tsquery(groups: list[list[str]]) -> str:
+        # Each word quoted (a word of the vocabulary may hold any character but a space).
         def term(word: str) -> str:
-            suffix = ("*" if word.endswith("*") else "") + weight
-            return f"'{word.rstrip('*')}'" + (f":{suffix}" if suffix else "")
+            return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
         return " & ".join("(" + " | ".join(term(w) for w in group) + ")" for group in groups)
 
     @classmethod
     def matches(cls, qs: QuerySet, groups, *, name_only: bool) -> QuerySet:
-        query = cls.tsquery(groups, name_only=name_only)
+        query = cls.tsquery(groups)
+        vector = cls.NAME_VECTOR if name_only else "catalog_product.search_vector"
         return qs.filter(
-            RawSQL(
-                "catalog_product.search_vector @@ to_tsquery('minga_search', %s)",
-                [query],
-                output_field=BooleanField(),
-            )
+            RawSQL(f"{vector} @@ to_tsquery('minga_search', %s)", [query], output_field=BooleanField())
         ).annotate(
             search_rank=RawSQL(
                 f"ts_rank('{cls.WEIGHTS}', catalog_product.search_vector, to_tsquery('minga_search', %s))",
-                [cls.tsquery(groups, name_only=False)],
+                [query],
                 output_field=FloatField(),
             )
         )
 
     @staticmethod
-    def corrections(words: list[str]) -> dict[str, list[str]]:
-        """Words of product names one edit from each word, among the names nearest to it."""
+    def known_words(candidates: list[str]) -> set[str]:
+        """Which of `candidates` are words of the index: one look-up each in the vocabulary's key."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT word FROM catalog_search_word WHERE word = ANY(%s)", [candidates])
+            return {row[0] for row in cursor.fetchall()}
+
+    @staticmethod
+    def word_starts(words: list[str]) -> dict[str, list[str]]:
+        """For each word, the first `PREFIX_WORDS` known words that start with it (itself
+        included): one range of the vocabulary's index each, `caf` ≤ word < `cag`."""
         if not words:
             return {}
         with connection.cursor() as cursor:
             cursor.execute(
-                """SELECT w.word, n.name FROM unnest(%s::text[]) AS w(word)
+                """SELECT s.start, w.word FROM unnest(%s::text[], %s::text[]) AS s(start, below)
                 CROSS JOIN LATERAL (
-                    SELECT minga_fold(p.name) AS name FROM catalog_product p
-                    ORDER BY w.word <<-> minga_fold(p.name) LIMIT %s
-                ) AS n""",
-                [words, NEAREST_NAMES],
+                    SELECT word FROM catalog_search_word
+                    WHERE word >= s.start AND word < s.below ORDER BY word LIMIT %s
+                ) AS w""",
+                [words, [w[:-1] + chr(ord(w[-1]) + 1) for w in words], PREFIX_WORDS],
             )
-            found: dict[str, set[str]] = {w: set() for w in words}
-            for word, name in cursor.fetchall():
-                found[word].update(t for t in _TOKEN.findall(name) if one_edit(word, t))
-        return {w: sorted(found[w]) for w in words}
+            found: dict[str, list[str]] = {w: [] for w in words}
+            for start, word in cursor.fetchall():
+                found[start].append(word)
+        return found
 
 
 class SqliteSearch:
@@ -169,19 +196,19 @@ class SqliteSearch:
         )
 
     @staticmethod
-    def corrections(words: list[str]) -> dict[str, list[str]]:
-        """Known words one edit from each word: its variants looked up in the index's vocabulary."""
-        result = {}
+    def known_words(candidates: list[str]) -> set[str]:
+        """Which of `candidates` are words of the index (its `fts5vocab` table)."""
         with connection.cursor() as cursor:
-            for word in words:
-                variants = sorted(edits(word) - {word})
-                cursor.execute(
-                    "SELECT term FROM catalog_product_fts_vocab"
-                    " WHERE term IN (SELECT value FROM json_each(%s))",
-                    [json.dumps(variants)],
-                )
-                result[word] = sorted(row[0] for row in cursor.fetchall())
-        return result
+            cursor.execute(
+                "SELECT term FROM catalog_product_fts_vocab WHERE term IN (SELECT value FROM json_each(%s))",
+                [json.dumps(candidates)],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    @staticmethod
+    def word_starts(words: list[str]) -> dict[str, list[str]]:
+        """FTS5 reads a word start from its index itself (`"caf"*`)."""
+        return {w: [w + "*"] for w in words}
 
 
 def edits(word: str) -> set[str]:
@@ -192,10 +219,3 @@ def edits(word: str) -> set[str]:
     replaces = {a + c + b[1:] for a, b in splits if b for c in ALPHABET}
     inserts = {a + c + b for a, b in splits for c in ALPHABET}
     return deletes | swaps | replaces | inserts
-
-
-def one_edit(a: str, b: str) -> bool:
-    """True when `b` is `a` with one letter missing, extra, changed, or two letters swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    return b in edits(a)

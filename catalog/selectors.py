@@ -1,13 +1,14 @@
 """Reads for catalogue pages. Each owns its joins and prefetches, so that a page runs the
 same few queries for 10 products or 10,000."""
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
 from catalog.models import Category, Certification, Product, ProductPhoto
 from catalog.search import Ranked, query_words, rank_products
 from cooperatives.models import Cooperative
+from market import page_cache
 from market.models import Department
 
 LIST_COUNT_CAP = 1000  # a listing counts at most this many rows: "more than 1,000 products"
@@ -111,7 +112,7 @@ def product_detail(*, cooperative_slug: str, product_slug: str) -> Product | Non
 def filter_choices() -> dict:
     """Everything the filter form offers, in four queries."""
     return {
-        "categories": categories_with_counts(),
+        "categories": catalog_categories(),
         "cooperatives": list(Cooperative.objects.verified().only("id", "name", "slug")),
         "departments": list(
             Department.objects.filter(municipalities__cooperatives__verification_status="verified").distinct()
@@ -126,20 +127,38 @@ def cooperative_profile(*, slug: str) -> Cooperative | None:
 
 def categories_with_counts() -> list[Category]:
     """The top categories that have public products, each with `product_count` (its own
-    products and its subcategories'), in one query. The catalogue lists these and a market
-    groups its offers under the same ones (`top_category`), so both read alike."""
-    counted = (
+    products and its subcategories'), in the catalogue's order. The catalogue lists these
+    and a market groups its offers under the same ones (`top_category`), so both read alike.
+
+    Counting reads every public product, once, grouped by its top category in one query
+    (as a market counts its offers); the catalogue keeps the answer in the page cache until
+    the next change (`catalog_categories`)."""
+    rows = (
         Product.objects.public()
-        .filter(Q(category=OuterRef("pk")) | Q(category__parent=OuterRef("pk")))
-        .order_by()
-        .values(top=Coalesce("category__parent_id", "category_id"))
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
+        .annotate(
+            top_id=Coalesce("category__parent_id", "category_id"),
+            top_slug=Coalesce("category__parent__slug", "category__slug"),
+            top_name=Coalesce("category__parent__name", "category__name"),
+            top_position=Coalesce("category__parent__position", "category__position"),
+        )
+        .values("top_id", "top_slug", "top_name", "top_position")
+        .annotate(count=Count("pk"))
+        .order_by("top_position", "top_name")
     )
-    categories = Category.objects.filter(parent__isnull=True).annotate(
-        product_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-    )
-    return [category for category in categories if category.product_count]
+    categories = []
+    for row in rows:
+        category = Category(
+            pk=row["top_id"], slug=row["top_slug"], name=row["top_name"], position=row["top_position"]
+        )
+        category.product_count = row["count"]
+        categories.append(category)
+    return categories
+
+
+def catalog_categories() -> list[Category]:
+    """`categories_with_counts`, counted once per change of the page cache (a product, a
+    category or a cooperative saved, a sale...) rather than on every catalogue page."""
+    return page_cache.remembered("catalog-categories", categories_with_counts)
 
 
 def top_category(category: Category | None) -> Category | None:

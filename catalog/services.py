@@ -7,11 +7,19 @@ from django.utils.text import slugify
 from wagtail.images import get_image_model
 
 from catalog.exceptions import PhotoLimitError
-from catalog.models import Product, ProductPhoto
+from catalog.models import Category, Product, ProductPhoto
+from cooperatives.models import Cooperative
+from market import page_cache
 from market.images import PHOTO_SPECS
 from market.text import fold
 
 MAX_PHOTOS_PER_PRODUCT = 6
+REFRESH_BATCH = 500  # products per UPDATE when a cooperative or a category is renamed
+
+
+def _search_text(name, description, category_name, cooperative_name, known_for) -> str:
+    """What the search reads of a product besides its name and description (see catalog.search)."""
+    return fold(" ".join([name, description, category_name or "", cooperative_name, known_for]))
 
 
 def _unique_slug(product: Product) -> str:
@@ -28,16 +36,12 @@ def product_save(*, product: Product, certifications=None, producers=None) -> Pr
     with transaction.atomic():
         if not product.slug:
             product.slug = _unique_slug(product)
-        product.search_text = fold(
-            " ".join(
-                [
-                    product.name,
-                    product.description,
-                    product.category.name if product.category_id else "",
-                    product.cooperative.name,
-                    product.cooperative.known_for,
-                ]
-            )
+        product.search_text = _search_text(
+            product.name,
+            product.description,
+            product.category.name if product.category_id else "",
+            product.cooperative.name,
+            product.cooperative.known_for,
         )
         product.updated_at = timezone.now()
         product.full_clean()
@@ -83,6 +87,37 @@ def product_create(
     return product, True
 
 
+def search_text_refresh(*, cooperative: Cooperative | None = None, category: Category | None = None) -> int:
+    """After a cooperative or a category was saved (renamed, or what it is known for
+    changed): the search text of its products, whose text says its name. One read, and one
+    UPDATE per `REFRESH_BATCH` products whose text changed (none when nothing did), so the
+    search indexes' triggers follow. Returns how many products changed."""
+    products = Product.objects.order_by("pk")
+    if cooperative is not None:
+        products = products.filter(cooperative=cooperative)
+    if category is not None:
+        products = products.filter(category=category)
+    rows = products.values_list(
+        "pk",
+        "name",
+        "description",
+        "category__name",
+        "cooperative__name",
+        "cooperative__known_for",
+        "search_text",
+    )
+    with transaction.atomic():
+        changed = [
+            Product(pk=pk, search_text=text)
+            for pk, *parts, old in rows.iterator(chunk_size=2000)
+            if (text := _search_text(*parts)) != old
+        ]
+        Product.objects.bulk_update(changed, ["search_text"], batch_size=REFRESH_BATCH)
+        if changed:
+            page_cache.pages_changed()  # cached search pages list them by their old text
+    return len(changed)
+
+
 def _product_with_key(cooperative_id: int, form_key: str) -> Product | None:
     if not form_key:
         return None
@@ -91,6 +126,7 @@ def _product_with_key(cooperative_id: int, form_key: str) -> Product | None:
 
 def product_set_hidden(*, product: Product, hidden: bool) -> Product:
     Product.objects.filter(pk=product.pk).update(is_hidden=hidden, updated_at=timezone.now())
+    page_cache.pages_changed()  # no save, so no signal: cached pages and counts still show it
     product.is_hidden = hidden
     return product
 

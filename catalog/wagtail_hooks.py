@@ -8,6 +8,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from catalog import services
 from catalog.models import Category, Certification, Product
+from cooperatives.models import Cooperative
 
 
 class ProductViewSet(SnippetViewSet):
@@ -62,3 +63,13 @@ def refresh_product(request, instance):
     """Edits in the admin go through the same service as the workspace (slug, search text)."""
     if isinstance(instance, Product):
         services.product_save(product=instance)
+
+
+@hooks.register("after_edit_snippet")
+def refresh_search_text(request, instance):
+    """A product's search text says its cooperative's and its category's names (and what the
+    cooperative is known for): renaming either refreshes its products' in bulk."""
+    if isinstance(instance, Cooperative):
+        services.search_text_refresh(cooperative=instance)
+    elif isinstance(instance, Category):
+        services.search_text_refresh(category=instance)

@@ -4,11 +4,16 @@ market groups its offers under the very same categories."""
 
 import re
 
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import Category
-from catalog.selectors import categories_with_counts
+from catalog.selectors import catalog_categories, categories_with_counts
+from catalog.services import product_set_hidden
 from cooperatives.models import VerificationStatus
+from market import page_cache
 from tests.cms.factories import make_market
 from tests.factories import CooperativeFactory, make_product
 
@@ -71,3 +76,31 @@ def test_a_market_uses_the_catalogues_categories(client, db):
     assert roots.count('class="card"') == 2 and "Miel</h3>" not in roots
     # A subcategory's own slug is not one of the listed categories: everything is shown.
     assert client.get(event.url + "?categoria=yuca").content.decode().count('class="card"') == 3
+
+
+def test_the_catalogue_counts_once_until_something_changes(db, settings, django_capture_on_commit_callbacks):
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    caches[page_cache.ALIAS].clear()
+    coop = CooperativeFactory()
+    miel = Category.objects.get(slug="miel")
+    with django_capture_on_commit_callbacks(execute=True):
+        honey = make_product(coop, name="Miel", category=miel)
+
+    def counts():
+        return {c.slug: c.product_count for c in catalog_categories()}
+
+    assert counts() == {"miel": 1}
+    with CaptureQueriesContext(connection) as queries:
+        assert counts() == {"miel": 1}
+    assert len(queries) == 0  # every other catalogue page reads them from the page cache
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_product(coop, name="Miel de monte", category=miel)
+    assert counts() == {"miel": 2}
+    with django_capture_on_commit_callbacks(execute=True):
+        product_set_hidden(product=honey, hidden=True)
+    assert counts() == {"miel": 1}
+    caches[page_cache.ALIAS].clear()

@@ -11,7 +11,7 @@ from catalog import search
 from catalog.selectors import product_search
 from cooperatives.models import VerificationStatus
 from market.text import highlight
-from tests.factories import CooperativeFactory, make_product
+from tests.factories import CooperativeFactory, UserFactory, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,65 @@ def test_a_renamed_product_is_found_by_its_new_name_only(cooperative):
     product_save(product=product)
     assert names(text="name") == ["Ñame espino"]
     assert names(text="yuca") == []
+
+
+def _admin_post(client, instance, **changes):
+    """The instance's edit form in the Wagtail admin posted back as a browser would, with `changes`."""
+    meta = instance._meta
+    url = reverse(f"wagtailsnippets_{meta.app_label}_{meta.model_name}:edit", args=[instance.pk])
+    form = client.get(url).context["form"]
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+    data.update(changes)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+
+
+def test_a_renamed_cooperative_is_found_by_its_new_name_only(client, asoyupguz):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    _admin_post(client, asoyupguz, name="Cabildo Nasa del Putumayo", known_for="chontaduro")
+    assert set(names(text="nasa chontaduro")) == {
+        "Huevos criollos",
+        "Plátano hartón",
+        "Almidón agrio",
+        "Yuca fresca",
+    }
+    assert names(text="yuqueros") == [] and names(text="guzman") == []
+    assert names(text="yuca") == ["Yuca fresca", "Almidón agrio"]  # its name, its description
+
+
+def test_a_renamed_category_is_found_by_its_new_name_only(client, cooperative):
+    from catalog.models import Category
+
+    yuca = Category.objects.get(slug="yuca")
+    make_product(cooperative, name="Casabe", category=yuca)
+    make_product(cooperative, name="Miel", category=Category.objects.get(slug="miel"))
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    _admin_post(client, yuca, name="Mandioca")
+    assert names(text="mandioca") == ["Casabe"]
+    assert names(text="miel") == ["Miel"] and names(text="yuca") == []
+
+
+def test_the_products_of_a_renamed_cooperative_are_refreshed_in_one_statement(asoyupguz):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.services import search_text_refresh
+
+    asoyupguz.name = "Cabildo Nasa"
+    asoyupguz.save()
+    with CaptureQueriesContext(connection) as queries:
+        assert search_text_refresh(cooperative=asoyupguz) == 4
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 1 and '"catalog_product"' in updates[0]
+    assert len(names(text="cabildo nasa")) == 4
+    with CaptureQueriesContext(connection) as queries:
+        assert search_text_refresh(cooperative=asoyupguz) == 0  # saved again unchanged: no write
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
 
 
 def test_a_deleted_product_leaves_the_index(cooperative):
@@ -196,6 +255,7 @@ def test_query_words_split_where_the_indexes_split():
     assert all(re.fullmatch(r"[^\W_]+", w) for w in search.query_words("a\"b'c:d*e{f}g(h)"))
 
 
-def test_one_edit():
-    assert search.one_edit("yuka", "yuca") and search.one_edit("fersca", "fresca")
-    assert not search.one_edit("yuka", "yuka") and not search.one_edit("yyka", "yuca")
+def test_a_words_variants_are_one_edit_away():
+    assert {"yuca", "fresca"} <= search.edits("yuka") | search.edits("fersca")  # changed, swapped
+    assert {"fresca"} <= search.edits("frsca") & search.edits("frescaa")  # missing, extra
+    assert "yuca" not in search.edits("yyka")  # two edits
