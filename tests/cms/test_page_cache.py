@@ -339,3 +339,25 @@ def test_one_request_reads_the_version_once_and_follows_its_own_change(client, m
     finally:
         page_cache._request_version.reset(pinned)
     assert after != before
+
+
+def test_each_pickup_point_is_listed_once_with_all_its_times(client, db):
+    """Times that alternate between two points (9:00 park, 9:30 coliseum, 10:00 park) are
+    listed under their point, each point once."""
+    from datetime import timedelta as td
+
+    from tests.cms.factories import pickup_point
+
+    cooperative = CooperativeFactory()
+    cassava = make_product(cooperative, name="Yuca fresca", price_cop=2500, stock=None)
+    park, coliseum = pickup_point("Parque principal"), pickup_point("Coliseo municipal")
+    from django.utils import timezone
+
+    start = timezone.now() + td(days=4)
+    event = make_market(
+        offers=[(cassava, 2300, 50)],
+        slots=[(park, start, 5), (coliseum, start + td(minutes=30), 5), (park, start + td(hours=1), 5)],
+    )
+    html = client.get(event.url).content.decode()
+    points = html.split("<h3>Puntos de recogida</h3>", 1)[1].split("</ul>", 1)[0]
+    assert points.count("Parque principal") == 1 and points.count("Coliseo municipal") == 1
