@@ -4,21 +4,28 @@ The market's clock is checked by its sales channel (`cms.markets.channel`) at ev
 change and at checkout; these views only turn forms into service calls (the cart line and
 the order placing are shared with the catalogue: `orders.checkout`). `page` is the page the
 buyer reads (maybe a translation); `event` is the market that sells (its original).
+
+The storefront's forms post to plain URLs naming the page (`cart_view`, `checkout_view`,
+in `cms.urls`): the page is read with one query, where Wagtail's routing to it reads the
+site, its locale, three pages and their view restrictions. The page's own routes (cesta/,
+pedido/) do the same for pages and forms already in buyers' hands.
 """
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.validators import slug_re
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail import hooks
 
 from cms.markets.channel import MarketChannel, market_key
 from cms.markets.checkout_form import MarketCheckoutForm
 from cms.markets.slots import market_slots
 from cms.markets.storefront import CATEGORY_PARAM, PAGE_PARAM
+from cms.models import MarketEventPage
 from market.calendar import ics_event
 from market.i18n import url_in_language
 from market.models import BuyerOrganization
@@ -26,6 +33,53 @@ from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.checkout import cart_line_change, checkout_rules, checkout_submit, repeat_submit
 from orders.exceptions import CartError
+
+
+def cart_view(request, page_id: int):
+    """`market_cart` at `cms:market_cart`: the market page read with one query."""
+    page = _live_market(page_id)
+    return _as_page_route(request, page, lambda: market_cart(request, page, page.trading_event))
+
+
+def checkout_view(request, page_id: int):
+    """`market_checkout` at `cms:market_checkout`: the market page read with one query."""
+    page = _live_market(page_id)
+    return _as_page_route(request, page, lambda: market_checkout(request, page, page.trading_event))
+
+
+def _live_market(page_id: int) -> MarketEventPage:
+    """The live market page `page_id` with what its actions read (its place, its locale)
+    and whether a view restriction may apply to it, in one query; else 404 (as Wagtail's
+    routing answers for a page that is not live)."""
+    page = (
+        MarketEventPage.objects.live()
+        .restrictions_known()
+        .select_related("municipality", "locale")
+        .filter(pk=page_id)
+        .first()
+    )
+    if page is None:
+        raise Http404
+    return page
+
+
+def _as_page_route(request, page, respond):
+    """What Wagtail does around one of a page's routes once it found the page
+    (`wagtail.views.serve`): the `before_serve_page` hooks (the request's method), then the
+    `on_serve_page` chain (the page's view restrictions: a password, a sign-in, a group)
+    around `respond()`."""
+
+    def serve(page, request, args, kwargs):
+        return respond()
+
+    chain = serve
+    for hook in reversed(hooks.get_hooks("on_serve_page")):
+        chain = hook(chain)
+    for hook in hooks.get_hooks("before_serve_page"):
+        result = hook(page, request, (), {})
+        if isinstance(result, HttpResponse):
+            return result
+    return chain(page, request, (), {})
 
 
 def _back_to_offers(request, page, anchor: str) -> str:
