@@ -81,17 +81,20 @@ def cart_get(*, user=None, session=None, create: bool = False, channel_key: str 
     return cart
 
 
-def cart_set_quantity(*, cart: Cart, product_id: int, raw_quantity, add: bool = False) -> CartLine | None:
+def cart_set_quantity(
+    *, cart: Cart, product_id: int, raw_quantity, add: bool = False, channel=None
+) -> CartLine | None:
     """Set (or with `add`, increase) a line's quantity; validated by the cart's channel
-    (availability, minimum, step, stock, a market's clock and limits).
+    (availability, minimum, step, stock, a market's clock and limits). `channel`: the
+    cart's channel when the caller has it already (else it is found from the cart's key).
 
     Raises CartError with a message for the buyer; the cart is unchanged then.
     """
+    channel = _channel_of(cart, channel)
     pk = _posted_pk(product_id)
     product = Product.objects.select_related("cooperative").filter(pk=pk).first() if pk else None
     if product is None:
         raise CartError(_("This product does not exist or is no longer offered."))
-    channel = channels.channel_for(cart.channel_key)
     try:
         quantity = parse_quantity(raw_quantity)
     except QuantityError as error:
@@ -108,6 +111,16 @@ def cart_set_quantity(*, cart: Cart, product_id: int, raw_quantity, add: bool = 
             line.save(update_fields=["quantity"])
         Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return line
+
+
+def _channel_of(cart: Cart, channel=None):
+    """The channel of `cart`: `channel` when given (it must be the cart's), else found from
+    the cart's key (a market's costs a query)."""
+    if channel is None:
+        return channels.channel_for(cart.channel_key)
+    if channel.key != cart.channel_key:
+        raise ValueError(f"the channel {channel.key!r} is not the cart's ({cart.channel_key!r})")
+    return channel
 
 
 def cart_remove(*, cart: Cart, product_id: int) -> None:
@@ -253,11 +266,12 @@ def _check_payment_method(choice: CheckoutChoice, total_cop: int) -> None:
         raise CheckoutError(_("Choose a payment method."))
 
 
-def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
+def order_place(*, buyer, cart: Cart, choice: CheckoutChoice, channel=None) -> Order:
     """Create the order, one fulfilment per cooperative, and reserve stock: all or nothing.
 
     Prices, availability and stock are read from the database (through the cart's
-    channel) here, never from a form. Raises CheckoutError or InsufficientStockError;
+    channel: `channel` when the caller has it, else found from the cart's key) here,
+    never from a form. Raises CheckoutError or InsufficientStockError;
     then nothing was written. The choice is checked first; the other steps run in this
     order, in one transaction.
 
@@ -271,7 +285,7 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
     """
     _checkout_check(buyer=buyer, choice=choice)
     try:
-        return _order_place(buyer=buyer, cart=cart, choice=choice)
+        return _order_place(buyer=buyer, cart=cart, choice=choice, channel=channel)
     except IntegrityError:
         # Two posts of one form at once: the second waited on the key's unique index.
         earlier = _order_with_key(buyer=buyer, key=choice.checkout_key)
@@ -322,11 +336,11 @@ def _cart_consume(*, cart: Cart, order: Order) -> None:
     Cart.objects.filter(pk=cart.pk).update(placed_order=order, updated_at=order.placed_at)
 
 
-def _order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
+def _order_place(*, buyer, cart: Cart, choice: CheckoutChoice, channel=None) -> Order:
     with transaction.atomic():
         cart, lines = _cart_claim(buyer=buyer, cart=cart, choice=choice)
         with _as_checkout_error():
-            channel = channels.channel_for(cart.channel_key)
+            channel = _channel_of(cart, channel)
         priced = _lines_priced(channel=channel, lines=lines)
         _fees(channel=channel, priced=priced, buyer=buyer, choice=choice)
         _check_payment_method(choice, priced.total_cop)

@@ -46,6 +46,14 @@ class MarketChannel(CatalogChannel):
         self.event = event
         self.key = market_key(event)
         self._offers = None
+        self._slots = {}
+        self._all_slots = False
+
+    def use_slots(self, slots) -> None:
+        """The market's pickup slots, as `market_slots` read them for a checkout's form: the
+        order then reads none again."""
+        self._slots = {slot.pk: slot for slot in slots}
+        self._all_slots = True
 
     # --- rules -------------------------------------------------------------------------
 
@@ -120,20 +128,19 @@ class MarketChannel(CatalogChannel):
             raise CartError(_("Choose a pickup slot."))
 
     def _slot(self, slot_id):
-        """The market's pickup slot `slot_id` (with its place), or None; read once per checkout."""
+        """The market's pickup slot `slot_id` (with its place), or None; read once per
+        checkout, or not at all after `use_slots`."""
         from cms.models import PickupSlot
 
         if not slot_id:
             return None
-        cached = self.__dict__.get("_slots", {})
-        if slot_id not in cached:
-            cached[slot_id] = (
+        if slot_id not in self._slots and not self._all_slots:
+            self._slots[slot_id] = (
                 PickupSlot.objects.select_related("pickup_point__municipality")
                 .filter(page=self.event, pk=slot_id)
                 .first()
             )
-            self.__dict__["_slots"] = cached
-        return cached[slot_id]
+        return self._slots.get(slot_id)
 
     def check_payment_confirmation(self, *, order, at) -> None:
         grace = timedelta(minutes=settings.MINGA_CARD_PAYMENT_MINUTES)

@@ -13,9 +13,11 @@ from cms.models import MarketEventPage, PickupSlot
 
 
 def market_slots(event: MarketEventPage) -> list[PickupSlot]:
+    """The market's slots in time order, each with `remaining`, its place (and the place's
+    municipality, which an order's handover names) and its usage: one query."""
     slots = list(
         PickupSlot.objects.filter(page=event)
-        .select_related("pickup_point", "usage")
+        .select_related("pickup_point__municipality", "usage")
         .order_by("starts_at", "pk")
     )
     for slot in slots:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail import hooks
 
-from cms.markets.channel import MarketChannel, market_key
+from cms.markets.channel import MarketChannel
 from cms.markets.checkout_form import MarketCheckoutForm
 from cms.markets.slots import market_slots
 from cms.markets.storefront import CATEGORY_PARAM, PAGE_PARAM
@@ -109,9 +109,10 @@ def market_cart(request, page, event):
     action = request.POST.get("action", "add")
     product = request.POST.get("product", "")
     product = product if product.isascii() and product.isdigit() and len(product) <= 18 else ""
+    channel = MarketChannel(event)
     if action == "remove":
         cart = order_services.cart_get(
-            user=request.user, session=request.session, create=True, channel_key=market_key(event)
+            user=request.user, session=request.session, create=True, channel_key=channel.key
         )
         order_services.cart_remove(cart=cart, product_id=product or "0")
         return redirect(_back_to_offers(request, page, "cesta"))
@@ -121,7 +122,7 @@ def market_cart(request, page, event):
         request,
         add=action == "add",
         in_cart=_("%(name)s: %(quantity)s %(unit)s in your basket."),
-        channel_key=market_key(event),
+        channel=channel,
         tag=anchor,
     )
     return redirect(_back_to_offers(request, page, anchor))
@@ -130,30 +131,32 @@ def market_cart(request, page, event):
 def market_checkout(request, page, event):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    channel = MarketChannel(event)
+    channel = MarketChannel(event)  # read once, for the form, the order and the page
     try:
         channel.check_open()
     except CartError as error:
         messages.error(request, error.message)
         return redirect(url_in_language(page.url))
-    cart = order_services.cart_get(user=request.user, session=request.session, channel_key=market_key(event))
+    cart = order_services.cart_get(user=request.user, session=request.session, channel_key=channel.key)
     if cart is None or not cart.lines.exists():
         if (response := repeat_submit(request, cart)) is not None:
             return response
         messages.info(request, _("Your basket is empty."))
         return redirect(url_in_language(page.url))
     organizations = list(BuyerOrganization.objects.for_user(request.user).approved())
+    slots = market_slots(event)
+    channel.use_slots(slots)
     form = MarketCheckoutForm(
         request.POST or None,
         organizations=organizations,
         card_enabled=order_services.card_payments_enabled(),
         ask_phone=not request.user.phone,
         event=event,
-        slots=market_slots(event),
+        slots=slots,
     )
     short_lines = []
     if request.method == "POST" and form.is_valid():
-        response, short_lines = checkout_submit(request, cart=cart, form=form)
+        response, short_lines = checkout_submit(request, cart=cart, form=form, channel=channel)
         if response is not None:
             return response
     # Priced only to be shown: a placed order reads its prices again, in its transaction.
