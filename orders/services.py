@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, F, Sum, Value
+from django.db.models import BigIntegerField, F, Subquery, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -276,12 +276,14 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice, channel=None) -> O
     order, in one transaction.
 
     One basket, at most one order, however often and on however many servers it is
-    posted: the cart's row is locked first and emptied in the same transaction, and
-    remembers the order it became; the form's one-time key (`choice.checkout_key`) is
-    unique among orders. A repeat raises AlreadyPlacedError naming the first order, and
-    nothing else is reserved. Locks are always taken in this order, so that checkouts
-    never deadlock: the cart, the buyer organisation (credit), then stock in primary-key
-    order, then the pickup slot.
+    posted: the cart's row is locked first (with its lines) and emptied in the same
+    transaction, and remembers the order it became; the form's one-time key
+    (`choice.checkout_key`) is unique among orders. A repeat raises AlreadyPlacedError
+    naming the first order, and nothing else is reserved. Locks are always taken in this
+    order, so that checkouts never deadlock: the cart with its lines and their products,
+    in product (primary-key) order, in one statement; the buyer organisation (credit); a
+    market's counters; the pickup slot. Giving stock back (`orders.stock.stock_return`)
+    takes the products before a market's counters too.
     """
     _checkout_check(buyer=buyer, choice=choice)
     try:
@@ -304,20 +306,37 @@ def _order_with_key(*, buyer, key: str) -> Order | None:
 
 
 def _cart_claim(*, buyer, cart: Cart, choice: CheckoutChoice) -> tuple[Cart, list[CartLine]]:
-    """Lock the cart's row for this checkout; refuse a basket or form already ordered.
+    """Lock the basket for this checkout and read it; refuse a basket or form already ordered.
 
-    Returns the locked cart and its lines (with their products and cooperatives, in
-    product order), read once after the lock for the rest of the checkout.
+    Returns the locked cart and its lines with their products and cooperatives, in product
+    order, read once for the rest of the checkout. One statement locks and reads them: the
+    lines, the cart's row and the products' rows (whose stock the order takes, see
+    `CatalogChannel.reserve`), row by row in product order, as every checkout does; with
+    a one-time key, it also finds the order that key already placed.
+
+    A second post of the same basket waits on those locks until the first commits, and
+    then finds no line (the first emptied the cart); an empty basket is then locked on its
+    own, and the order it became within the repeat window is named.
     """
+    key = choice.checkout_key
+    lines = (
+        CartLine.objects.filter(cart=cart)
+        .select_related("cart", "product__cooperative__municipality")
+        .select_for_update(of=("self", "cart", "product"))
+        .order_by("product_id")
+    )
+    if key:
+        placed = Order.objects.filter(checkout_key=key, buyer=buyer).values("pk")[:1]
+        lines = lines.annotate(placed_with_key=Subquery(placed))
+    lines = list(lines)
+    if lines:
+        if key and lines[0].placed_with_key is not None:
+            raise AlreadyPlacedError(Order.objects.get(pk=lines[0].placed_with_key))
+        return lines[0].cart, lines
     locked = Cart.objects.select_for_update().get(pk=cart.pk)
-    earlier = _order_with_key(buyer=buyer, key=choice.checkout_key)
+    earlier = _order_with_key(buyer=buyer, key=key) or cart_recent_order(cart=locked, buyer=buyer)
     if earlier is not None:
         raise AlreadyPlacedError(earlier)
-    lines = list(locked.lines.select_related("product__cooperative__municipality").order_by("product_id"))
-    if not lines:
-        earlier = cart_recent_order(cart=locked, buyer=buyer)
-        if earlier is not None:
-            raise AlreadyPlacedError(earlier)
     return locked, lines
 
 
@@ -431,8 +450,11 @@ def _fees(*, channel, priced: _Priced, buyer, choice: CheckoutChoice) -> None:
 
 
 def _stock_reserve(*, channel, priced: _Priced) -> None:
-    """All lines or none, in primary-key order (see `CatalogChannel.reserve`)."""
-    channel.reserve(wanted={line.product_id: line.quantity for line in priced.lines})
+    """All lines or none, from the products' rows `_cart_claim` locked (see `CatalogChannel.reserve`)."""
+    channel.reserve(
+        wanted={line.product_id: line.quantity for line in priced.lines},
+        products={line.product_id: line.product for line in priced.lines},
+    )
 
 
 def _order_create(*, buyer, choice: CheckoutChoice, channel, priced: _Priced) -> Order:

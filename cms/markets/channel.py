@@ -198,12 +198,16 @@ class MarketChannel(CatalogChannel):
 
     # --- quantities and slots ----------------------------------------------------------------
 
-    def reserve(self, *, wanted: dict[int, Decimal]) -> None:
+    def reserve(self, *, wanted: dict[int, Decimal], products: dict | None = None) -> None:
         """Take the market's quantities, then the harvest's (the product's stock, shared with
-        the catalogue and every market): all or nothing, each in primary-key order, so that
-        every checkout locks rows in the same order (market rows, then product rows)."""
+        the catalogue and every market): all or nothing. Every checkout, and every return
+        (`release`), locks rows in the same order: the products' (a checkout, with its
+        basket: `products`), then the market's counters, each in primary-key order."""
+        if products is None:
+            locked = Product.objects.select_for_update().filter(pk__in=list(wanted)).order_by("pk")
+            products = {product.pk: product for product in locked}
         self._market_reserve(wanted=wanted)
-        super().reserve(wanted=wanted)
+        super().reserve(wanted=wanted, products=products)
 
     def _market_reserve(self, *, wanted: dict[int, Decimal]) -> None:
         """The market's counters: locked and read in product order, then one conditional
@@ -250,14 +254,15 @@ class MarketChannel(CatalogChannel):
             )
 
     def release(self, *, lines) -> None:
-        """Give back to the market and to the harvest what `stock_return` claimed once."""
+        """Give back to the harvest, then to the market, what `stock_return` claimed once:
+        products before counters, as a checkout locks them (see `reserve`)."""
         from cms.models import MarketStock
 
+        super().release(lines=lines)
         for line in sorted(lines, key=lambda item: item.product_id):
             MarketStock.objects.filter(event=self.event, product_id=line.product_id).update(
                 sold=F("sold") - line.quantity
             )
-        super().release(lines=lines)
 
     def after_place(self, *, order, choice) -> None:
         """Link the order to the market, take the pickup slot, and check per-buyer limits."""
