@@ -92,7 +92,8 @@ def cart_set_quantity(
     """
     channel = _channel_of(cart, channel)
     pk = _posted_pk(product_id)
-    product = Product.objects.select_related("cooperative").filter(pk=pk).first() if pk else None
+    found = channel.read_products(Product.objects.select_related("cooperative").filter(pk=pk)) if pk else []
+    product = found[0] if found else None
     if product is None:
         raise CartError(_("This product does not exist or is no longer offered."))
     try:
@@ -305,14 +306,15 @@ def _order_with_key(*, buyer, key: str) -> Order | None:
     return Order.objects.filter(checkout_key=key, buyer=buyer).first()
 
 
-def _cart_claim(*, buyer, cart: Cart, choice: CheckoutChoice) -> tuple[Cart, list[CartLine]]:
+def _cart_claim(*, buyer, cart: Cart, choice: CheckoutChoice, channel) -> tuple[Cart, list[CartLine]]:
     """Lock the basket for this checkout and read it; refuse a basket or form already ordered.
 
     Returns the locked cart and its lines with their products and cooperatives, in product
     order, read once for the rest of the checkout. One statement locks and reads them: the
     lines, the cart's row and the products' rows (whose stock the order takes, see
     `CatalogChannel.reserve`), row by row in product order, as every checkout does; with
-    a one-time key, it also finds the order that key already placed.
+    what the channel sells them by (`channel.read_products`: a market's offers) and, with
+    a one-time key, the order that key already placed.
 
     A second post of the same basket waits on those locks until the first commits, and
     then finds no line (the first emptied the cart); an empty basket is then locked on its
@@ -328,7 +330,7 @@ def _cart_claim(*, buyer, cart: Cart, choice: CheckoutChoice) -> tuple[Cart, lis
     if key:
         placed = Order.objects.filter(checkout_key=key, buyer=buyer).values("pk")[:1]
         lines = lines.annotate(placed_with_key=Subquery(placed))
-    lines = list(lines)
+    lines = channel.read_products(lines, product="product_id")
     if lines:
         if key and lines[0].placed_with_key is not None:
             raise AlreadyPlacedError(Order.objects.get(pk=lines[0].placed_with_key))
@@ -356,10 +358,10 @@ def _cart_consume(*, cart: Cart, order: Order) -> None:
 
 
 def _order_place(*, buyer, cart: Cart, choice: CheckoutChoice, channel=None) -> Order:
+    with _as_checkout_error():
+        channel = _channel_of(cart, channel)
     with transaction.atomic():
-        cart, lines = _cart_claim(buyer=buyer, cart=cart, choice=choice)
-        with _as_checkout_error():
-            channel = _channel_of(cart, channel)
+        cart, lines = _cart_claim(buyer=buyer, cart=cart, choice=choice, channel=channel)
         priced = _lines_priced(channel=channel, lines=lines)
         _fees(channel=channel, priced=priced, buyer=buyer, choice=choice)
         _check_payment_method(choice, priced.total_cop)

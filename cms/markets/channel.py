@@ -26,7 +26,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +46,8 @@ class MarketChannel(CatalogChannel):
         self.event = event
         self.key = market_key(event)
         self._offers = None
+        # Read with the products (`read_products`): {product id: (offer or None, counter or None)}.
+        self._known = {}
         self._slots = {}
         self._all_slots = False
 
@@ -80,8 +82,55 @@ class MarketChannel(CatalogChannel):
             self._offers = {offer.product_id: offer for offer in offers_on_sale(self.event)}
         return self._offers
 
+    def read_products(self, queryset, *, product: str = "pk") -> list:
+        """Each product (or basket line) with its offer on sale in this market (price, limit
+        per buyer) and the market's counter (what it may still sell), by subqueries of the
+        same query; the checks that follow ask nothing more about these products."""
+        from cms.models import MarketOffer, MarketStock
+
+        ref = OuterRef(product)
+        # When a product is offered twice, the last offer counts, as in `offers`.
+        offer = offers_on_sale(self.event).filter(product=ref).order_by("-sort_order", "-pk")
+        stock = MarketStock.objects.filter(event=self.event.pk, product=ref)
+        rows = list(
+            queryset.annotate(
+                offer_price_cop=Subquery(offer.values("price_cop")[:1]),
+                offer_max_per_buyer=Subquery(offer.values("max_per_buyer")[:1]),
+                stock_planned=Subquery(stock.values("planned")[:1]),
+                stock_confirmed=Subquery(stock.values("confirmed")[:1]),
+                stock_sold=Subquery(stock.values("sold")[:1]),
+            )
+        )
+        for row in rows:
+            product_id = getattr(row, product)
+            found = None
+            if row.offer_price_cop is not None:
+                found = MarketOffer(
+                    page_id=self.event.pk,
+                    product_id=product_id,
+                    price_cop=row.offer_price_cop,
+                    max_per_buyer=row.offer_max_per_buyer,
+                )
+            counter = None
+            if row.stock_planned is not None:
+                counter = MarketStock(
+                    event_id=self.event.pk,
+                    product_id=product_id,
+                    planned=row.stock_planned,
+                    confirmed=row.stock_confirmed,
+                    sold=row.stock_sold,
+                )
+            self._known[product_id] = (found, counter)
+        return rows
+
+    def _offer_of(self, product_id: int):
+        """The offer on sale of `product_id`: as `read_products` read it, else from `offers`."""
+        if product_id in self._known:
+            return self._known[product_id][0]
+        return self.offers().get(product_id)
+
     def _offer(self, product: Product):
-        offer = self.offers().get(product.pk)
+        offer = self._offer_of(product.pk)
         if offer is None or not product.cooperative.is_verified():
             raise CartError(_("%(name)s is not offered in this market.") % {"name": product.name})
         return offer
@@ -110,7 +159,10 @@ class MarketChannel(CatalogChannel):
         self.check_checkout_line(product, quantity)
         from cms.models import MarketStock
 
-        stock = MarketStock.objects.filter(event=self.event, product=product).first()
+        if product.pk in self._known:
+            stock = self._known[product.pk][1]
+        else:
+            stock = MarketStock.objects.filter(event=self.event, product=product).first()
         remaining = offer_left(stock.remaining if stock else Decimal("0"), product.stock)
         if quantity > remaining:
             raise CartError(
@@ -299,9 +351,13 @@ class MarketChannel(CatalogChannel):
     def _check_per_buyer_limits(self, order, *, assisted: bool) -> None:
         # A Market Builder's phone orders are for many people: the limit is per person, and
         # the builder is only their buyer of record. A number a buyer gives at checkout for
-        # her messages changes nothing.
-        limits = {pid: o.max_per_buyer for pid, o in self.offers().items() if o.max_per_buyer is not None}
-        if not limits or assisted:
+        # her messages changes nothing. Only this order's products can pass a limit now.
+        if assisted:
+            return
+        ordered = {line.product_id for f in order.fulfilments.all() for line in f.lines.all()}
+        offers = {pid: self._offer_of(pid) for pid in ordered}
+        limits = {pid: o.max_per_buyer for pid, o in offers.items() if o and o.max_per_buyer is not None}
+        if not limits:
             return
         bought = (
             OrderLine.objects.filter(
