@@ -25,6 +25,7 @@ from orders.exceptions import (
     AlreadyPlacedError,
     CartError,
     CheckoutError,
+    InsufficientStockError,
     TransitionError,
 )
 from orders.models import (
@@ -289,6 +290,10 @@ def order_place(*, buyer, cart: Cart, choice: CheckoutChoice, channel=None) -> O
     _checkout_check(buyer=buyer, choice=choice)
     try:
         return _order_place(buyer=buyer, cart=cart, choice=choice, channel=channel)
+    except InsufficientStockError as error:
+        if error.count_again is not None:  # the units taken before are back: count what is left
+            error.short_lines, error.count_again = error.count_again(), None
+        raise
     except IntegrityError:
         # Two posts of one form at once: the second waited on the key's unique index.
         earlier = _order_with_key(buyer=buyer, key=choice.checkout_key)

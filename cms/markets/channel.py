@@ -253,42 +253,25 @@ class MarketChannel(CatalogChannel):
     def reserve(self, *, wanted: dict[int, Decimal], products: dict | None = None) -> None:
         """Take the market's quantities, then the harvest's (the product's stock, shared with
         the catalogue and every market): all or nothing. Every checkout, and every return
-        (`release`), locks rows in the same order: the products' (a checkout, with its
-        basket: `products`), then the market's counters, each in primary-key order."""
+        (`release`), locks rows in the same order: the products' in primary-key order (a
+        checkout's with its basket: `products`), then the market's counters."""
         if products is None:
             locked = Product.objects.select_for_update().filter(pk__in=list(wanted)).order_by("pk")
             products = {product.pk: product for product in locked}
-        self._market_reserve(wanted=wanted)
+        self._market_reserve(wanted=wanted, names={pk: product.name for pk, product in products.items()})
         super().reserve(wanted=wanted, products=products)
 
-    def _market_reserve(self, *, wanted: dict[int, Decimal]) -> None:
-        """The market's counters: locked and read in product order, then one conditional
-        UPDATE for every line (`sold + n` within what is planned and confirmed, per row)."""
+    def _market_reserve(self, *, wanted: dict[int, Decimal], names: dict[int, str]) -> None:
+        """The market's counters: one conditional UPDATE for every line (`sold + n` within
+        what is planned and confirmed, per row), which locks them, after the products'.
+
+        Nothing is read first: every other checkout or return of these products waits on
+        their rows, locked by now (see `reserve`), and the UPDATE checks each row as it is
+        then. When one refuses, the order is refused and its transaction undone; what the
+        market has left is read afresh after that (`InsufficientStockError.count_again`).
+        """
         from cms.models import MarketStock
 
-        counters = {
-            stock.product_id: stock
-            for stock in MarketStock.objects.select_for_update()
-            .filter(event=self.event, product_id__in=list(wanted))
-            .order_by("product_id")
-            .only("pk", "product_id", "planned", "confirmed", "sold")
-        }
-        short_ids = [
-            pid for pid in sorted(wanted) if pid not in counters or counters[pid].remaining < wanted[pid]
-        ]
-        if short_ids:
-            names = dict(Product.objects.filter(pk__in=short_ids).values_list("pk", "name"))
-            raise InsufficientStockError(
-                [
-                    ShortLine(
-                        product_id=pid,
-                        product_name=names.get(pid, ""),
-                        requested=wanted[pid],
-                        available=counters[pid].remaining if pid in counters else Decimal("0"),
-                    )
-                    for pid in short_ids
-                ]
-            )
         amount = per_row("product_id", wanted)
         taken = (
             MarketStock.objects.filter(
@@ -297,13 +280,23 @@ class MarketChannel(CatalogChannel):
             .exclude(confirmed__lt=F("sold") + amount)
             .update(sold=F("sold") + amount)
         )
-        if taken != len(wanted):  # cannot happen under the lock; refuse rather than oversell
-            raise InsufficientStockError(
-                [
-                    ShortLine(product_id=pid, product_name="", requested=q, available=Decimal("0"))
-                    for pid, q in sorted(wanted.items())
-                ]
-            )
+        if taken != len(wanted):
+            raise InsufficientStockError(count_again=lambda: self._short_lines(wanted, names))
+
+    def _short_lines(self, wanted: dict[int, Decimal], names: dict[int, str]) -> list[ShortLine]:
+        """The lines the market has not enough left for, as its counters are now."""
+        from cms.models import MarketStock
+
+        counters = {
+            stock.product_id: stock
+            for stock in MarketStock.objects.filter(event=self.event, product_id__in=list(wanted))
+        }
+        left = {pid: counters[pid].remaining if pid in counters else Decimal("0") for pid in wanted}
+        return [
+            ShortLine(product_id=pid, product_name=names.get(pid, ""), requested=q, available=left[pid])
+            for pid, q in sorted(wanted.items())
+            if left[pid] < q
+        ]
 
     def release(self, *, lines) -> None:
         """Give back to the harvest, then to the market, what `stock_return` claimed once:
