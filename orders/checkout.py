@@ -60,7 +60,8 @@ def cart_line_change(request, *, add: bool, in_cart: str, channel=None, tag: str
 
 def checkout_submit(request, *, cart, form, channel=None):
     """Place the order a valid checkout form describes (catalogue or market), through the
-    cart's `channel` when the caller has it.
+    cart's `channel` when the caller has it; `cart=None`: her basket of `channel`, read in
+    the order's transaction only.
 
     Returns (redirect, []) on success; (None, short lines) with the reason on the form
     when the order is refused, in which case nothing was written.

@@ -115,12 +115,12 @@ def cart_set_quantity(
     return line
 
 
-def _channel_of(cart: Cart, channel=None):
+def _channel_of(cart: Cart | None, channel=None):
     """The channel of `cart`: `channel` when given (it must be the cart's), else found from
     the cart's key (a market's costs a query)."""
     if channel is None:
         return channels.channel_for(cart.channel_key)
-    if channel.key != cart.channel_key:
+    if cart is not None and channel.key != cart.channel_key:
         raise ValueError(f"the channel {channel.key!r} is not the cart's ({cart.channel_key!r})")
     return channel
 
@@ -268,12 +268,13 @@ def _check_payment_method(choice: CheckoutChoice, total_cop: int) -> None:
         raise CheckoutError(_("Choose a payment method."))
 
 
-def order_place(*, buyer, cart: Cart, choice: CheckoutChoice, channel=None) -> Order:
+def order_place(*, buyer, cart: Cart | None = None, choice: CheckoutChoice, channel=None) -> Order:
     """Create the order, one fulfilment per cooperative, and reserve stock: all or nothing.
 
-    Prices, availability and stock are read from the database (through the cart's
-    channel: `channel` when the caller has it, else found from the cart's key) here,
-    never from a form. Raises CheckoutError or InsufficientStockError;
+    The basket is `cart`, or with `cart=None` the buyer's basket of `channel`, then read
+    only in the order's transaction. Prices, availability and stock are read from the
+    database (through the cart's channel: `channel` when the caller has it, else found
+    from the cart's key) here, never from a form. Raises CheckoutError or InsufficientStockError;
     then nothing was written. The choice is checked first; the other steps run in this
     order, in one transaction.
 
@@ -311,7 +312,7 @@ def _order_with_key(*, buyer, key: str) -> Order | None:
     return Order.objects.filter(checkout_key=key, buyer=buyer).first()
 
 
-def _cart_claim(*, buyer, cart: Cart, choice: CheckoutChoice, channel) -> tuple[Cart, list[CartLine]]:
+def _cart_claim(*, buyer, cart: Cart | None, choice: CheckoutChoice, channel) -> tuple[Cart, list[CartLine]]:
     """Lock the basket for this checkout and read it; refuse a basket or form already ordered.
 
     Returns the locked cart and its lines with their products and cooperatives, in product
@@ -324,10 +325,13 @@ def _cart_claim(*, buyer, cart: Cart, choice: CheckoutChoice, channel) -> tuple[
     A second post of the same basket waits on those locks until the first commits, and
     then finds no line (the first emptied the cart); an empty basket is then locked on its
     own, and the order it became within the repeat window is named.
+
+    `cart=None`: the buyer's basket of `channel` (she has one per channel).
     """
     key = choice.checkout_key
+    basket = {"cart": cart} if cart is not None else {"cart__user": buyer, "cart__channel_key": channel.key}
     lines = (
-        CartLine.objects.filter(cart=cart)
+        CartLine.objects.filter(**basket)
         .select_related("cart", "product__cooperative__municipality")
         .select_for_update(of=("self", "cart", "product"))
         .order_by("product_id")
@@ -340,8 +344,15 @@ def _cart_claim(*, buyer, cart: Cart, choice: CheckoutChoice, channel) -> tuple[
         if key and lines[0].placed_with_key is not None:
             raise AlreadyPlacedError(Order.objects.get(pk=lines[0].placed_with_key))
         return lines[0].cart, lines
-    locked = Cart.objects.select_for_update().get(pk=cart.pk)
-    earlier = _order_with_key(buyer=buyer, key=key) or cart_recent_order(cart=locked, buyer=buyer)
+    carts = Cart.objects.select_for_update()
+    locked = (
+        carts.get(pk=cart.pk)
+        if cart is not None
+        else carts.filter(user=buyer, channel_key=channel.key).first()
+    )
+    earlier = _order_with_key(buyer=buyer, key=key)
+    if earlier is None and locked is not None:
+        earlier = cart_recent_order(cart=locked, buyer=buyer)
     if earlier is not None:
         raise AlreadyPlacedError(earlier)
     return locked, lines
@@ -362,7 +373,7 @@ def _cart_consume(*, cart: Cart, order: Order) -> None:
     Cart.objects.filter(pk=cart.pk).update(placed_order=order, updated_at=order.placed_at)
 
 
-def _order_place(*, buyer, cart: Cart, choice: CheckoutChoice, channel=None) -> Order:
+def _order_place(*, buyer, cart: Cart | None, choice: CheckoutChoice, channel=None) -> Order:
     with _as_checkout_error():
         channel = _channel_of(cart, channel)
     with transaction.atomic():

@@ -137,12 +137,12 @@ def market_checkout(request, page, event):
     except CartError as error:
         messages.error(request, error.message)
         return redirect(url_in_language(page.url))
-    cart = order_services.cart_get(user=request.user, session=request.session, channel_key=channel.key)
-    if cart is None or not cart.lines.exists():
-        if (response := repeat_submit(request, cart)) is not None:
-            return response
-        messages.info(request, _("Your basket is empty."))
-        return redirect(url_in_language(page.url))
+    posted = request.method == "POST"
+    # A POST that places the order reads the basket in the order's transaction only (its
+    # lines locked); it is read here to be shown, or when the order is not placed.
+    cart = None if posted else _basket(request, channel)
+    if not posted and not _has_lines(cart):
+        return _empty_basket(request, page)
     organizations = list(BuyerOrganization.objects.for_user(request.user).approved())
     slots = market_slots(event)
     channel.use_slots(slots)
@@ -155,10 +155,14 @@ def market_checkout(request, page, event):
         slots=slots,
     )
     short_lines = []
-    if request.method == "POST" and form.is_valid():
-        response, short_lines = checkout_submit(request, cart=cart, form=form, channel=channel)
+    if posted and form.is_valid():
+        response, short_lines = checkout_submit(request, cart=None, form=form, channel=channel)
         if response is not None:
             return response
+    if posted:
+        cart = _basket(request, channel)
+        if not _has_lines(cart):  # ordered by another post of this basket, or emptied meanwhile
+            return repeat_submit(request, cart) or _empty_basket(request, page)
     # Priced only to be shown: a placed order reads its prices again, in its transaction.
     summary = order_selectors.cart_summary(cart, channel=channel)
     rules = checkout_rules(channel=channel, summary=summary)
@@ -166,8 +170,21 @@ def market_checkout(request, page, event):
         request,
         "cms/market_checkout.html",
         {"page": page, "form": form, "summary": summary, "short_lines": short_lines, **rules},
-        status=400 if request.method == "POST" else 200,
+        status=400 if posted else 200,
     )
+
+
+def _basket(request, channel):
+    return order_services.cart_get(user=request.user, session=request.session, channel_key=channel.key)
+
+
+def _has_lines(cart) -> bool:
+    return cart is not None and cart.lines.exists()
+
+
+def _empty_basket(request, page):
+    messages.info(request, _("Your basket is empty."))
+    return redirect(url_in_language(page.url))
 
 
 def market_calendar(request, event):
