@@ -23,7 +23,7 @@ from wagtail import hooks
 
 from cms.markets.channel import MarketChannel
 from cms.markets.checkout_form import MarketCheckoutForm
-from cms.markets.slots import market_slots
+from cms.markets.slots import live_market_with_slots, market_slots
 from cms.markets.storefront import CATEGORY_PARAM, PAGE_PARAM
 from cms.models import MarketEventPage
 from market.calendar import ics_event
@@ -42,9 +42,14 @@ def cart_view(request, page_id: int):
 
 
 def checkout_view(request, page_id: int):
-    """`market_checkout` at `cms:market_checkout`: the market page read with one query."""
-    page = _live_market(page_id)
-    return _as_page_route(request, page, lambda: market_checkout(request, page, page.trading_event))
+    """`market_checkout` at `cms:market_checkout`: the market page and its pickup slots read
+    with one query (a market without slots of its own: the page's, then its slots')."""
+    page, slots = live_market_with_slots(page_id)
+    if page is None:
+        page, slots = _live_market(page_id), None
+    return _as_page_route(
+        request, page, lambda: market_checkout(request, page, page.trading_event, slots=slots)
+    )
 
 
 def _live_market(page_id: int) -> MarketEventPage:
@@ -128,7 +133,10 @@ def market_cart(request, page, event):
     return redirect(_back_to_offers(request, page, anchor))
 
 
-def market_checkout(request, page, event):
+def market_checkout(request, page, event, *, slots=None):
+    """The checkout page of a market's basket, and the order it places. `slots`: the
+    market's pickup slots as `market_slots` reads them, when the caller read them with the
+    page (`checkout_view`)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     channel = MarketChannel(event)  # read once, for the form, the order and the page
@@ -144,7 +152,7 @@ def market_checkout(request, page, event):
     if not posted and not _has_lines(cart):
         return _empty_basket(request, page)
     organizations = list(BuyerOrganization.objects.for_user(request.user).approved())
-    slots = market_slots(event)
+    slots = market_slots(event) if slots is None else slots
     channel.use_slots(slots)
     form = MarketCheckoutForm(
         request.POST or None,

@@ -153,3 +153,25 @@ def test_the_plain_urls_of_a_market_not_live_are_not_found(client, products):
     assert client.post(reverse("cms:market_cart", args=[event.pk]), post).status_code == 404
     assert client.get(reverse("cms:market_checkout", args=[event.pk])).status_code == 404
     assert client.get(reverse("cms:market_checkout", args=[event.pk + 1000])).status_code == 404
+
+
+def test_a_market_that_only_delivers_takes_orders_at_its_plain_checkout_url(client, products):
+    """No pickup slot to read the market with: its page is read on its own."""
+    araza, _cachama = products
+    event = make_market(offers=[(araza, 5000, 20)], slots=[], delivery_offered=True, delivery_fee_cop=3000)
+    client.force_login(UserFactory())
+    client.post(
+        reverse("cms:market_cart", args=[event.pk]), {"product": araza.pk, "quantity": "2", "action": "add"}
+    )
+    response = client.post(
+        reverse("cms:market_checkout", args=[event.pk]),
+        {
+            "buyer": "self",
+            "delivery_method": "delivery",
+            "delivery_address": "Calle 5 # 3-20, San José del Guaviare",
+            "payment_method": "cash",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    order = Order.objects.get()
+    assert order.total_cop == 2 * 5000 + 3000 and order.market_link.slot is None

@@ -293,6 +293,30 @@ def test_a_buyer_who_orders_in_english_gets_her_emails_in_english(
     assert "Nuevo pedido" in to_cooperative.subject, "cooperatives read Spanish"
 
 
+def test_the_english_checkout_form_posts_to_its_plain_url_and_sells_through_the_original(
+    client, english_tree, event, goods
+):
+    """A translation has no pickup slots of its own: its checkout reads the page, then the
+    original's slots; the order is the original's, in English."""
+    _home_en, _index_en, event_en = english_tree
+    client.force_login(UserFactory())
+    with translation.override("en"):
+        cart_url = reverse("cms:market_cart", args=[event_en.pk])
+        checkout_url = reverse("cms:market_checkout", args=[event_en.pk])
+    client.post(cart_url, {"product": goods[0].pk, "quantity": "2", "action": "add"})
+    page = client.get(event_en.url + "pedido/").content.decode()
+    assert f'action="{checkout_url}"' in page and "Guaviare peasant market" in page
+    slot = event.slots.get()
+    response = client.post(
+        checkout_url,
+        {"buyer": "self", "delivery_method": "pickup", "payment_method": "cash", "slot": slot.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    order = Order.objects.get()
+    assert order.channel_key == f"market:{event.pk}" and order.language == "en"
+    assert order.market_link.slot == slot
+
+
 def test_the_pickup_reminder_of_an_english_order_names_the_market_in_english(
     client, english_tree, event, goods, django_capture_on_commit_callbacks
 ):
