@@ -109,7 +109,7 @@ def cart_set_quantity(
         if line is None:
             line = CartLine.objects.create(cart=cart, product=product, quantity=quantity)
         else:
-            line.quantity = quantity
+            line.quantity, line.product = quantity, product  # the caller names it: read above
             line.save(update_fields=["quantity"])
         Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return line
