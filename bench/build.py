@@ -734,8 +734,9 @@ def prepare(profile: str) -> dict:
         ],
         "storefront": main_url,
         "storefront_big": big_url,
-        "cart": main_url + "cesta/",
-        "checkout": main_url + "pedido/",
+        # Where the storefront's forms post (cms.urls), not the page's own routes.
+        "cart": reverse("cms:market_cart", args=[main.pk]),
+        "checkout": reverse("cms:market_checkout", args=[main.pk]),
         "offers": [[o.product_id, _plain(o.product.min_quantity)] for o in offers],
         "checkout_slot": PickupSlot.objects.filter(page=main).order_by("starts_at", "pk").first().pk,
         "checkout_sessions": checkout_sessions,
@@ -743,8 +744,8 @@ def prepare(profile: str) -> dict:
         "reader_session": checkout_sessions[0],
         "rush": {
             "storefront": rush_url,
-            "cart": rush_url + "cesta/",
-            "checkout": rush_url + "pedido/",
+            "cart": reverse("cms:market_cart", args=[rush.pk]),
+            "checkout": reverse("cms:market_checkout", args=[rush.pk]),
             "product": scarce.product_id,
             "quantity": "1",
             "units": p["rush_units"],

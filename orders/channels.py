@@ -25,6 +25,13 @@ class CatalogChannel:
     key = ""
     kind = Channel.CATALOG
 
+    def read_products(self, queryset, *, product: str = "pk") -> list:
+        """Evaluate `queryset`, of products or of rows naming one (`product`: the field or
+        attribute with its id, such as a basket line's "product_id"), with what this channel
+        sells them by, read in the same query. The catalogue sells by the product's own row:
+        nothing to add."""
+        return list(queryset)
+
     def unit_price_cop(self, product: Product) -> int:
         return product.price_cop
 
@@ -145,23 +152,27 @@ class CatalogChannel:
             for cooperative, subtotal in subtotals.items()
         }, 0
 
-    def reserve(self, *, wanted: dict[int, Decimal]) -> None:
-        """Take stock for every product, all or nothing, in primary-key order.
+    def reserve(self, *, wanted: dict[int, Decimal], products: dict | None = None) -> None:
+        """Take stock for every product, all or nothing, from rows locked in primary-key order.
 
-        Two queries whatever the number of lines: the products' rows are locked and read in
-        primary-key order (so checkouts never deadlock: every one locks in the same order),
-        then one conditional UPDATE takes every line's units (`stock >= n` for each row, so
-        it cannot oversell on PostgreSQL and stays correct on SQLite, whose writers take
-        turns). The caller holds the transaction, whose rollback undoes everything when a
-        line is short.
+        The products' rows are locked and read in primary-key order (so checkouts never
+        deadlock: every one locks in the same order): `products` when the caller did so in
+        this transaction (a checkout, with its basket's lines: `orders.services._cart_claim`),
+        else here. Then one conditional UPDATE takes every line's units (`stock >= n` for
+        each row, so it cannot oversell on PostgreSQL and stays correct on SQLite, whose
+        writers take turns). One query, or two, whatever the number of lines. The caller
+        holds the transaction, whose rollback undoes everything when a line is short.
         """
-        rows = {
-            row["pk"]: row
-            for row in Product.objects.select_for_update()
-            .filter(pk__in=list(wanted))
-            .order_by("pk")
-            .values("pk", "name", "stock")
-        }
+        if products is None:
+            rows = {
+                row["pk"]: row
+                for row in Product.objects.select_for_update()
+                .filter(pk__in=list(wanted))
+                .order_by("pk")
+                .values("pk", "name", "stock")
+            }
+        else:
+            rows = {pk: {"pk": pk, "name": p.name, "stock": p.stock} for pk, p in products.items()}
         stocked = {pid: q for pid, q in wanted.items() if pid not in rows or rows[pid]["stock"] is not None}
         short = [
             ShortLine(
@@ -193,7 +204,8 @@ class CatalogChannel:
         page_cache.pages_changed()  # what is left changed: cached pages render afresh on commit
 
     def release(self, *, lines) -> None:
-        """Give back the units of lines already claimed once by `stock_return`."""
+        """Give back the units of lines already claimed once by `stock_return`, in
+        primary-key order (a market's channel gives back to its counters after this)."""
         for line in sorted(lines, key=lambda item: item.product_id):
             Product.objects.filter(pk=line.product_id, stock__isnull=False).update(
                 stock=F("stock") + line.quantity

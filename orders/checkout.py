@@ -19,9 +19,9 @@ from orders.forms import CartLineForm
 from orders.models import DeliveryMethod, Order, OrderStatus, PaymentMethod
 
 
-def cart_line_change(request, *, add: bool, in_cart: str, channel_key: str = "", tag: str = "") -> bool:
-    """Set the posted line's quantity in the visitor's cart for `channel_key` (the
-    catalogue's by default), or with `add` increase it.
+def cart_line_change(request, *, add: bool, in_cart: str, channel=None, tag: str = "") -> bool:
+    """Set the posted line's quantity in the visitor's cart for `channel` (the catalogue's
+    by default), or with `add` increase it.
 
     `in_cart` is the message shown when it worked, with `%(name)s`, `%(quantity)s` and
     `%(unit)s`; a refusal (stock, step, a market's clock...) is shown as an error. Returns
@@ -32,6 +32,7 @@ def cart_line_change(request, *, add: bool, in_cart: str, channel_key: str = "",
     if not form.is_valid():
         messages.error(request, _("Enter a quantity."), extra_tags=tag)
         return False
+    channel_key = channel.key if channel is not None else ""
     cart = services.cart_get(user=request.user, session=request.session, create=True, channel_key=channel_key)
     try:
         line = services.cart_set_quantity(
@@ -39,6 +40,7 @@ def cart_line_change(request, *, add: bool, in_cart: str, channel_key: str = "",
             product_id=form.cleaned_data["product"],
             raw_quantity=form.cleaned_data["quantity"],
             add=add,
+            channel=channel,
         )
     except CartError as error:
         messages.error(request, error.message, extra_tags=tag)
@@ -56,14 +58,16 @@ def cart_line_change(request, *, add: bool, in_cart: str, channel_key: str = "",
     return True
 
 
-def checkout_submit(request, *, cart, form):
-    """Place the order a valid checkout form describes (catalogue or market).
+def checkout_submit(request, *, cart, form, channel=None):
+    """Place the order a valid checkout form describes (catalogue or market), through the
+    cart's `channel` when the caller has it; `cart=None`: her basket of `channel`, read in
+    the order's transaction only.
 
     Returns (redirect, []) on success; (None, short lines) with the reason on the form
     when the order is refused, in which case nothing was written.
     """
     try:
-        order = services.order_place(buyer=request.user, cart=cart, choice=form.choice())
+        order = services.order_place(buyer=request.user, cart=cart, choice=form.choice(), channel=channel)
     except AlreadyPlacedError as error:
         return already_placed(request, error.order), []
     except InsufficientStockError as error:

@@ -23,11 +23,18 @@ class ShortLine:
 
 
 class InsufficientStockError(OrderError):
-    """Some lines cannot be reserved. Nothing was reserved; each short line is named."""
+    """Some lines cannot be reserved. Nothing was reserved; each short line is named.
 
-    def __init__(self, short_lines: list[ShortLine]):
+    A channel that takes its units with one conditional UPDATE, reading nothing first,
+    learns only that some row refused; it gives `count_again`, which reads the short lines
+    as they are once the transaction that took the others has been rolled back
+    (`orders.services.order_place` calls it then).
+    """
+
+    def __init__(self, short_lines: list[ShortLine] | None = None, *, count_again=None):
         super().__init__("insufficient stock")
-        self.short_lines = short_lines
+        self.short_lines = short_lines or []
+        self.count_again = count_again
 
 
 class CheckoutError(OrderError):

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, F, Sum, Value
+from django.db.models import BigIntegerField, F, Subquery, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from orders.exceptions import (
     AlreadyPlacedError,
     CartError,
     CheckoutError,
+    InsufficientStockError,
     TransitionError,
 )
 from orders.models import (
@@ -81,17 +82,21 @@ def cart_get(*, user=None, session=None, create: bool = False, channel_key: str 
     return cart
 
 
-def cart_set_quantity(*, cart: Cart, product_id: int, raw_quantity, add: bool = False) -> CartLine | None:
+def cart_set_quantity(
+    *, cart: Cart, product_id: int, raw_quantity, add: bool = False, channel=None
+) -> CartLine | None:
     """Set (or with `add`, increase) a line's quantity; validated by the cart's channel
-    (availability, minimum, step, stock, a market's clock and limits).
+    (availability, minimum, step, stock, a market's clock and limits). `channel`: the
+    cart's channel when the caller has it already (else it is found from the cart's key).
 
     Raises CartError with a message for the buyer; the cart is unchanged then.
     """
+    channel = _channel_of(cart, channel)
     pk = _posted_pk(product_id)
-    product = Product.objects.select_related("cooperative").filter(pk=pk).first() if pk else None
+    found = channel.read_products(Product.objects.select_related("cooperative").filter(pk=pk)) if pk else []
+    product = found[0] if found else None
     if product is None:
         raise CartError(_("This product does not exist or is no longer offered."))
-    channel = channels.channel_for(cart.channel_key)
     try:
         quantity = parse_quantity(raw_quantity)
     except QuantityError as error:
@@ -104,10 +109,20 @@ def cart_set_quantity(*, cart: Cart, product_id: int, raw_quantity, add: bool = 
         if line is None:
             line = CartLine.objects.create(cart=cart, product=product, quantity=quantity)
         else:
-            line.quantity = quantity
+            line.quantity, line.product = quantity, product  # the caller names it: read above
             line.save(update_fields=["quantity"])
         Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return line
+
+
+def _channel_of(cart: Cart | None, channel=None):
+    """The channel of `cart`: `channel` when given (it must be the cart's), else found from
+    the cart's key (a market's costs a query)."""
+    if channel is None:
+        return channels.channel_for(cart.channel_key)
+    if cart is not None and channel.key != cart.channel_key:
+        raise ValueError(f"the channel {channel.key!r} is not the cart's ({cart.channel_key!r})")
+    return channel
 
 
 def cart_remove(*, cart: Cart, product_id: int) -> None:
@@ -253,25 +268,33 @@ def _check_payment_method(choice: CheckoutChoice, total_cop: int) -> None:
         raise CheckoutError(_("Choose a payment method."))
 
 
-def order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
+def order_place(*, buyer, cart: Cart | None = None, choice: CheckoutChoice, channel=None) -> Order:
     """Create the order, one fulfilment per cooperative, and reserve stock: all or nothing.
 
-    Prices, availability and stock are read from the database (through the cart's
-    channel) here, never from a form. Raises CheckoutError or InsufficientStockError;
+    The basket is `cart`, or with `cart=None` the buyer's basket of `channel`, then read
+    only in the order's transaction. Prices, availability and stock are read from the
+    database (through the cart's channel: `channel` when the caller has it, else found
+    from the cart's key) here, never from a form. Raises CheckoutError or InsufficientStockError;
     then nothing was written. The choice is checked first; the other steps run in this
     order, in one transaction.
 
     One basket, at most one order, however often and on however many servers it is
-    posted: the cart's row is locked first and emptied in the same transaction, and
-    remembers the order it became; the form's one-time key (`choice.checkout_key`) is
-    unique among orders. A repeat raises AlreadyPlacedError naming the first order, and
-    nothing else is reserved. Locks are always taken in this order, so that checkouts
-    never deadlock: the cart, the buyer organisation (credit), then stock in primary-key
-    order, then the pickup slot.
+    posted: the cart's row is locked first (with its lines) and emptied in the same
+    transaction, and remembers the order it became; the form's one-time key
+    (`choice.checkout_key`) is unique among orders. A repeat raises AlreadyPlacedError
+    naming the first order, and nothing else is reserved. Locks are always taken in this
+    order, so that checkouts never deadlock: the cart with its lines and their products,
+    in product (primary-key) order, in one statement; the buyer organisation (credit); a
+    market's counters; the pickup slot. Giving stock back (`orders.stock.stock_return`)
+    takes the products before a market's counters too.
     """
     _checkout_check(buyer=buyer, choice=choice)
     try:
-        return _order_place(buyer=buyer, cart=cart, choice=choice)
+        return _order_place(buyer=buyer, cart=cart, choice=choice, channel=channel)
+    except InsufficientStockError as error:
+        if error.count_again is not None:  # the units taken before are back: count what is left
+            error.short_lines, error.count_again = error.count_again(), None
+        raise
     except IntegrityError:
         # Two posts of one form at once: the second waited on the key's unique index.
         earlier = _order_with_key(buyer=buyer, key=choice.checkout_key)
@@ -289,21 +312,49 @@ def _order_with_key(*, buyer, key: str) -> Order | None:
     return Order.objects.filter(checkout_key=key, buyer=buyer).first()
 
 
-def _cart_claim(*, buyer, cart: Cart, choice: CheckoutChoice) -> tuple[Cart, list[CartLine]]:
-    """Lock the cart's row for this checkout; refuse a basket or form already ordered.
+def _cart_claim(*, buyer, cart: Cart | None, choice: CheckoutChoice, channel) -> tuple[Cart, list[CartLine]]:
+    """Lock the basket for this checkout and read it; refuse a basket or form already ordered.
 
-    Returns the locked cart and its lines (with their products and cooperatives, in
-    product order), read once after the lock for the rest of the checkout.
+    Returns the locked cart and its lines with their products and cooperatives, in product
+    order, read once for the rest of the checkout. One statement locks and reads them: the
+    lines, the cart's row and the products' rows (whose stock the order takes, see
+    `CatalogChannel.reserve`), row by row in product order, as every checkout does; with
+    what the channel sells them by (`channel.read_products`: a market's offers) and, with
+    a one-time key, the order that key already placed.
+
+    A second post of the same basket waits on those locks until the first commits, and
+    then finds no line (the first emptied the cart); an empty basket is then locked on its
+    own, and the order it became within the repeat window is named.
+
+    `cart=None`: the buyer's basket of `channel` (she has one per channel).
     """
-    locked = Cart.objects.select_for_update().get(pk=cart.pk)
-    earlier = _order_with_key(buyer=buyer, key=choice.checkout_key)
+    key = choice.checkout_key
+    basket = {"cart": cart} if cart is not None else {"cart__user": buyer, "cart__channel_key": channel.key}
+    lines = (
+        CartLine.objects.filter(**basket)
+        .select_related("cart", "product__cooperative__municipality")
+        .select_for_update(of=("self", "cart", "product"))
+        .order_by("product_id")
+    )
+    if key:
+        placed = Order.objects.filter(checkout_key=key, buyer=buyer).values("pk")[:1]
+        lines = lines.annotate(placed_with_key=Subquery(placed))
+    lines = channel.read_products(lines, product="product_id")
+    if lines:
+        if key and lines[0].placed_with_key is not None:
+            raise AlreadyPlacedError(Order.objects.get(pk=lines[0].placed_with_key))
+        return lines[0].cart, lines
+    carts = Cart.objects.select_for_update()
+    locked = (
+        carts.get(pk=cart.pk)
+        if cart is not None
+        else carts.filter(user=buyer, channel_key=channel.key).first()
+    )
+    earlier = _order_with_key(buyer=buyer, key=key)
+    if earlier is None and locked is not None:
+        earlier = cart_recent_order(cart=locked, buyer=buyer)
     if earlier is not None:
         raise AlreadyPlacedError(earlier)
-    lines = list(locked.lines.select_related("product__cooperative__municipality").order_by("product_id"))
-    if not lines:
-        earlier = cart_recent_order(cart=locked, buyer=buyer)
-        if earlier is not None:
-            raise AlreadyPlacedError(earlier)
     return locked, lines
 
 
@@ -322,11 +373,11 @@ def _cart_consume(*, cart: Cart, order: Order) -> None:
     Cart.objects.filter(pk=cart.pk).update(placed_order=order, updated_at=order.placed_at)
 
 
-def _order_place(*, buyer, cart: Cart, choice: CheckoutChoice) -> Order:
+def _order_place(*, buyer, cart: Cart | None, choice: CheckoutChoice, channel=None) -> Order:
+    with _as_checkout_error():
+        channel = _channel_of(cart, channel)
     with transaction.atomic():
-        cart, lines = _cart_claim(buyer=buyer, cart=cart, choice=choice)
-        with _as_checkout_error():
-            channel = channels.channel_for(cart.channel_key)
+        cart, lines = _cart_claim(buyer=buyer, cart=cart, choice=choice, channel=channel)
         priced = _lines_priced(channel=channel, lines=lines)
         _fees(channel=channel, priced=priced, buyer=buyer, choice=choice)
         _check_payment_method(choice, priced.total_cop)
@@ -417,8 +468,11 @@ def _fees(*, channel, priced: _Priced, buyer, choice: CheckoutChoice) -> None:
 
 
 def _stock_reserve(*, channel, priced: _Priced) -> None:
-    """All lines or none, in primary-key order (see `CatalogChannel.reserve`)."""
-    channel.reserve(wanted={line.product_id: line.quantity for line in priced.lines})
+    """All lines or none, from the products' rows `_cart_claim` locked (see `CatalogChannel.reserve`)."""
+    channel.reserve(
+        wanted={line.product_id: line.quantity for line in priced.lines},
+        products={line.product_id: line.product for line in priced.lines},
+    )
 
 
 def _order_create(*, buyer, choice: CheckoutChoice, channel, priced: _Priced) -> Order:

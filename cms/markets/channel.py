@@ -26,7 +26,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +46,16 @@ class MarketChannel(CatalogChannel):
         self.event = event
         self.key = market_key(event)
         self._offers = None
+        # Read with the products (`read_products`): {product id: (offer or None, counter or None)}.
+        self._known = {}
+        self._slots = {}
+        self._all_slots = False
+
+    def use_slots(self, slots) -> None:
+        """The market's pickup slots, as `market_slots` read them for a checkout's form: the
+        order then reads none again."""
+        self._slots = {slot.pk: slot for slot in slots}
+        self._all_slots = True
 
     # --- rules -------------------------------------------------------------------------
 
@@ -72,8 +82,55 @@ class MarketChannel(CatalogChannel):
             self._offers = {offer.product_id: offer for offer in offers_on_sale(self.event)}
         return self._offers
 
+    def read_products(self, queryset, *, product: str = "pk") -> list:
+        """Each product (or basket line) with its offer on sale in this market (price, limit
+        per buyer) and the market's counter (what it may still sell), by subqueries of the
+        same query; the checks that follow ask nothing more about these products."""
+        from cms.models import MarketOffer, MarketStock
+
+        ref = OuterRef(product)
+        # When a product is offered twice, the last offer counts, as in `offers`.
+        offer = offers_on_sale(self.event).filter(product=ref).order_by("-sort_order", "-pk")
+        stock = MarketStock.objects.filter(event=self.event.pk, product=ref)
+        rows = list(
+            queryset.annotate(
+                offer_price_cop=Subquery(offer.values("price_cop")[:1]),
+                offer_max_per_buyer=Subquery(offer.values("max_per_buyer")[:1]),
+                stock_planned=Subquery(stock.values("planned")[:1]),
+                stock_confirmed=Subquery(stock.values("confirmed")[:1]),
+                stock_sold=Subquery(stock.values("sold")[:1]),
+            )
+        )
+        for row in rows:
+            product_id = getattr(row, product)
+            found = None
+            if row.offer_price_cop is not None:
+                found = MarketOffer(
+                    page_id=self.event.pk,
+                    product_id=product_id,
+                    price_cop=row.offer_price_cop,
+                    max_per_buyer=row.offer_max_per_buyer,
+                )
+            counter = None
+            if row.stock_planned is not None:
+                counter = MarketStock(
+                    event_id=self.event.pk,
+                    product_id=product_id,
+                    planned=row.stock_planned,
+                    confirmed=row.stock_confirmed,
+                    sold=row.stock_sold,
+                )
+            self._known[product_id] = (found, counter)
+        return rows
+
+    def _offer_of(self, product_id: int):
+        """The offer on sale of `product_id`: as `read_products` read it, else from `offers`."""
+        if product_id in self._known:
+            return self._known[product_id][0]
+        return self.offers().get(product_id)
+
     def _offer(self, product: Product):
-        offer = self.offers().get(product.pk)
+        offer = self._offer_of(product.pk)
         if offer is None or not product.cooperative.is_verified():
             raise CartError(_("%(name)s is not offered in this market.") % {"name": product.name})
         return offer
@@ -102,7 +159,10 @@ class MarketChannel(CatalogChannel):
         self.check_checkout_line(product, quantity)
         from cms.models import MarketStock
 
-        stock = MarketStock.objects.filter(event=self.event, product=product).first()
+        if product.pk in self._known:
+            stock = self._known[product.pk][1]
+        else:
+            stock = MarketStock.objects.filter(event=self.event, product=product).first()
         remaining = offer_left(stock.remaining if stock else Decimal("0"), product.stock)
         if quantity > remaining:
             raise CartError(
@@ -120,20 +180,19 @@ class MarketChannel(CatalogChannel):
             raise CartError(_("Choose a pickup slot."))
 
     def _slot(self, slot_id):
-        """The market's pickup slot `slot_id` (with its place), or None; read once per checkout."""
+        """The market's pickup slot `slot_id` (with its place), or None; read once per
+        checkout, or not at all after `use_slots`."""
         from cms.models import PickupSlot
 
         if not slot_id:
             return None
-        cached = self.__dict__.get("_slots", {})
-        if slot_id not in cached:
-            cached[slot_id] = (
+        if slot_id not in self._slots and not self._all_slots:
+            self._slots[slot_id] = (
                 PickupSlot.objects.select_related("pickup_point__municipality")
                 .filter(page=self.event, pk=slot_id)
                 .first()
             )
-            self.__dict__["_slots"] = cached
-        return cached[slot_id]
+        return self._slots.get(slot_id)
 
     def check_payment_confirmation(self, *, order, at) -> None:
         grace = timedelta(minutes=settings.MINGA_CARD_PAYMENT_MINUTES)
@@ -191,41 +250,28 @@ class MarketChannel(CatalogChannel):
 
     # --- quantities and slots ----------------------------------------------------------------
 
-    def reserve(self, *, wanted: dict[int, Decimal]) -> None:
+    def reserve(self, *, wanted: dict[int, Decimal], products: dict | None = None) -> None:
         """Take the market's quantities, then the harvest's (the product's stock, shared with
-        the catalogue and every market): all or nothing, each in primary-key order, so that
-        every checkout locks rows in the same order (market rows, then product rows)."""
-        self._market_reserve(wanted=wanted)
-        super().reserve(wanted=wanted)
+        the catalogue and every market): all or nothing. Every checkout, and every return
+        (`release`), locks rows in the same order: the products' in primary-key order (a
+        checkout's with its basket: `products`), then the market's counters."""
+        if products is None:
+            locked = Product.objects.select_for_update().filter(pk__in=list(wanted)).order_by("pk")
+            products = {product.pk: product for product in locked}
+        self._market_reserve(wanted=wanted, names={pk: product.name for pk, product in products.items()})
+        super().reserve(wanted=wanted, products=products)
 
-    def _market_reserve(self, *, wanted: dict[int, Decimal]) -> None:
-        """The market's counters: locked and read in product order, then one conditional
-        UPDATE for every line (`sold + n` within what is planned and confirmed, per row)."""
+    def _market_reserve(self, *, wanted: dict[int, Decimal], names: dict[int, str]) -> None:
+        """The market's counters: one conditional UPDATE for every line (`sold + n` within
+        what is planned and confirmed, per row), which locks them, after the products'.
+
+        Nothing is read first: every other checkout or return of these products waits on
+        their rows, locked by now (see `reserve`), and the UPDATE checks each row as it is
+        then. When one refuses, the order is refused and its transaction undone; what the
+        market has left is read afresh after that (`InsufficientStockError.count_again`).
+        """
         from cms.models import MarketStock
 
-        counters = {
-            stock.product_id: stock
-            for stock in MarketStock.objects.select_for_update()
-            .filter(event=self.event, product_id__in=list(wanted))
-            .order_by("product_id")
-            .only("pk", "product_id", "planned", "confirmed", "sold")
-        }
-        short_ids = [
-            pid for pid in sorted(wanted) if pid not in counters or counters[pid].remaining < wanted[pid]
-        ]
-        if short_ids:
-            names = dict(Product.objects.filter(pk__in=short_ids).values_list("pk", "name"))
-            raise InsufficientStockError(
-                [
-                    ShortLine(
-                        product_id=pid,
-                        product_name=names.get(pid, ""),
-                        requested=wanted[pid],
-                        available=counters[pid].remaining if pid in counters else Decimal("0"),
-                    )
-                    for pid in short_ids
-                ]
-            )
         amount = per_row("product_id", wanted)
         taken = (
             MarketStock.objects.filter(
@@ -234,23 +280,34 @@ class MarketChannel(CatalogChannel):
             .exclude(confirmed__lt=F("sold") + amount)
             .update(sold=F("sold") + amount)
         )
-        if taken != len(wanted):  # cannot happen under the lock; refuse rather than oversell
-            raise InsufficientStockError(
-                [
-                    ShortLine(product_id=pid, product_name="", requested=q, available=Decimal("0"))
-                    for pid, q in sorted(wanted.items())
-                ]
-            )
+        if taken != len(wanted):
+            raise InsufficientStockError(count_again=lambda: self._short_lines(wanted, names))
 
-    def release(self, *, lines) -> None:
-        """Give back to the market and to the harvest what `stock_return` claimed once."""
+    def _short_lines(self, wanted: dict[int, Decimal], names: dict[int, str]) -> list[ShortLine]:
+        """The lines the market has not enough left for, as its counters are now."""
         from cms.models import MarketStock
 
+        counters = {
+            stock.product_id: stock
+            for stock in MarketStock.objects.filter(event=self.event, product_id__in=list(wanted))
+        }
+        left = {pid: counters[pid].remaining if pid in counters else Decimal("0") for pid in wanted}
+        return [
+            ShortLine(product_id=pid, product_name=names.get(pid, ""), requested=q, available=left[pid])
+            for pid, q in sorted(wanted.items())
+            if left[pid] < q
+        ]
+
+    def release(self, *, lines) -> None:
+        """Give back to the harvest, then to the market, what `stock_return` claimed once:
+        products before counters, as a checkout locks them (see `reserve`)."""
+        from cms.models import MarketStock
+
+        super().release(lines=lines)
         for line in sorted(lines, key=lambda item: item.product_id):
             MarketStock.objects.filter(event=self.event, product_id=line.product_id).update(
                 sold=F("sold") - line.quantity
             )
-        super().release(lines=lines)
 
     def after_place(self, *, order, choice) -> None:
         """Link the order to the market, take the pickup slot, and check per-buyer limits."""
@@ -287,9 +344,13 @@ class MarketChannel(CatalogChannel):
     def _check_per_buyer_limits(self, order, *, assisted: bool) -> None:
         # A Market Builder's phone orders are for many people: the limit is per person, and
         # the builder is only their buyer of record. A number a buyer gives at checkout for
-        # her messages changes nothing.
-        limits = {pid: o.max_per_buyer for pid, o in self.offers().items() if o.max_per_buyer is not None}
-        if not limits or assisted:
+        # her messages changes nothing. Only this order's products can pass a limit now.
+        if assisted:
+            return
+        ordered = {line.product_id for f in order.fulfilments.all() for line in f.lines.all()}
+        offers = {pid: self._offer_of(pid) for pid in ordered}
+        limits = {pid: o.max_per_buyer for pid, o in offers.items() if o and o.max_per_buyer is not None}
+        if not limits:
             return
         bought = (
             OrderLine.objects.filter(

@@ -28,6 +28,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.lookups import StartsWith
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -37,7 +38,7 @@ from modelcluster.models import model_from_serializable_data
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page, PageManager
+from wagtail.models import Orderable, Page, PageManager, PageViewRestriction
 
 from catalog.models import Product
 from cms.markets.page_form import MarketEventPageForm
@@ -80,12 +81,15 @@ class MarketIndexPage(Page):
         return context
 
     def route(self, request, path_components):
-        """A market in one query, with the place and hero image its page shows, kept in the
-        page cache until the next publish, move or page saved (`market.page_cache.remembered`).
+        """A market in one query, with the place and hero image its page shows, and
+        whether a view restriction may apply to it (`restrictions_known`), kept in the page
+        cache until the next publish, move, page or view restriction saved
+        (`market.page_cache.remembered`).
 
-        Wagtail's default takes two (the page, then its specific row) and the storefront
-        two more; every child here is a market (`subpage_types`). Liveness and the
-        market's own routes (cesta/, pedido/…) are checked by the market's `route`.
+        Wagtail's default takes two (the page, then its specific row), the storefront
+        two more, and its view restrictions two more; every child here is a market
+        (`subpage_types`). Liveness and the market's own routes (cesta/, pedido/…) are
+        checked by the market's `route`.
         """
         if not path_components:
             return super().route(request, path_components)
@@ -93,6 +97,7 @@ class MarketIndexPage(Page):
             f"route:{self.pk}:{path_components[0]}",
             lambda: (
                 MarketEventPage.objects.child_of(self)
+                .restrictions_known()
                 .select_related("municipality", "hero_image", "locale")
                 .filter(slug=path_components[0])
                 .first()
@@ -104,7 +109,25 @@ class MarketIndexPage(Page):
         return event.route(request, path_components[1:])
 
 
+def restriction_may_apply(path: str = "path") -> models.Expression:
+    """Whether a view restriction may apply to the page whose path is the outer query's
+    field `path`, as an SQL test: one sits on the page or an ancestor (a page whose path
+    begins it), or one of them is an alias, whose source's restrictions apply
+    (`Page.get_view_restrictions`). Both tables are small; usually neither has a row."""
+    here = models.OuterRef(path)
+    restricted = PageViewRestriction.objects.filter(StartsWith(here, models.F("page__path")))
+    aliased = Page.objects.filter(alias_of__isnull=False).filter(StartsWith(here, models.F("path")))
+    return models.ExpressionWrapper(
+        models.Exists(restricted) | models.Exists(aliased), output_field=models.BooleanField()
+    )
+
+
 class MarketEventQuerySet(LocalizedQuerySet):
+    def restrictions_known(self):
+        """Each market knows, from this same query, whether a view restriction may apply to
+        it: serving one that has none asks nothing more (`MarketEventPage.get_view_restrictions`)."""
+        return self.annotate(restriction_may_apply=restriction_may_apply())
+
     def open_at(self, when):
         return self.filter(opens_at__lte=when, closes_at__gt=when)
 
@@ -320,6 +343,14 @@ class MarketEventPage(RoutablePageMixin, Page):
                 **{name: getattr(self, name) for name in self.TRADING_FIELDS}
             )
         return result
+
+    def get_view_restrictions(self):
+        """None, without a query, when the page was read knowing that none applies
+        (`MarketEventQuerySet.restrictions_known`); otherwise Wagtail's own reading (the
+        page's and its ancestors' restrictions, through their aliases' sources)."""
+        if getattr(self, "restriction_may_apply", None) is False:
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
 
     def state_at(self, when) -> str:
         if when < self.opens_at:

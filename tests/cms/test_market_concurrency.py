@@ -153,3 +153,45 @@ def test_five_concurrent_cancellations_return_units_and_the_slot_once():
     assert stock.sold == 10, "the 3 units came back once; the other order keeps its 10"
     assert SlotUsage.objects.get(slot=slot).taken == 1
     assert MarketOrder.objects.get(order=order).slot_released_at is not None
+
+
+def test_checkouts_and_cancellations_of_the_same_products_at_once_never_deadlock():
+    """A checkout locks its products (with its basket), then takes the market's counters; a
+    cancellation gives back to the products, then to the counters: the same order, so ten
+    of each at once all finish, and every unit is counted once."""
+    cooperative = CooperativeFactory(name="Asociación Cacaotera del Guaviare")
+    products = [
+        make_product(cooperative, name=f"Cacao {n}", stock=Decimal("100"), quantity_step=Decimal("1"))
+        for n in range(3)
+    ]
+    start = timezone.now() + timedelta(days=4)
+    event = make_market(offers=[(p, 10_000, 100) for p in products], slots=[(pickup_point(), start, 100)])
+    slot = event.slots.get()
+    choice = services.CheckoutChoice(delivery_method="pickup", payment_method="cash", slot_id=slot.pk)
+
+    def basket(user):
+        cart = services.cart_get(user=user, create=True, channel_key=market_key(event))
+        for product in products:
+            services.cart_set_quantity(cart=cart, product_id=product.pk, raw_quantity="2")
+        return cart
+
+    placed = []
+    for _ in range(10):
+        user = UserFactory()
+        placed.append(("cancel", user, services.order_place(buyer=user, cart=basket(user), choice=choice)))
+    waiting = [("place", user, basket(user)) for user in (UserFactory() for _ in range(10))]
+
+    def act(kind, user, thing):
+        if kind == "cancel":
+            return services.order_cancel_by_buyer(order=Order.objects.get(pk=thing.pk), buyer=user)
+        return services.order_place(buyer=user, cart=thing, choice=choice)
+
+    outcomes, errors = race(act, placed + waiting)
+
+    assert errors == [] and len(outcomes) == 20
+    for product in products:
+        assert MarketStock.objects.get(event=event, product=product).sold == 20
+        product.refresh_from_db()
+        assert product.stock == 80
+    assert SlotUsage.objects.get(slot=slot).taken == 10
+    assert Order.objects.filter(status=OrderStatus.CANCELLED).count() == 10

@@ -3,11 +3,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import PageViewRestriction
 
 from cms.models import MarketStock, SlotUsage
 from orders import services
-from orders.models import Order
+from orders.models import CartLine, Order
 from tests.cms.factories import make_market
 from tests.factories import CooperativeFactory, UserFactory, make_product
 
@@ -121,3 +123,55 @@ def test_a_phone_shows_one_category_at_a_time_without_javascript(client, db):
         {"product": cachama.pk, "quantity": "1", "action": "add", "categoria": "x\r\nSet-Cookie: a=b"},
     )
     assert forged["Location"] == event.url + f"#oferta-{cachama.pk}"
+
+
+@pytest.mark.parametrize("restricted", ["market", "index"])
+def test_a_private_market_asks_its_password_before_any_basket_or_checkout(client, products, restricted):
+    """The storefront's forms post to plain URLs (`cms:market_cart`, `cms:market_checkout`),
+    and the page's own routes still answer: both keep the page's view restrictions, set on
+    it or on a page above it."""
+    araza, _cachama = products
+    event = make_market(offers=[(araza, 5000, 20)])
+    page = event if restricted == "market" else event.get_parent()
+    PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.PASSWORD, password="x")
+    client.force_login(UserFactory())
+    for url in (reverse("cms:market_cart", args=[event.pk]), event.url + "cesta/"):
+        response = client.post(url, {"product": araza.pk, "quantity": "1", "action": "add"})
+        assert response.status_code == 200 and 'name="password"' in response.content.decode()
+    assert not CartLine.objects.exists()
+    for url in (reverse("cms:market_checkout", args=[event.pk]), event.url + "pedido/"):
+        response = client.get(url)
+        assert response.status_code == 200 and 'name="password"' in response.content.decode()
+
+
+def test_the_plain_urls_of_a_market_not_live_are_not_found(client, products):
+    araza, _cachama = products
+    event = make_market(offers=[(araza, 5000, 20)])
+    event.unpublish()
+    client.force_login(UserFactory())
+    post = {"product": araza.pk, "quantity": "1", "action": "add"}
+    assert client.post(reverse("cms:market_cart", args=[event.pk]), post).status_code == 404
+    assert client.get(reverse("cms:market_checkout", args=[event.pk])).status_code == 404
+    assert client.get(reverse("cms:market_checkout", args=[event.pk + 1000])).status_code == 404
+
+
+def test_a_market_that_only_delivers_takes_orders_at_its_plain_checkout_url(client, products):
+    """No pickup slot to read the market with: its page is read on its own."""
+    araza, _cachama = products
+    event = make_market(offers=[(araza, 5000, 20)], slots=[], delivery_offered=True, delivery_fee_cop=3000)
+    client.force_login(UserFactory())
+    client.post(
+        reverse("cms:market_cart", args=[event.pk]), {"product": araza.pk, "quantity": "2", "action": "add"}
+    )
+    response = client.post(
+        reverse("cms:market_checkout", args=[event.pk]),
+        {
+            "buyer": "self",
+            "delivery_method": "delivery",
+            "delivery_address": "Calle 5 # 3-20, San José del Guaviare",
+            "payment_method": "cash",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    order = Order.objects.get()
+    assert order.total_cop == 2 * 5000 + 3000 and order.market_link.slot is None

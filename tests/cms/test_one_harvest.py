@@ -74,6 +74,25 @@ def test_a_market_sale_takes_from_the_harvest_the_catalogue_sells(cassava):
     assert MarketStock.objects.get(event=event, product=cassava).sold == Decimal("5")
 
 
+def test_a_line_the_market_has_not_enough_left_for_is_named_and_nothing_is_half_taken(cooperative, cassava):
+    """The market's counters are taken by one conditional update: the one that refuses is
+    named with what the market has left, read once the others' units are back."""
+    araza = make_product(cooperative, name="Arazá", stock=None, quantity_step=Decimal("1"))
+    event = make_market(offers=[(araza, 5000, 3), (cassava, 1800, 8)])
+    _market_order(event, *_market_cart(event, araza, "2"))
+    # Filled before that sale; of the cassava, more than half of what the market has.
+    user, cart = _market_cart(event, cassava, "6")
+    CartLine.objects.create(cart=cart, product=araza, quantity=Decimal("3"))
+    with pytest.raises(InsufficientStockError) as short:
+        _market_order(event, user, cart)
+    assert [(s.product_name, s.requested, s.available) for s in short.value.short_lines] == [
+        ("Arazá", Decimal("3"), Decimal("1"))
+    ]
+    assert MarketStock.objects.get(event=event, product=cassava).sold == 0
+    assert MarketStock.objects.get(event=event, product=araza).sold == Decimal("2")
+    assert stock(cassava) == Decimal("10")
+
+
 def test_the_storefront_offers_no_more_than_the_harvest_left(cassava):
     event = make_market(offers=[(cassava, 1800, 8)])
     assert [offer.remaining for offer in market_offers(event)] == [Decimal("8")]

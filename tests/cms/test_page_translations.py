@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from wagtail.models import Locale, Page
 
 from cms.markets import permissions
@@ -240,14 +240,17 @@ def test_the_english_index_is_a_translation_not_a_second_market_index(english_tr
 def test_an_untranslated_market_under_en_keeps_the_visitor_in_english(client, english_tree, goods):
     other = make_market(title="Mercado de Anorí sin traducir", offers=[(goods[1], 3500, 5)])
     english_address = "/en" + other.url
+    with translation.override("en"):
+        cart_url = reverse("cms:market_cart", args=[other.pk])
+    assert cart_url.startswith("/en/")
     client.force_login(UserFactory())
     page = client.get(english_address).content.decode()
-    assert f'action="{english_address}cesta/"' in page
-    response = client.post(
-        english_address + "cesta/", {"product": goods[1].pk, "quantity": "1", "action": "add"}
-    )
-    assert response.status_code == 302
-    assert response["Location"] == english_address + f"#oferta-{goods[1].pk}"
+    assert f'action="{cart_url}"' in page
+    # The storefront's own form, and one rendered before its forms posted to plain URLs.
+    for url in (cart_url, english_address + "cesta/"):
+        response = client.post(url, {"product": goods[1].pk, "quantity": "1", "action": "add"})
+        assert response.status_code == 302
+        assert response["Location"] == english_address + f"#oferta-{goods[1].pk}"
     page = client.get(english_address).content.decode()
     assert f'href="{english_address}pedido/"' in page
     assert CartLine.objects.get().cart.channel_key == f"market:{other.pk}"
@@ -288,6 +291,30 @@ def test_a_buyer_who_orders_in_english_gets_her_emails_in_english(
     assert f"/en/pedidos/{order.number}/" in to_buyer.body
     to_cooperative = next(m for m in mail.outbox if m.to == [manager.email])
     assert "Nuevo pedido" in to_cooperative.subject, "cooperatives read Spanish"
+
+
+def test_the_english_checkout_form_posts_to_its_plain_url_and_sells_through_the_original(
+    client, english_tree, event, goods
+):
+    """A translation has no pickup slots of its own: its checkout reads the page, then the
+    original's slots; the order is the original's, in English."""
+    _home_en, _index_en, event_en = english_tree
+    client.force_login(UserFactory())
+    with translation.override("en"):
+        cart_url = reverse("cms:market_cart", args=[event_en.pk])
+        checkout_url = reverse("cms:market_checkout", args=[event_en.pk])
+    client.post(cart_url, {"product": goods[0].pk, "quantity": "2", "action": "add"})
+    page = client.get(event_en.url + "pedido/").content.decode()
+    assert f'action="{checkout_url}"' in page and "Guaviare peasant market" in page
+    slot = event.slots.get()
+    response = client.post(
+        checkout_url,
+        {"buyer": "self", "delivery_method": "pickup", "payment_method": "cash", "slot": slot.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    order = Order.objects.get()
+    assert order.channel_key == f"market:{event.pk}" and order.language == "en"
+    assert order.market_link.slot == slot
 
 
 def test_the_pickup_reminder_of_an_english_order_names_the_market_in_english(

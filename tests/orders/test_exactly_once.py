@@ -101,19 +101,36 @@ def test_another_buyers_key_is_refused_without_naming_her_order(client, yuca):
     assert Order.objects.count() == 1 and stock(yuca) == Decimal("49")
 
 
-def test_a_market_basket_posted_twice_takes_one_slot_place(client, buyer, yuca):
+@pytest.mark.parametrize("where", ["page route", "plain url"])
+def test_a_market_basket_posted_twice_takes_one_slot_place(client, buyer, yuca, where):
     event = make_market(offers=[(yuca, 1800, 20)])
     fill = services.cart_get(user=buyer, create=True, channel_key=market_key(event))
     services.cart_set_quantity(cart=fill, product_id=yuca.pk, raw_quantity="2")
     slot = event.slots.first()
     client.force_login(buyer)
-    url = event.url + "pedido/"
+    url = event.url + "pedido/" if where == "page route" else reverse("cms:market_checkout", args=[event.pk])
     first = _post(client, url, slot=str(slot.pk), checkout_key="mercado-1")
     second = _post(client, url, slot=str(slot.pk), checkout_key="mercado-2")
     order = Order.objects.get()
     assert first.url == second.url == reverse("orders:detail", args=[order.number])
     assert SlotUsage.objects.get(slot=slot).taken == 1
     assert event.stock.get(product=yuca).sold == Decimal("2")
+
+
+def test_a_market_checkout_posted_with_no_basket_goes_back_to_the_market(client, buyer, yuca):
+    """The POST reads her basket only in the order's transaction: with none (never filled,
+    or emptied meanwhile), valid form or not, she is sent back to the market, and told."""
+    event = make_market(offers=[(yuca, 1800, 20)])
+    client.force_login(buyer)
+    url = reverse("cms:market_checkout", args=[event.pk])
+    for data in ({"slot": str(event.slots.get().pk)}, {"delivery_method": "by balloon"}):
+        response = _post(client, url, **data)
+        assert response.status_code == 302 and response.url == event.url
+        assert "Su canasta está vacía." in _said(response)
+    services.cart_get(user=buyer, create=True, channel_key=market_key(event))  # made, left empty
+    response = _post(client, url, slot=str(event.slots.get().pk))
+    assert response.status_code == 302 and response.url == event.url
+    assert not Order.objects.exists() and SlotUsage.objects.get().taken == 0
 
 
 def test_a_phone_order_posted_twice_by_the_market_builder_is_placed_once(yuca):

@@ -325,6 +325,9 @@ MATRIX: dict[str, Row] = {
     # The market basket is shown on the storefront: its GET redirects there.
     "page:cms.marketeventpage:cart": everyone(lambda w: w.market.url + "cesta/", 302),
     "page:cms.marketeventpage:checkout": signed_in(lambda w: w.market.url + "pedido/", 302),
+    # The same, at the plain URLs the storefront's forms post to.
+    "cms:market_cart": everyone(lambda w: reverse("cms:market_cart", args=[w.market.pk]), 302),
+    "cms:market_checkout": signed_in(lambda w: reverse("cms:market_checkout", args=[w.market.pk]), 302),
     # "Avísenme cuando abra": a POST form for everyone; its GET redirects to the market.
     "page:cms.marketeventpage:watch": everyone(lambda w: w.market.url + "avisenme/", 302),
     "orders:cart": everyone(lambda w: reverse("orders:cart")),

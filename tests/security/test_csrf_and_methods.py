@@ -475,6 +475,20 @@ POSTS = {
         lambda w: {"buyer": "self", "delivery_method": "pickup", "payment_method": "cash"},
         ANSWERS,
     ),
+    # The same, at the plain URLs the storefront's forms post to.
+    "cms:market_cart": Url(
+        lambda w: reverse("cms:market_cart", args=[w.open_market.pk]),
+        "buyer",
+        302,
+        lambda w: {"product": w.product.pk, "quantity": "2", "action": "add"},
+    ),
+    "cms:market_checkout": Url(
+        lambda w: reverse("cms:market_checkout", args=[w.open_market.pk]),
+        "buyer",
+        302,  # an empty market basket sends her back to the storefront
+        lambda w: {"buyer": "self", "delivery_method": "pickup", "payment_method": "cash"},
+        ANSWERS,
+    ),
 }
 
 # Signature-checked callbacks from payment and message providers: no browser posts them.
