@@ -44,6 +44,7 @@ from orders.models import (
     PaymentMethod,
     PaymentStatus,
     event_reason,
+    new_order_number,
 )
 from orders.stock import stock_return
 from orders.totals import order_recompute_totals
@@ -478,7 +479,11 @@ def _stock_reserve(*, channel, priced: _Priced) -> None:
 def _order_create(*, buyer, choice: CheckoutChoice, channel, priced: _Priced) -> Order:
     now = timezone.now()
     is_card = choice.payment_method == PaymentMethod.CARD
+    number = new_order_number()
     order = Order.objects.create(
+        number=number,
+        # What she writes on her transfer: the number without its dash.
+        transfer_reference=number.replace("-", "") if choice.payment_method == PaymentMethod.TRANSFER else "",
         buyer=buyer,
         organization=choice.organization,
         channel=channel.kind,
@@ -504,9 +509,6 @@ def _order_create(*, buyer, choice: CheckoutChoice, channel, priced: _Priced) ->
             else None
         ),
     )
-    if choice.payment_method == PaymentMethod.TRANSFER:
-        order.transfer_reference = order.number.replace("-", "")
-        order.save(update_fields=["transfer_reference"])
     return order
 
 

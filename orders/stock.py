@@ -1,8 +1,10 @@
 """The one stock service: take units for an order, give them back once.
 
-Locking rule: stock is taken with one conditional UPDATE per product, in primary-key
-order, inside the caller's transaction, so two checkouts can never oversell and never
-deadlock. Nothing holds a lock while talking to a payment provider.
+Locking rule: the products' rows are locked in primary-key order (a checkout's with its
+basket's lines, `orders.services._cart_claim`), then one conditional UPDATE takes every
+line's units, inside the caller's transaction, so two checkouts can never oversell and
+never deadlock; a market's counters are taken after its products, and given back after
+them. Nothing holds a lock while talking to a payment provider.
 """
 
 from collections import defaultdict

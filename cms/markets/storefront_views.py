@@ -5,10 +5,12 @@ change and at checkout; these views only turn forms into service calls (the cart
 the order placing are shared with the catalogue: `orders.checkout`). `page` is the page the
 buyer reads (maybe a translation); `event` is the market that sells (its original).
 
-The storefront's forms post to plain URLs naming the page (`cart_view`, `checkout_view`,
-in `cms.urls`): the page is read with one query, where Wagtail's routing to it reads the
-site, its locale, three pages and their view restrictions. The page's own routes (cesta/,
-pedido/) do the same for pages and forms already in buyers' hands.
+The storefront's basket forms and the checkout form post to plain URLs naming the page
+(`cart_view`, `checkout_view`, in `cms.urls`): the page is read with one query (a
+checkout's with its pickup slots), where Wagtail's routing to it reads the site, its
+locale, three pages and their view restrictions. The page's own routes (cesta/, pedido/)
+still answer through that routing: the storefront's checkout link, and pages and forms
+already in buyers' hands.
 """
 
 from django.contrib import messages
