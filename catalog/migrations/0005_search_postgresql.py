@@ -16,6 +16,8 @@ migration 0006). This migration does nothing on SQLite.
 
 from django.db import migrations
 
+from catalog.migrations._postgresql import postgresql_only
+
 FORWARDS = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -52,17 +54,7 @@ BACKWARDS = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0004_product_form_key")]
 
-    operations = [migrations.RunPython(_run(FORWARDS), _run(BACKWARDS), elidable=False)]
+    operations = [postgresql_only(FORWARDS, BACKWARDS)]

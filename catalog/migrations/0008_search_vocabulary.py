@@ -23,6 +23,8 @@ This migration does nothing on SQLite, whose FTS5 index keeps its own vocabulary
 
 from django.db import migrations
 
+from catalog.migrations._postgresql import postgresql_only
+
 FORWARDS = [
     'CREATE TABLE catalog_search_word (word text COLLATE "C" PRIMARY KEY)',
     # Inserts, once per statement: a `bulk_create` of 500 products adds their words at once.
@@ -70,17 +72,7 @@ BACKWARDS = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0007_product_listing_order")]
 
-    operations = [migrations.RunPython(_run(FORWARDS), _run(BACKWARDS), elidable=False)]
+    operations = [postgresql_only(FORWARDS, BACKWARDS)]

@@ -12,6 +12,8 @@ column).
 
 from django.db import migrations
 
+from catalog.migrations._postgresql import postgresql_only
+
 FORWARDS = [
     "CREATE INDEX catalog_product_name_vector ON catalog_product "
     "USING gin (to_tsvector('minga_search'::regconfig, name))",
@@ -21,17 +23,7 @@ FORWARDS = [
 BACKWARDS = ["DROP INDEX IF EXISTS catalog_product_name_vector"]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0008_search_vocabulary")]
 
-    operations = [migrations.RunPython(_run(FORWARDS), _run(BACKWARDS), elidable=False)]
+    operations = [postgresql_only(FORWARDS, BACKWARDS)]
