@@ -13,10 +13,15 @@ machine; see `market.settings`). What differs between visitors is filled per req
 
 Nothing shown may be staler than the change that made it wrong:
 
-- Every cached page is stored under one shared version; `pages_changed()` (a sale, stock
-  given back, a product, a cooperative or a category saved, a page published) moves the
-  version when its transaction commits, and every page renders afresh. The version is read
-  before rendering, so a page rendered while a sale commits is stored under the old one.
+- Every cached page is stored under two shared versions, moved when the transaction that
+  changed something commits, and every page renders afresh:
+  - `pages_changed()`: what pages show changed (a product, a cooperative or a category
+    saved, a page published);
+  - `stock_changed()`: what is left changed (a sale, stock given back, a quantity confirmed).
+  What pages remember besides themselves (`remembered`: routing, category counts) follows
+  the first only, so a rush of sales renders pages again but never recounts a catalogue.
+  The versions are read before rendering, so a page rendered while a sale commits is
+  stored under the old ones.
 - A page says until when it holds (`valid_until`: the market's closing or opening): a
   cached open storefront is never served at or after its `closes_at`.
 
@@ -44,6 +49,7 @@ from django.utils.safestring import mark_safe
 
 ALIAS = "pages"
 VERSION_KEY = "pages:version"
+STOCK_KEY = "pages:stock"
 # Whatever the page says, an entry is dropped after this long (a safety net, not a rule).
 LONGEST_SECONDS = 15 * 60
 CSRF_PLACEHOLDER = "minga-csrf-placeholder"
@@ -71,37 +77,49 @@ def deferred(request: HttpRequest, name: str, argument: str = "") -> str:
 
 
 def pages_changed() -> None:
-    """Something shown on cached pages changed: every cached page renders afresh once the
-    current transaction commits (at once outside one)."""
-    transaction.on_commit(_new_version, robust=True)
+    """Something shown on cached pages changed: every cached page and every remembered value
+    is made afresh once the current transaction commits (at once outside one)."""
+    transaction.on_commit(functools.partial(_new_version, VERSION_KEY), robust=True)
 
 
-def _new_version() -> None:
+def stock_changed() -> None:
+    """What is left of something changed (a sale, stock given back): every cached page
+    renders afresh once the current transaction commits; remembered values stay."""
+    transaction.on_commit(functools.partial(_new_version, STOCK_KEY), robust=True)
+
+
+def _new_version(key: str) -> None:
     version = time.time_ns()
-    caches[ALIAS].set(VERSION_KEY, version, None)
-    if (pinned := _request_version.get()) is not None:
-        pinned["version"] = version  # what this request shows next follows its own change
+    caches[ALIAS].set(key, version, None)
+    if (pinned := _request_version.get()) is not None and "versions" in pinned:
+        pinned["versions"][key] = version  # what this request shows next follows its own change
 
 
-# One version for everything one request reads from the cache (its page, the parts it
-# shares, the values it remembers): read once, and never a mix of two versions.
+# The versions everything one request reads from the cache is kept under (its page, the parts
+# it shares, the values it remembers): read once, in one read, and never a mix of two.
 _request_version: ContextVar[dict | None] = ContextVar("minga_page_cache_version", default=None)
 
 
-def _version() -> int:
+def _versions() -> dict[str, int]:
     pinned = _request_version.get()
-    if pinned is not None and "version" in pinned:
-        return pinned["version"]
+    if pinned is not None and "versions" in pinned:
+        return pinned["versions"]
     cache = caches[ALIAS]
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # Lost (evicted, or a new cache): a new value, never an old one, so nothing stale returns.
-        version = time.time_ns()
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
+    versions = cache.get_many([VERSION_KEY, STOCK_KEY])
+    for key in (VERSION_KEY, STOCK_KEY):
+        if key not in versions:
+            # Lost (evicted, or a new cache): a new value, never an old one, so nothing stale returns.
+            cache.add(key, time.time_ns(), None)
+            versions[key] = cache.get(key, time.time_ns())
     if pinned is not None:
-        pinned["version"] = version
-    return version
+        pinned["versions"] = versions
+    return versions
+
+
+def _version() -> str:
+    """The version of what pages show: both versions."""
+    versions = _versions()
+    return f"{versions[VERSION_KEY]}.{versions[STOCK_KEY]}"
 
 
 def _anonymous(request: HttpRequest) -> bool:
@@ -242,9 +260,10 @@ def fragment(request: HttpRequest, name: str, render: Callable[[], str]) -> str:
 
 def remembered(name: str, compute: Callable[[], object]):
     """`compute()`, kept in the page cache until the next `pages_changed()`: for a small read
-    that every page of a kind repeats (a market's categories and their counts)."""
+    that every page of a kind repeats (a market's categories and their counts). A sale does
+    not forget it (`stock_changed`): what it computes must not depend on what is left."""
     cache = caches[ALIAS]
-    key = f"value:{_version()}:{name}"
+    key = f"value:{_versions()[VERSION_KEY]}:{name}"
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -186,6 +186,9 @@ class CatalogChannel:
         ]
         if short:
             raise InsufficientStockError(short)
+        # What is left changed (here, or only in a market's counters when all is made to
+        # order): cached pages render afresh once this commits.
+        page_cache.stock_changed()
         if not stocked:
             return  # all made to order
         amount = per_row("pk", stocked)
@@ -201,7 +204,6 @@ class CatalogChannel:
                     for pid, q in sorted(stocked.items())
                 ]
             )
-        page_cache.pages_changed()  # what is left changed: cached pages render afresh on commit
 
     def release(self, *, lines) -> None:
         """Give back the units of lines already claimed once by `stock_return`, in
@@ -210,7 +212,7 @@ class CatalogChannel:
             Product.objects.filter(pk=line.product_id, stock__isnull=False).update(
                 stock=F("stock") + line.quantity
             )
-        page_cache.pages_changed()
+        page_cache.stock_changed()
 
     def check_payment_confirmation(self, *, order, at) -> None:
         """When a card payment is confirmed: raise CartError to refuse it (then it is released)."""

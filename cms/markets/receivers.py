@@ -22,6 +22,7 @@ def market_translated(sender, source_obj, target_obj, **kwargs):
 
 def pages_changed(sender, **kwargs):
     """A page published or unpublished, a product, photo, category or cooperative saved or
-    deleted: every cached page renders afresh (`market.page_cache`). Sales and stock given
-    back move it in `orders.channels`, where the counters change."""
+    deleted: every cached page and remembered value is made afresh (`market.page_cache`).
+    Sales and stock given back move only what is left (`page_cache.stock_changed`, in
+    `orders.channels`, where the counters change)."""
     page_cache.pages_changed()

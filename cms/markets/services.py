@@ -151,7 +151,7 @@ def offer_confirm(
         MarketStock.objects.filter(pk=stock.pk).update(
             confirmed=quantity, confirmed_at=timezone.now(), confirmed_by=actor
         )
-        page_cache.pages_changed()
+        page_cache.stock_changed()
         stock.refresh_from_db()
     return stock
 

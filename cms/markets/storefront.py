@@ -271,13 +271,26 @@ def offers_shown(event: MarketEventPage, *, wanted: str = "", page: str = "") ->
     }
 
 
+def market_prices(event: MarketEventPage) -> dict[int, int]:
+    """What the market sells each product at, `{product id: price}`, for the offers on sale
+    (`offers_on_sale`: a cooperative that left the market, or is no longer verified, sells
+    nothing). Kept in the page cache until the next `pages_changed()` (a publish, a
+    cooperative saved): a sale does not change it."""
+    return page_cache.remembered(
+        f"market-prices:{event.pk}",
+        lambda: dict(offers_on_sale(event).values_list("product_id", "price_cop")),
+    )
+
+
 def market_basket(*, event: MarketEventPage, request) -> dict:
-    """The visitor's basket in this market, priced at the market's prices: one query.
+    """The visitor's basket in this market, priced at the market's prices: one query (and
+    one more for the prices once per change of the page cache).
 
     Same shape as `orders.selectors.cart_summary` (groups per cooperative, `count`,
     `total_cop`), which would take five queries here. A line the market no longer sells
     is listed with `problem` and no price. The cart is found as `orders.services.cart_get`
-    finds it: the user's, or the one whose token the visitor's session holds.
+    finds it: the user's, or the one whose token the visitor's session holds. The prices
+    come from `market_prices`, read only when the basket has lines.
     """
     key = market_key(event)
     empty = {"groups": [], "total_cop": 0, "count": 0}
@@ -288,18 +301,15 @@ def market_basket(*, event: MarketEventPage, request) -> dict:
         if not token:
             return empty
         lines = CartLine.objects.filter(cart__user__isnull=True, cart__session_key=token)
-    price = offers_on_sale(event).filter(product_id=OuterRef("product_id")).values("price_cop")[:1]
-    lines = list(
-        lines.select_related("product__cooperative")
-        .annotate(offer_price_cop=Subquery(price))
-        .order_by("product__cooperative__name", "product__name", "pk")
-    )
+    order = ("product__cooperative__name", "product__name", "pk")
+    lines = list(lines.select_related("product__cooperative").order_by(*order))
     if not lines:
         return empty
+    prices = market_prices(event)
     groups: dict[int, dict] = {}
     total = 0
     for line in lines:
-        price = line.offer_price_cop
+        price = prices.get(line.product_id)
         if price is None:
             line.unit_price_cop = 0
             line.problem = _("%(name)s is not offered in this market.") % {"name": line.product.name}

@@ -130,6 +130,46 @@ def test_a_sale_that_sells_out_an_offer_invalidates_the_cached_storefront(
     assert not _offered(response.content.decode(), honey)
 
 
+def test_a_market_that_sells_out_a_made_to_order_offer_stops_offering_it_from_the_cache(
+    client, market, django_capture_on_commit_callbacks
+):
+    """A product made to order (no stock of its own) is limited by the market's quantity
+    alone: the sale that takes the last of it changes only the market's counter, and the
+    cached storefront (the anonymous page and the offers signed-in buyers share) follows."""
+    event, cassava = market["event"], market["cassava"]
+    signed_in = type(client)()
+    signed_in.force_login(UserFactory())
+    for visitor in (client, signed_in):
+        assert _offered(_get(visitor, event.url)[0].content.decode(), cassava)
+    _sell(event, cassava, "50", django_capture_on_commit_callbacks)
+    for visitor in (type(client)(), signed_in):
+        assert not _offered(_get(visitor, event.url)[0].content.decode(), cassava), "sold out, still offered"
+
+
+def test_a_sale_renders_pages_again_but_keeps_what_they_remember(
+    client, market, django_capture_on_commit_callbacks
+):
+    """What is left changes with every sale, the routing and the categories' counts do not:
+    a rush of sales renders the pages again without recounting the catalogue's categories
+    or a market's, nor routing again."""
+    event, honey = market["event"], market["honey"]
+    signed_in = type(client)()
+    signed_in.force_login(UserFactory())
+    for url in (event.url, "/catalogo/"):
+        _get(client, url)
+        _get(signed_in, url)
+    _sell(event, honey, "1", django_capture_on_commit_callbacks)
+    for url in (event.url, "/catalogo/"):
+        with CaptureQueriesContext(connection) as queries:
+            response, rendered = _get(type(client)(), url)
+        assert rendered and response[page_cache.HEADER] == "miss"
+        sql = " ".join(q["sql"] for q in queries.captured_queries)
+        assert "GROUP BY" not in sql, "the categories counted again after a sale"
+        assert '"wagtailcore_site"' not in sql and '"wagtailcore_page"' not in sql, "routed again"
+    card = _get(signed_in, event.url)[0].content.decode().split(CARD.format(pk=honey.pk), 1)[1]
+    assert "Quedan 2<" in card.split("</article>", 1)[0], "what is left, after the sale"
+
+
 def test_a_stock_change_invalidates_the_cached_pages(client, market, django_capture_on_commit_callbacks):
     event, honey = market["event"], market["honey"]
     for url in (event.url, "/catalogo/"):
@@ -309,36 +349,45 @@ def test_a_site_saved_is_seen_at_once(client, market, django_capture_on_commit_c
     assert any('"wagtailcore_site"' in q["sql"] for q in queries.captured_queries)
 
 
-def test_one_request_reads_the_version_once_and_follows_its_own_change(client, market, monkeypatch):
-    """Everything one response takes from the cache is of one version (read once), and a
-    request that changes what pages show sees its own change."""
+def test_one_request_reads_the_versions_once_and_follows_its_own_change(client, market, monkeypatch):
+    """Everything one response takes from the cache is of one pair of versions (read once,
+    in one read), and a request that changes what pages show sees its own change."""
     cache = caches[page_cache.ALIAS]
     reads = []
-    real_get = cache.get
+    real_get, real_get_many = cache.get, cache.get_many
+
+    inside_many = []
 
     def counting_get(key, *args, **kwargs):
-        if key == page_cache.VERSION_KEY:
+        if key in (page_cache.VERSION_KEY, page_cache.STOCK_KEY) and not inside_many:
             reads.append(key)
         return real_get(key, *args, **kwargs)
 
+    def counting_get_many(keys, *args, **kwargs):
+        reads.extend(key for key in keys if key in (page_cache.VERSION_KEY, page_cache.STOCK_KEY))
+        inside_many.append(True)  # a backend's get_many may be its get, once per key
+        try:
+            return real_get_many(keys, *args, **kwargs)
+        finally:
+            inside_many.pop()
+
     monkeypatch.setattr(cache, "get", counting_get)
+    monkeypatch.setattr(cache, "get_many", counting_get_many)
     client.force_login(UserFactory())
-    client.get(market["event"].url)  # the version made, the parts kept
+    client.get(market["event"].url)  # the versions made, the parts kept
     reads.clear()
     client.get(market["event"].url)  # the site, the route, the categories, three shared parts
-    assert len(reads) == 1
+    assert sorted(reads) == sorted([page_cache.VERSION_KEY, page_cache.STOCK_KEY])
 
-    def changes_then_reads():
-        before = page_cache._version()
-        page_cache._new_version()
-        return before, page_cache._version()
-
-    pinned = page_cache._request_version.set({})
-    try:
-        before, after = changes_then_reads()
-    finally:
-        page_cache._request_version.reset(pinned)
-    assert after != before
+    for key in (page_cache.VERSION_KEY, page_cache.STOCK_KEY):
+        pinned = page_cache._request_version.set({})
+        try:
+            before = page_cache._version()
+            page_cache._new_version(key)
+            after = page_cache._version()
+        finally:
+            page_cache._request_version.reset(pinned)
+        assert after != before
 
 
 def test_each_pickup_point_is_listed_once_with_all_its_times(client, db):
@@ -361,3 +410,37 @@ def test_each_pickup_point_is_listed_once_with_all_its_times(client, db):
     html = client.get(event.url).content.decode()
     points = html.split("<h3>Puntos de recogida</h3>", 1)[1].split("</ul>", 1)[0]
     assert points.count("Parque principal") == 1 and points.count("Coliseo municipal") == 1
+
+
+def test_a_basket_is_priced_from_the_markets_kept_prices_until_the_market_changes(
+    client, market, django_capture_on_commit_callbacks
+):
+    """A signed-in buyer's basket reads its lines (one query) and the market's prices from
+    the page cache, which a sale keeps and a cooperative leaving the market forgets: her
+    line is then shown as no longer offered, with no price."""
+    event, honey = market["event"], market["honey"]
+    buyer = UserFactory()
+    client.force_login(buyer)
+    cart = services.cart_get(user=buyer, create=True, channel_key=market_key(event))
+    CartLine.objects.create(cart=cart, product=honey, quantity=Decimal("2"))
+
+    def basket():
+        with CaptureQueriesContext(connection) as queries:
+            html = _get(client, event.url)[0].content.decode()
+        prices = [
+            q
+            for q in queries.captured_queries
+            if q["sql"].startswith('SELECT "cms_marketoffer"."product_id" AS "product_id", "cms_marketoffer"."price_cop"')
+        ]
+        return html.split('id="cesta"', 1)[1], len(prices)
+
+    html, priced = basket()
+    assert "$\xa034.000" in html and "no se ofrece" not in html and priced == 1
+    assert basket()[1] == 0, "the prices are read again on every page"
+    _sell(event, market["cassava"], "1", django_capture_on_commit_callbacks)
+    assert basket()[1] == 0, "a sale does not change the market's prices"
+    honey.cooperative.verification_status = "rejected"
+    with django_capture_on_commit_callbacks(execute=True):
+        honey.cooperative.save(update_fields=["verification_status"])
+    html, priced = basket()
+    assert "Miel de abejas no se ofrece en este mercado." in html and "$\xa034.000" not in html
