@@ -14,9 +14,11 @@ Each database answers from its own index (both made by migrations):
   `catalog_search_word` (migration 0008, kept by triggers): a misspelt word's one-edit
   variants are looked up there, and a word start becomes at most `PREFIX_WORDS` of the
   words it starts (read in the order of the table's index), probed as whole words.
-- SQLite: the FTS5 table `catalog_product_fts`, ranked by `bm25` with column weights;
-  misspelt words' one-edit variants are looked up in its vocabulary
-  (`catalog_product_fts_vocab`), and a word start is FTS5's own prefix query.
+- SQLite: the FTS5 table `catalog_product_fts` finds the products and Python ranks the
+  few read (where the words are: name, description, the rest), not `bm25`, whose statistics
+  read every product that says a word; a misspelt word's one-edit variants are each a MATCH
+  that stops at its first product (unless a product says the word itself), and a word start
+  is FTS5's own prefix query.
 
 Size must not cost: the work is bounded whatever the catalogue. Two probes each read at
 most `MAX_RESULTS` matching rows, with no sort: the products whose name matches every word,
@@ -34,7 +36,7 @@ from django.db import connection
 from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from market.text import search_words
+from market.text import fold, search_words
 
 MAX_RESULTS = 240  # ten pages of 24
 PREFIX_MIN = 3  # shorter words match whole words only
@@ -94,16 +96,17 @@ def corrections(backend, words: list[str]) -> dict[str, list[str]]:
     variants = {w: edits(w) - {w} for w in words}
     if not variants:
         return {}
-    known = backend.known_words(sorted(set().union(*variants.values())))
-    return {w: sorted(v & known) for w, v in variants.items()}
+    return backend.known_variants(variants)
 
 
 def _probe(backend, base: QuerySet, groups: list[list[str]]) -> Ranked:
     rows = {}
-    for name_only in (True, False):
+    for name_only in backend.PROBES:
         probe = backend.matches(base.order_by(), groups, name_only=name_only)
-        found = list(probe.values_list("id", "search_rank", "is_available", "name")[:MAX_RESULTS])
+        found = backend.rows(probe, groups, name_only=name_only, known=rows)
         rows.update((row[0], row) for row in found)
+        if len(found) < MAX_RESULTS and not name_only:
+            break  # every product that matches anywhere is read: nothing more to find
         if name_only and len(found) == MAX_RESULTS:
             break  # enough names match: the rest would rank below them anyway
     ordered = sorted(rows.values(), key=lambda r: (-r[1], not r[2], r[3], r[0]))
@@ -115,6 +118,9 @@ def _backend():
 
 
 class PostgresSearch:
+    # The products whose name says every word first (they rank first), then the others.
+    PROBES = (True, False)
+
     # ts_rank's weights for D, C, B, A: a word in the name outweighs any number elsewhere.
     WEIGHTS = "{0.0, 0.01, 0.1, 1.0}"
 
@@ -145,6 +151,16 @@ class PostgresSearch:
         )
 
     @staticmethod
+    def rows(probe: QuerySet, groups, *, name_only: bool, known: dict) -> list[tuple]:
+        """(id, rank, is_available, name) of at most `MAX_RESULTS` products of `probe`."""
+        return list(probe.values_list("id", "search_rank", "is_available", "name")[:MAX_RESULTS])
+
+    @classmethod
+    def known_variants(cls, variants: dict[str, set[str]]) -> dict[str, list[str]]:
+        known = cls.known_words(sorted(set().union(*variants.values())))
+        return {w: sorted(v & known) for w, v in variants.items()}
+
+    @staticmethod
     def known_words(candidates: list[str]) -> set[str]:
         """Which of `candidates` are words of the index: one look-up each in the vocabulary's key."""
         with connection.cursor() as cursor:
@@ -173,8 +189,22 @@ class PostgresSearch:
 
 
 class SqliteSearch:
-    # bm25's weights for name, description, search_text (which repeats both).
-    WEIGHTS = "100.0, 10.0, 1.0"
+    """FTS5 finds the products; Python ranks the few it returns.
+
+    Not `bm25`: before its first row it counts, for each word of the search, every product
+    that says it (FTS5 needs that count for its idf), so a common word cost a probe 3 to 7 ms
+    at 100,000 products and more with the catalogue; a probe that stops after `MAX_RESULTS`
+    rows costs the same at any size. The rank is where the words are, as `bm25`'s weights
+    (name 100, description 10, the rest 1) made it: each word (or one of its corrections or
+    completions) scores the best column that says it, summed over the words."""
+
+    NAME, DESCRIPTION, ELSEWHERE = 100.0, 10.0, 1.0
+
+    # Anywhere first: when fewer than `MAX_RESULTS` products match, that probe read them all
+    # and ranks them, and the names' probe is not needed (a filter that leaves none of the
+    # word's products, `platano` in fruit, reads the word's products once, not twice). When
+    # more match, the names' probe adds those that say every word in their name.
+    PROBES = (False, True)
 
     @staticmethod
     def fts_query(groups: list[list[str]], *, name_only: bool) -> str:
@@ -186,29 +216,82 @@ class SqliteSearch:
 
     @classmethod
     def matches(cls, qs: QuerySet, groups, *, name_only: bool) -> QuerySet:
-        # The FTS table joins the query (not a subquery per row) so that bm25 is computed
-        # once per row read, by the MATCH that found it.
+        # The FTS table joins the query (not a subquery per row): the MATCH drives the
+        # join, and the probe stops after its LIMIT.
         return qs.extra(
             tables=["catalog_product_fts"],
             where=["catalog_product_fts.rowid = catalog_product.id", "catalog_product_fts MATCH %s"],
             params=[cls.fts_query(groups, name_only=name_only)],
-            select={"search_rank": f"-bm25(catalog_product_fts, {cls.WEIGHTS})"},
         )
 
+    @classmethod
+    def rows(cls, probe: QuerySet, groups, *, name_only: bool, known: dict) -> list[tuple]:
+        """(id, rank, is_available, name) of at most `MAX_RESULTS` products of `probe`: the
+        names' probe says every word is in the name; the other reads the description of
+        the products the names' probe did not find, to rank them."""
+        if name_only:
+            found = probe.values_list("id", "is_available", "name")[:MAX_RESULTS]
+            return [(pk, cls.NAME * len(groups), available, name) for pk, available, name in found]
+        found = probe.values_list("id", "is_available", "name", "description")[:MAX_RESULTS]
+        return [
+            known.get(pk) or (pk, cls.rank(groups, name, description), available, name)
+            for pk, available, name, description in found
+        ]
+
+    @classmethod
+    def rank(cls, groups: list[list[str]], name: str, description: str) -> float:
+        name_words = set(_TOKEN.findall(fold(name)))
+        description_words: set[str] | None = None
+        score = 0.0
+        for group in groups:
+            if _says(name_words, group):
+                score += cls.NAME
+                continue
+            if description_words is None:
+                description_words = set(_TOKEN.findall(fold(description)))
+            score += cls.DESCRIPTION if _says(description_words, group) else cls.ELSEWHERE
+        return score
+
     @staticmethod
-    def known_words(candidates: list[str]) -> set[str]:
-        """Which of `candidates` are words of the index (its `fts5vocab` table)."""
+    def known_variants(variants: dict[str, set[str]]) -> dict[str, list[str]]:
+        """For each word that no product says, which of its variants a product says; a word
+        some product says is taken as meant (`platano` in fruit finds nothing: not a typo).
+
+        One statement: FTS5 itself answers each look-up (a MATCH that stops at its first
+        product). Not its vocabulary table (`fts5vocab`), which counts every product that
+        says a word before answering (3 ms for a word that 100,000 products say), nor one
+        look-up per variant of a known word: a few hundred fewer look-ups of some 20 µs."""
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT term FROM catalog_product_fts_vocab WHERE term IN (SELECT value FROM json_each(%s))",
-                [json.dumps(candidates)],
+                """SELECT w.key, v.value FROM json_each(%s) AS w, json_each(w.value) AS v
+                WHERE NOT EXISTS (SELECT 1 FROM catalog_product_fts f
+                                  WHERE f.catalog_product_fts MATCH '"' || w.key || '"')
+                AND EXISTS (SELECT 1 FROM catalog_product_fts f
+                            WHERE f.catalog_product_fts MATCH '"' || v.value || '"')""",
+                # The words and variants are letters and digits only (`query_words`, `edits`).
+                [json.dumps({w: sorted(v) for w, v in variants.items()})],
             )
-            return {row[0] for row in cursor.fetchall()}
+            found: dict[str, list[str]] = {w: [] for w in variants}
+            for word, variant in cursor.fetchall():
+                found[word].append(variant)
+        return {w: sorted(v) for w, v in found.items()}
 
     @staticmethod
     def word_starts(words: list[str]) -> dict[str, list[str]]:
         """FTS5 reads a word start from its index itself (`"caf"*`)."""
         return {w: [w + "*"] for w in words}
+
+
+def _says(words: set[str], group: list[str]) -> bool:
+    """Whether one of `words` (a column's, folded) is one of `group` (`caf*`: starts with `caf`)."""
+    for term in group:
+        if term.endswith("*"):
+            start = term[:-1]
+            if any(w.startswith(start) for w in words):
+                return True
+        elif term in words:
+            return True
+    return False
 
 
 def edits(word: str) -> set[str]:

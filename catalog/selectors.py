@@ -113,7 +113,9 @@ def filter_choices() -> dict:
     """Everything the filter form offers, in four queries."""
     return {
         "categories": catalog_categories(),
-        "cooperatives": list(Cooperative.objects.verified().only("id", "name", "slug")),
+        # Rows, not models: every catalogue page lists every verified cooperative (500 in the
+        # `search-100k` bench); the form makes a model of the one chosen.
+        "cooperatives": list(Cooperative.objects.verified().values_list("id", "name", "slug", named=True)),
         "departments": list(
             Department.objects.filter(municipalities__cooperatives__verification_status="verified").distinct()
         ),
