@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from market import page_cache
-from market.units import QuantityError, check_step, format_quantity
+from market.units import QuantityError, check_step, format_quantity, unit_name
 from orders.exceptions import CartError, InsufficientStockError, ShortLine
 from orders.models import Channel, DeliveryMethod
 
@@ -50,7 +50,7 @@ class CatalogChannel:
                 _("Only %(available)s %(unit)s of %(name)s left.")
                 % {
                     "available": format_quantity(product.stock),
-                    "unit": product.get_unit_display(),
+                    "unit": unit_name(product.unit, product.stock),
                     "name": product.name,
                 }
             )
