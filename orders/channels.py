@@ -249,6 +249,27 @@ def register(prefix: str, resolver: Callable[[str], object | None]) -> None:
     _resolvers[prefix] = resolver
 
 
+_basket_places: dict[str, Callable[[list[str]], dict[str, tuple[str, str]]]] = {}
+
+
+def register_baskets(prefix: str, places: Callable[[list[str]], dict[str, tuple[str, str]]]) -> None:
+    """Let another app name its open baskets: `places(keys)` answers, in one query, {key:
+    (title, basket url)} for the keys of `"<prefix>:<id>"` whose channel sells now."""
+    _basket_places[prefix] = places
+
+
+def basket_places(keys: list[str]) -> dict[str, tuple[str, str]]:
+    """{key: (title, basket url)} of the channels among `keys` that sell now."""
+    by_prefix: dict[str, list[str]] = {}
+    for key in keys:
+        by_prefix.setdefault(key.split(":", 1)[0], []).append(key)
+    found = {}
+    for prefix, wanted in by_prefix.items():
+        if prefix in _basket_places:
+            found.update(_basket_places[prefix](wanted))
+    return found
+
+
 def channel_for(key: str):
     """The channel of a cart or order key; CartError when it no longer exists."""
     if not key:

@@ -414,6 +414,18 @@ def _when(value) -> str:
     return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
+def open_baskets(keys: list[str]) -> dict[str, tuple[str, str]]:
+    """{"market:<id>": (title, its storefront's basket)} of the markets among `keys` open
+    now, in the visitor's language: one query (`orders.channels.register_baskets`)."""
+    from cms.models import MarketEventPage
+    from market.i18n import url_in_language
+
+    ids = [int(raw) for _prefix, _sep, raw in (key.partition(":") for key in keys) if raw.isdigit()]
+    now = timezone.now()
+    events = MarketEventPage.objects.live().filter(pk__in=ids, opens_at__lte=now, closes_at__gt=now)
+    return {market_key(event): (event.title, url_in_language(event.url) + "#cesta") for event in events}
+
+
 def resolve(key: str):
     from cms.models import MarketEventPage
 
