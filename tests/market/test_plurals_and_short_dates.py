@@ -19,6 +19,8 @@ from tests.cms.factories import make_market
 from tests.factories import CooperativeFactory, UserFactory, make_product
 
 BOGOTA = datetime.timezone(datetime.timedelta(hours=-5))
+DEC_5_1430 = datetime.datetime(2025, 12, 5, 14, 30, tzinfo=BOGOTA)
+DEC_5_0900 = datetime.datetime(2025, 12, 5, 9, 0, tzinfo=BOGOTA)
 
 
 @pytest.mark.parametrize(
@@ -98,12 +100,12 @@ def test_order_page_and_catalogue_message_read_in_the_plural(client, db):
     [
         (datetime.date(2025, 12, 5), "", "5 dic. 2025", "5 Dec 2025"),
         (datetime.date(2025, 5, 5), "noyear", "5 may.", "5 May"),
-        (datetime.datetime(2025, 12, 5, 14, 30, tzinfo=BOGOTA), "time", "5 dic. 2025 14:30", "5 Dec 2025 14:30"),
-        (datetime.datetime(2025, 12, 5, 9, 0, tzinfo=BOGOTA), "weekday time", "vie 5 dic. 09:00", "Fri 5 Dec 09:00"),
+        (DEC_5_1430, "time", "5 dic. 2025 14:30", "5 Dec 2025 14:30"),
+        (DEC_5_0900, "weekday time", "vie 5 dic. 09:00", "Fri 5 Dec 09:00"),
     ],
 )
 def test_short_dates_write_the_month_lowercase_in_spanish(value, words, spanish, english):
-    template = Template('{{ value|short_date:words }}')
+    template = Template("{{ value|short_date:words }}")
     for language, expected in (("es", spanish), ("en", english)):
         with translation.override(language), timezone.override("America/Bogota"):
             assert template.render(Context({"value": value, "words": words})) == expected
