@@ -24,6 +24,7 @@ class CmsConfig(AppConfig):
         from orders import handover as order_handover
 
         order_channels.register("market", channel.resolve)
+        order_channels.register_baskets("market", channel.open_baskets)
         order_handover.register("market", handover.market_handovers)
         page_published.connect(receivers.market_published, dispatch_uid="cms_market_published")
         copy_for_translation_done.connect(receivers.market_translated, dispatch_uid="cms_market_translated")

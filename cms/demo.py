@@ -69,26 +69,27 @@ MARKET_DISCOUNT = Decimal("0.9")  # market prices: about 10 % below the catalogu
 GUAVIARE = "95001"  # San José del Guaviare
 ANORI = "05040"
 
-# name: (municipality code, address, instructions)
+# name: (municipality code, address, instructions). The storefront prints "name, address":
+# the address is the street and the neighbourhood, never the name again.
 PICKUP_POINTS = {
     "Parque Principal de San José del Guaviare": (
         GUAVIARE,
-        "Parque Principal, Calle 8 con Carrera 22",
+        "Calle 8 con Carrera 22, barrio Centro",
         "Toldo verde de Minga, frente a la alcaldía. Traiga sus bolsas.",
     ),
     "Coliseo Municipal": (
         GUAVIARE,
-        "Coliseo Municipal, Carrera 24 # 10-35",
+        "Carrera 24 # 10-35, barrio El Dorado",
         "Entrada por la puerta lateral; fila con distancia de dos metros.",
     ),
     "Parque Principal de Anorí": (
         ANORI,
-        "Parque Principal, frente a la iglesia",
+        "Carrera 50 con Calle 30, Centro",
         "Mesas de las Constructoras de Mercado, junto a la fuente.",
     ),
     "Coliseo Cubierto de Anorí": (
         ANORI,
-        "Coliseo cubierto, Calle 30",
+        "Calle 28 # 49-20, barrio La Plazuela",
         "Entrada con tapabocas; una persona por familia.",
     ),
 }
@@ -322,6 +323,10 @@ def _pickup_points() -> dict[str, PickupPoint]:
             point = PickupPoint.objects.create(
                 name=name, address=address, municipality=municipality, instructions=instructions
             )
+        elif (point.address, point.instructions) != (address, instructions):
+            # A demo loaded before its addresses were streets: brought up to date.
+            point.address, point.instructions = address, instructions
+            point.save(update_fields=["address", "instructions"])
         points[name] = point
     return points
 

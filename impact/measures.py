@@ -26,7 +26,7 @@ from django.utils import timezone
 from catalog.models import Product
 from cms.models import MarketEventPage
 from cooperatives.models import Gender
-from market.units import KILOS_PER_UNIT, Unit
+from market.units import KILOS_PER_UNIT
 from orders.models import LineSupply, OrderLine
 from orders.supply import value_shares
 
@@ -137,7 +137,7 @@ class Group:
 class Figures:
     scope: Scope
     total: Group
-    other_units: dict  # unit label -> quantity
+    other_units: dict  # unit code -> quantity ("2 docenas": `qty_unit`)
     unattributed_cop: int
     by_month: list
     by_municipality: list
@@ -349,7 +349,7 @@ def measure(scope: Scope) -> Figures:
     return Figures(
         scope=scope,
         total=total,
-        other_units={str(Unit(unit).label): quantity for unit, quantity in sorted(other_units.items())},
+        other_units=dict(sorted(other_units.items())),
         unattributed_cop=unattributed,
         by_month=[months[m] for m in sorted(months)],
         by_municipality=sorted(places.values(), key=lambda g: (-g.sales_cop, g.label)),
@@ -367,6 +367,4 @@ def top_products(scope: Scope, *, limit: int = 10) -> list[dict]:
         .annotate(quantity=Sum(Coalesce("delivered_quantity", "quantity")), sales_cop=Sum("total_cop"))
         .order_by("-sales_cop", "product_name")[:limit]
     )
-    for row in rows:
-        row["unit_label"] = str(Unit(row["unit"]).label)
     return rows

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from impact.measures import FEMALE, MALE, OTHER, UNDISCLOSED, Figures
 from impact.models import Indicator, Measure, Programme
 from market.money import format_cop
-from market.units import format_quantity
+from market.units import format_quantity, quantity_with_unit
 
 MIN_PEOPLE = 5
 SMALL = "< 5"
@@ -314,7 +314,7 @@ def product_table(rows: list[dict]) -> Table:
         _("Top products"),
         [Column(_("Product")), Column(_("Quantity"), "text"), Column(_("Sales"), "cop")],
         [
-            [row["product_name"], f"{format_quantity(row['quantity'])} {row['unit_label']}", row["sales_cop"]]
+            [row["product_name"], quantity_with_unit(row["quantity"], row["unit"]), row["sales_cop"]]
             for row in rows
         ],
     )

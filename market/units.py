@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import npgettext
 
 QUANTITY_PLACES = Decimal("0.001")
 MAX_QUANTITY = Decimal("99999.999")
@@ -22,6 +23,63 @@ class Unit(models.TextChoices):
     ATADO = "atado", _("bunch")
     RACIMO = "racimo", _("cluster")
     CANASTA = "canasta", _("crate")
+
+
+# A unit's short name after a quantity, singular or plural ("1 kilo", "2,5 kilos", "3 libras"):
+# one `npgettext` per unit, so that each language gives its own plural of each. The choice
+# labels above name the unit on its own ("libra (500 g)", a product's price "/ kilo").
+_NAMES = {
+    Unit.KG: lambda n: npgettext("unit after a quantity", "kilo", "kilos", n),
+    Unit.LIBRA: lambda n: npgettext("unit after a quantity", "pound", "pounds", n),
+    Unit.ARROBA: lambda n: npgettext("unit after a quantity", "arroba", "arrobas", n),
+    Unit.BULTO: lambda n: npgettext("unit after a quantity", "sack", "sacks", n),
+    Unit.CARGA: lambda n: npgettext("unit after a quantity", "load", "loads", n),
+    Unit.DOCENA: lambda n: npgettext("unit after a quantity", "dozen", "dozen", n),
+    Unit.UNIDAD: lambda n: npgettext("unit after a quantity", "unit", "units", n),
+    Unit.LITRO: lambda n: npgettext("unit after a quantity", "litre", "litres", n),
+    Unit.ATADO: lambda n: npgettext("unit after a quantity", "bunch", "bunches", n),
+    Unit.RACIMO: lambda n: npgettext("unit after a quantity", "cluster", "clusters", n),
+    Unit.CANASTA: lambda n: npgettext("unit after a quantity", "crate", "crates", n),
+}
+
+
+def plural_count(quantity) -> int:
+    """The whole number gettext chooses a plural form by, for a decimal quantity.
+
+    gettext counts in integers; a fraction reads in the plural in Spanish and English
+    ("0,5 kilos", "1,5 kilos", CLDR "other"), so it counts as 0, which both languages
+    (and Django's three-form Spanish rule) put in the plural.
+    """
+    try:
+        d = Decimal(quantity)
+    except (InvalidOperation, TypeError, ValueError):
+        return 0
+    if not d.is_finite() or d != d.to_integral_value():
+        return 0
+    return abs(int(d))
+
+
+def unit_name(unit: str, quantity=1) -> str:
+    """The unit's name after `quantity`: `unit_name("kg", 3)` -> "kilos", `("kg", 1)` -> "kilo"."""
+    name = _NAMES.get(unit)
+    return name(plural_count(quantity)) if name else str(unit)
+
+
+def unit_names() -> dict[str, tuple[str, str]]:
+    """{unit: (singular, plural)} in the active language, read once for a page of many lines
+    (a storefront's cards): `quantity_with_names`. Spanish and English have these two forms."""
+    return {unit.value: (name(1), name(2)) for unit, name in _NAMES.items()}
+
+
+def quantity_with_unit(quantity, unit: str) -> str:
+    """`quantity_with_unit(Decimal("2.500"), "kg")` -> "2,5 kilos"; "1 kilo"; "3 libras"."""
+    return f"{format_quantity(quantity)} {unit_name(unit, quantity)}"
+
+
+def quantity_with_names(quantity, unit: str, names: dict[str, tuple[str, str]]) -> str:
+    """`quantity_with_unit` from names read once (`unit_names()`), for many lines."""
+    singular, plural = names.get(unit, (unit, unit))
+    return f"{format_quantity(quantity)} {singular if plural_count(quantity) == 1 else plural}"
 
 
 # Units that are weights, in kilograms: what a market's public summary adds up as "kilos".

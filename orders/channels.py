@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from market import page_cache
-from market.units import QuantityError, check_step, format_quantity
+from market.units import QuantityError, check_step, format_quantity, unit_name
 from orders.exceptions import CartError, InsufficientStockError, ShortLine
 from orders.models import Channel, DeliveryMethod
 
@@ -50,7 +50,7 @@ class CatalogChannel:
                 _("Only %(available)s %(unit)s of %(name)s left.")
                 % {
                     "available": format_quantity(product.stock),
-                    "unit": product.get_unit_display(),
+                    "unit": unit_name(product.unit, product.stock),
                     "name": product.name,
                 }
             )
@@ -249,6 +249,27 @@ _resolvers: dict[str, Callable[[str], object | None]] = {}
 def register(prefix: str, resolver: Callable[[str], object | None]) -> None:
     """Let another app sell through orders: keys `"<prefix>:<id>"` resolve to its channel."""
     _resolvers[prefix] = resolver
+
+
+_basket_places: dict[str, Callable[[list[str]], dict[str, tuple[str, str]]]] = {}
+
+
+def register_baskets(prefix: str, places: Callable[[list[str]], dict[str, tuple[str, str]]]) -> None:
+    """Let another app name its open baskets: `places(keys)` answers, in one query, {key:
+    (title, basket url)} for the keys of `"<prefix>:<id>"` whose channel sells now."""
+    _basket_places[prefix] = places
+
+
+def basket_places(keys: list[str]) -> dict[str, tuple[str, str]]:
+    """{key: (title, basket url)} of the channels among `keys` that sell now."""
+    by_prefix: dict[str, list[str]] = {}
+    for key in keys:
+        by_prefix.setdefault(key.split(":", 1)[0], []).append(key)
+    found = {}
+    for prefix, wanted in by_prefix.items():
+        if prefix in _basket_places:
+            found.update(_basket_places[prefix](wanted))
+    return found
 
 
 def channel_for(key: str):

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from market.units import format_quantity
+from market.units import format_quantity, unit_name
 from orders import services
 from orders.exceptions import AlreadyPlacedError, CartError, CheckoutError, InsufficientStockError
 from orders.forms import CartLineForm
@@ -51,7 +51,7 @@ def cart_line_change(request, *, add: bool, in_cart: str, channel=None, tag: str
             % {
                 "name": line.product.name,
                 "quantity": format_quantity(line.quantity),
-                "unit": line.product.get_unit_display(),
+                "unit": unit_name(line.product.unit, line.quantity),
             },
             extra_tags=tag,
         )

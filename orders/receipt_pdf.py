@@ -10,7 +10,7 @@ fpdf2 is imported inside the functions: only document downloads pay for loading 
 from django.utils.translation import gettext as _
 
 from market.money import format_cop
-from market.units import format_quantity
+from market.units import format_quantity, quantity_with_unit
 from orders.receipts import Document, Party
 
 _LATIN1_SUBSTITUTES = str.maketrans(
@@ -177,7 +177,7 @@ def _lines_table(pdf, document: Document) -> None:
         rows=(
             (
                 line.product_name + (f" ({_('rejected')})" if line.rejected else ""),
-                f"{format_quantity(line.ordered)} {line.unit}",
+                quantity_with_unit(line.ordered, line.unit),
                 format_quantity(line.delivered) if line.delivered is not None else "-",
                 format_cop(line.unit_price_cop),
                 format_cop(line.total_cop),

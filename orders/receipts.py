@@ -28,7 +28,7 @@ class Party:
 @dataclass
 class DocumentLine:
     product_name: str
-    unit: str
+    unit: str  # the unit's code (`market.units.Unit`), named with its quantity
     ordered: Decimal
     delivered: Decimal | None
     unit_price_cop: int
@@ -117,7 +117,7 @@ def _lines(fulfilment: Fulfilment) -> list[DocumentLine]:
     return [
         DocumentLine(
             product_name=line.product_name,
-            unit=line.get_unit_display(),
+            unit=line.unit,
             ordered=line.quantity,
             delivered=line.delivered_quantity,
             unit_price_cop=line.unit_price_cop,

@@ -62,6 +62,40 @@ def cart_summary(cart: Cart | None, channel=None) -> dict:
     return {"groups": list(groups.values()), "total_cop": total, "count": len(lines)}
 
 
+def other_baskets(*, user, session) -> list[dict]:
+    """The buyer's baskets in markets that sell now and hold something, for the catalogue's
+    basket page (the header's "Basket" outside a market leads there): [{"title", "url",
+    "count"}]. One query for the baskets, one for the markets when there are any.
+
+    A signed-in buyer's are hers; an anonymous visitor's, those whose tokens her session holds.
+    """
+    carts = Cart.objects.exclude(channel_key="")
+    if user is not None and user.is_authenticated:
+        carts = carts.filter(user=user)
+    else:
+        from orders.services import CART_SESSION_KEY
+
+        prefix = f"{CART_SESSION_KEY}:"
+        tokens = [
+            token
+            for name, token in (session.items() if session is not None else ())
+            if name.startswith(prefix) and name != prefix and token
+        ]
+        if not tokens:
+            return []
+        carts = carts.filter(user__isnull=True, session_key__in=tokens)
+    counts = dict(
+        carts.annotate(count=Count("lines")).filter(count__gt=0).values_list("channel_key", "count")
+    )
+    if not counts:
+        return []
+    places = channels.basket_places(sorted(counts))
+    return sorted(
+        ({"title": title, "url": url, "count": counts[key]} for key, (title, url) in places.items()),
+        key=lambda basket: basket["title"],
+    )
+
+
 def cart_line_count(cart: Cart | None) -> int:
     return CartLine.objects.filter(cart=cart).count() if cart else 0
 

@@ -19,7 +19,7 @@ from catalog.models import Product
 from cooperatives.models import Cooperative
 from market.models import BuyerOrganization, User
 from market.money import format_cop, line_total_cop
-from market.units import QuantityError, format_quantity, parse_quantity
+from market.units import QuantityError, format_quantity, parse_quantity, unit_name
 from orders import channels, notifications
 from orders.exceptions import (
     AlreadyPlacedError,
@@ -649,7 +649,7 @@ def line_record_delivery(*, line: OrderLine, delivered_quantity, actor=None) -> 
             % {
                 "product": line.product_name,
                 "quantity": format_quantity(delivered),
-                "unit": line.get_unit_display(),
+                "unit": unit_name(line.unit, delivered),
             },
         )
     return line

@@ -14,7 +14,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from market.units import QuantityError, format_quantity, parse_quantity
+from market.units import QuantityError, format_quantity, parse_quantity, unit_name
 from orders.exceptions import SupplyError
 from orders.models import (
     FULFILMENT_ENDED,
@@ -98,7 +98,7 @@ def line_supply_record(*, line: OrderLine, shares: dict[int, str], actor=None) -
                 % {
                     "total": format_quantity(total),
                     "expected": format_quantity(expected),
-                    "unit": current.get_unit_display(),
+                    "unit": unit_name(current.unit, expected),
                 }
             )
         LineSupply.objects.filter(line=current).delete()

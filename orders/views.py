@@ -32,7 +32,10 @@ def _back(request, fallback: str):
 
 def cart_view(request):
     cart = services.cart_get(user=request.user, session=request.session)
-    return render(request, "orders/cart.html", {"summary": selectors.cart_summary(cart)})
+    others = selectors.other_baskets(user=request.user, session=request.session)
+    return render(
+        request, "orders/cart.html", {"summary": selectors.cart_summary(cart), "other_baskets": others}
+    )
 
 
 @require_POST

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Product
 from cooperatives.models import VerificationStatus
 from market.money import format_cop
-from market.units import QuantityError, check_step, format_quantity
+from market.units import QuantityError, check_step, format_quantity, unit_name
 from orders.channels import CatalogChannel, per_row
 from orders.exceptions import CartError, InsufficientStockError, ShortLine
 from orders.models import ORDER_ENDED, Channel, DeliveryMethod, OrderLine
@@ -150,7 +150,7 @@ class MarketChannel(CatalogChannel):
                 _("At most %(max)s %(unit)s of %(name)s per buyer in this market.")
                 % {
                     "max": format_quantity(offer.max_per_buyer),
-                    "unit": product.get_unit_display(),
+                    "unit": unit_name(product.unit, offer.max_per_buyer),
                     "name": product.name,
                 }
             )
@@ -169,7 +169,7 @@ class MarketChannel(CatalogChannel):
                 _("Only %(available)s %(unit)s of %(name)s left in this market.")
                 % {
                     "available": format_quantity(remaining),
-                    "unit": product.get_unit_display(),
+                    "unit": unit_name(product.unit, remaining),
                     "name": product.name,
                 }
             )
@@ -412,6 +412,18 @@ def market_key(event) -> str:
 
 def _when(value) -> str:
     return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def open_baskets(keys: list[str]) -> dict[str, tuple[str, str]]:
+    """{"market:<id>": (title, its storefront's basket)} of the markets among `keys` open
+    now, in the visitor's language: one query (`orders.channels.register_baskets`)."""
+    from cms.models import MarketEventPage
+    from market.i18n import url_in_language
+
+    ids = [int(raw) for _prefix, _sep, raw in (key.partition(":") for key in keys) if raw.isdigit()]
+    now = timezone.now()
+    events = MarketEventPage.objects.live().filter(pk__in=ids, opens_at__lte=now, closes_at__gt=now)
+    return {market_key(event): (event.title, url_in_language(event.url) + "#cesta") for event in events}
 
 
 def resolve(key: str):

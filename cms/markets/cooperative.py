@@ -18,7 +18,6 @@ from cms.markets.channel import market_key
 from cms.markets.handover import LINK_JOINS, handover_from_link
 from cms.markets.report import counted_market_lines
 from cms.models import MarketEventPage, MarketOffer, MarketOrder, MarketState, MarketStock
-from market.units import Unit
 from orders.handover import fallback_handover
 from orders.models import (
     FULFILMENT_ENDED,
@@ -117,9 +116,6 @@ def cooperative_consolidated(*, event: MarketEventPage, cooperative) -> list[dic
         .annotate(quantity=Sum("quantity"), total_cop=Sum("total_cop"), orders=Count("order", distinct=True))
         .order_by("product_name", "unit")
     )
-    labels = dict(Unit.choices)
-    for row in rows:
-        row["unit_label"] = labels.get(row["unit"], row["unit"])
     return rows
 
 

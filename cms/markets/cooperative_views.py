@@ -32,7 +32,7 @@ from cms.markets.cooperative import (
 from cms.markets.exceptions import MarketError
 from cms.models import MarketState
 from cooperatives.permissions import request_membership
-from market.units import QuantityError, format_quantity, parse_quantity
+from market.units import QuantityError, format_quantity, parse_quantity, unit_name
 
 
 class OfferConfirmForm(forms.Form):
@@ -102,7 +102,7 @@ def market_detail(request, slug, page_id):
                     % {
                         "name": stock.product.name,
                         "quantity": format_quantity(stock.confirmed),
-                        "unit": stock.product.get_unit_display(),
+                        "unit": unit_name(stock.product.unit, stock.confirmed),
                     },
                 )
                 return redirect("cms:workspace_market", slug, event.pk)

@@ -19,7 +19,6 @@ from cms.markets.slots import market_slots
 from cms.models import MarketEventPage, MarketOrder, MarketState, MarketStock
 from market.models import Message, MessageState
 from market.spreadsheets import inert, phone_text
-from market.units import Unit
 from orders import selectors as order_selectors
 from orders.models import (
     ORDER_NOT_PLACED,
@@ -70,7 +69,6 @@ def market_consolidated(event: MarketEventPage) -> list[dict]:
     )
     grouped, names = defaultdict(list), {}
     for row in rows:
-        row["unit_label"] = Unit(row["unit"]).label
         names[row["fulfilment__cooperative_id"]] = row["fulfilment__cooperative__name"]
         grouped[row["fulfilment__cooperative_id"]].append(row)
     return [{"cooperative": names[pk], "cooperative_id": pk, "lines": lines} for pk, lines in grouped.items()]

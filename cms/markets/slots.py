@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from cms.models import MarketEventPage, PickupSlot
 from cms.models.markets import restriction_may_apply
+from market.dates import short_date
 
 # What a slot is shown and booked with: its place (and the place's municipality, which an
 # order's handover names) and its usage.
@@ -60,7 +61,7 @@ def slot_label(slot) -> str:
     """A pickup slot as a buyer reads it; `slot.remaining` comes from `market_slots`."""
     return _("%(place)s · %(start)s–%(end)s (%(left)s places left)") % {
         "place": slot.pickup_point.name,
-        "start": date_format(timezone.localtime(slot.starts_at), "D j M H:i"),
+        "start": short_date(slot.starts_at, weekday=True, time=True),
         "end": date_format(timezone.localtime(slot.ends_at), "H:i"),
         "left": slot.remaining,
     }

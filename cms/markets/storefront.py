@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.images import get_image_model
 
 from catalog.models import ProductPhoto
@@ -28,7 +29,7 @@ from cms.selectors import next_market
 from market import page_cache
 from market.images import THUMBNAIL_SPEC
 from market.money import line_total_cop
-from market.units import KILOS_PER_UNIT, Unit, format_quantity
+from market.units import KILOS_PER_UNIT, Unit, plural_count, quantity_with_names, unit_names
 from orders import services as order_services
 from orders.models import CartLine
 
@@ -64,10 +65,12 @@ def _offers_read(event: MarketEventPage):
 
 
 def _offers_finish(offers: list[MarketOffer]) -> list[MarketOffer]:
-    """Each offer gets `remaining`, `thumb` (url, width, height, or None) and `unit_label`.
+    """Each offer gets `remaining`, `thumb` (url, width, height, or None), `unit_label` (its
+    price's unit: "/ kilo") and `left_text` ("Quedan 3 kilos").
 
-    A thumbnail missing from the database is made once, here. Unit labels are translated
-    once per page, not once per card (they were 15 % of a 300-offer page).
+    A thumbnail missing from the database is made once, here. Unit labels, their singular
+    and plural after a quantity, and the "left" sentence are translated once per page, not
+    once per card (they were 15 % of a 300-offer page).
     """
     rendition_model = get_image_model().get_rendition_model()
     storage = rendition_model._meta.get_field("file").storage
@@ -77,7 +80,8 @@ def _offers_finish(offers: list[MarketOffer]) -> list[MarketOffer]:
         for image in get_image_model().objects.filter(pk__in=missing):
             made[image.pk] = image.get_rendition(THUMBNAIL_SPEC)
     labels = {unit.value: str(unit.label) for unit in Unit}
-    left = _("%(left)s left")
+    names = unit_names()
+    left = (ngettext("%(left)s left", "%(left)s left", 1), ngettext("%(left)s left", "%(left)s left", 2))
     for offer in offers:
         planned = offer.stock_planned
         offer.remaining = offer_left(
@@ -87,7 +91,9 @@ def _offers_finish(offers: list[MarketOffer]) -> list[MarketOffer]:
             offer.product.stock,
         )
         offer.unit_label = labels.get(offer.product.unit, offer.product.unit)
-        offer.left_text = left % {"left": format_quantity(offer.remaining)}
+        offer.left_text = left[plural_count(offer.remaining) != 1] % {
+            "left": quantity_with_names(offer.remaining, offer.product.unit, names)
+        }
         if offer.thumb_file:
             offer.thumb = Thumb(storage.url(offer.thumb_file), offer.thumb_width, offer.thumb_height)
         elif offer.thumb_image_id in made:
@@ -129,7 +135,7 @@ def market_summary(event: MarketEventPage) -> dict:
         if row["unit"] in KILOS_PER_UNIT:
             kilos += row["quantity"] * KILOS_PER_UNIT[row["unit"]]
         else:
-            by_unit.append({"quantity": row["quantity"], "unit": Unit(row["unit"]).label})
+            by_unit.append({"quantity": row["quantity"], "unit": row["unit"]})
     totals = lines.aggregate(
         orders=Count("order", distinct=True),
         # Orders taken by phone are placed by the builder for someone else: that someone

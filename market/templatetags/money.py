@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import pgettext
 
+from market import dates
 from market.money import format_cop
-from market.units import format_quantity, price_per_kilo_cop
+from market.units import format_quantity, price_per_kilo_cop, quantity_with_unit
 
 register = template.Library()
 
@@ -37,6 +38,14 @@ def qty(value):
 
 
 @register.filter
+def qty_unit(value, unit):
+    """{{ line.quantity|qty_unit:line.unit }} -> "2,5 kilos", "1 kilo", "3 libras"."""
+    if value is None or value == "":
+        return ""
+    return quantity_with_unit(value, unit)
+
+
+@register.filter
 def long_date(value, arg=""):
     """{{ event.market_day|long_date }} -> "jueves 26 de noviembre" / "Thursday, November 26".
 
@@ -51,3 +60,21 @@ def long_date(value, arg=""):
     if arg == "time":
         pattern += ", H:i"
     return date_format(value, pattern)
+
+
+@register.filter
+def short_date(value, arg=""):
+    """{{ order.placed_at|short_date:"time" }} -> "5 dic. 2025 14:30" / "5 Dec 2025 14:30".
+
+    `arg`, words separated by spaces: "time" adds the hour, "seconds" with its seconds,
+    "noyear" leaves the year out ("5 dic."), "weekday" names the day ("vie 5 dic.", no year).
+    Spanish writes the month's abbreviation lowercase (`market.dates`).
+    """
+    words = set(arg.split())
+    return dates.short_date(
+        value,
+        year="noyear" not in words,
+        weekday="weekday" in words,
+        time="time" in words,
+        seconds="seconds" in words,
+    )

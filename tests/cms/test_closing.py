@@ -114,7 +114,7 @@ def test_after_the_close_each_cooperative_and_each_buyer_is_told_once(
     frutos = sent[("frutos1@example.org",)]
     assert sent[("frutos2@example.org",)].body == frutos.body
     assert frutos.subject == "[Minga] Mercado del Guaviare cerró: lo que trae Frutos del Guaviare"
-    assert "Arazá: 5 kilo (2 pedidos)" in frutos.body
+    assert "Arazá: 5 kilos (2 pedidos)" in frutos.body
     assert "Rosa Pérez" in frutos.body and "Luz Gómez" in frutos.body and "Parque principal" in frutos.body
     assert "Carrera 20 # 8-15" in frutos.body
     assert "Cachama" not in frutos.body and "Ana Ruiz" not in frutos.body

@@ -120,7 +120,7 @@ def test_at_the_close_each_manager_and_each_buyer_is_told_once_on_her_channel(
     assert f"/espacio/frutos/mercados/{event.pk}/empaque/" in lucia.variables[2]
     marta = lists["marta@example.org"]
     assert marta.channel == MessageChannel.EMAIL
-    assert "Arazá: 5 kilo" in marta.body and "Rosalba Ortiz" in marta.body and CONTACT_PHONE in marta.body
+    assert "Arazá: 5 kilos" in marta.body and "Rosalba Ortiz" in marta.body and CONTACT_PHONE in marta.body
     assert Message.objects.filter(event=lucia.event).exclude(state=MessageState.SKIPPED).count() == 2
 
     reminders = {

@@ -136,7 +136,7 @@ def test_the_cooperative_sees_its_stock_beside_each_market_offer(client, coopera
     client.force_login(manager)
     page = client.get(f"/espacio/{cooperative.slug}/mercados/{event.pk}/").content.decode()
     assert "<th>Queda en su inventario</th>" in page
-    assert ">6 kilo</td>" in page  # 10 harvested, 4 sold in the catalogue
+    assert ">6 kilos</td>" in page  # 10 harvested, 4 sold in the catalogue
 
 
 @pytest.mark.postgres

@@ -55,7 +55,7 @@ def test_she_adds_lands_at_the_product_sees_the_error_there_and_changes_a_quanti
         card.locator('button[type="submit"]').click()
     assert phone.url.endswith(f"#oferta-{yuca.pk}"), phone.url
     card = _card(phone, "Yuca fresca")
-    expect(card.locator("p.note.msg-success")).to_contain_text("Yuca fresca: 3 kilo en su canasta")
+    expect(card.locator("p.note.msg-success")).to_contain_text("Yuca fresca: 3 kilos en su canasta")
     assert phone.evaluate("window.scrollY") > 300 and _in_view(phone, card)
     expect(phone.locator("ul.messages")).to_have_count(0)
     expect(phone.locator("header nav a", has_text="Canasta")).to_contain_text("1")
@@ -79,6 +79,6 @@ def test_she_adds_lands_at_the_product_sees_the_error_there_and_changes_a_quanti
     line = phone.locator("#cesta li", has_text="Yuca fresca")
     expect(line.locator('input[name="quantity"]')).to_have_value("5")
     expect(line).to_contain_text("$ 8.000")  # 5 kg x $ 1.600
-    expect(line.locator("p.note")).to_contain_text("Yuca fresca: 5 kilo en su canasta")
+    expect(line.locator("p.note")).to_contain_text("Yuca fresca: 5 kilos en su canasta")
     assert _in_view(phone, line)
     assert phone.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

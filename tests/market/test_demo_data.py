@@ -270,6 +270,17 @@ def test_open_market_has_three_cooperatives_two_pickup_points_and_delivery(demo)
     assert html.count('class="add-to-cart"') == len(offers)
 
 
+def test_pickup_points_have_street_addresses_that_do_not_repeat_their_names(demo):
+    points = list(PickupPoint.objects.select_related("municipality"))
+    assert len(points) == 4
+    for point in points:
+        # "Parque Principal de Anorí, Parque Principal, frente a la iglesia" read twice.
+        first_words = " ".join(point.name.split()[:2]).lower()
+        assert first_words not in point.address.lower(), point.address
+        assert re.search(r"(Calle|Carrera) \d+", point.address), point.address
+        assert "barrio" in point.address or "Centro" in point.address, point.address
+
+
 def test_upcoming_market_in_anori_offers_coomulsepaz_seedlings_and_fertiliser(demo):
     market = _market(UPCOMING_SLUG)
     assert market.municipality.name == "Anorí"

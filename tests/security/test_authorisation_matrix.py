@@ -304,6 +304,7 @@ MATRIX: dict[str, Row] = {
     "home": everyone(lambda w: "/"),
     "catalog:list": everyone(lambda w: reverse("catalog:list")),
     "cms:sitemap": everyone(lambda w: reverse("cms:sitemap")),
+    "cms:markets": everyone(lambda w: reverse("cms:markets"), status=302),  # on to the markets list
     "robots_txt": everyone(lambda w: reverse("robots_txt")),
     "favicon": everyone(lambda w: reverse("favicon"), 302),
     # Photos only: anything else under MEDIA_ROOT (a transfer proof) is 404 for everyone.

@@ -243,6 +243,7 @@ READ_ONLY = {
     "page:cms.marketeventpage:calendar": Url(lambda w: w.open_market.url + "calendario/"),
     "catalog:list": Url(lambda w: reverse("catalog:list")),
     "cms:sitemap": Url(lambda w: reverse("cms:sitemap")),
+    "cms:markets": Url(lambda w: reverse("cms:markets"), get=302),  # on to the markets list
     "robots_txt": Url(lambda w: reverse("robots_txt")),
     "favicon": Url(lambda w: reverse("favicon"), get=302),
     "media": Url(lambda w: reverse("media", args=["images/none.jpg"]), get=404),
