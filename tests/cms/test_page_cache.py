@@ -427,11 +427,8 @@ def test_a_basket_is_priced_from_the_markets_kept_prices_until_the_market_change
     def basket():
         with CaptureQueriesContext(connection) as queries:
             html = _get(client, event.url)[0].content.decode()
-        prices = [
-            q
-            for q in queries.captured_queries
-            if q["sql"].startswith('SELECT "cms_marketoffer"."product_id" AS "product_id", "cms_marketoffer"."price_cop"')
-        ]
+        read = 'SELECT "cms_marketoffer"."product_id" AS "product_id", "cms_marketoffer"."price_cop"'
+        prices = [q for q in queries.captured_queries if q["sql"].startswith(read)]
         return html.split('id="cesta"', 1)[1], len(prices)
 
     html, priced = basket()
