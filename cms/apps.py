@@ -19,13 +19,16 @@ class CmsConfig(AppConfig):
         from catalog.models import Category, Product, ProductPhoto
         from cms.markets import channel, handover, receivers
         from cms.models import HomePage, MarketEventPage, MarketIndexPage
+        from cms.templatetags.market_basket import basket_part
         from cooperatives.models import Cooperative
+        from market import page_cache
         from orders import channels as order_channels
         from orders import handover as order_handover
 
         order_channels.register("market", channel.resolve)
         order_channels.register_baskets("market", channel.open_baskets)
         order_handover.register("market", handover.market_handovers)
+        page_cache.register_fill("market_basket", basket_part)
         page_published.connect(receivers.market_published, dispatch_uid="cms_market_published")
         copy_for_translation_done.connect(receivers.market_translated, dispatch_uid="cms_market_translated")
         page_published.connect(receivers.pages_changed, dispatch_uid="cms_pages_changed_published")

@@ -25,10 +25,13 @@ Nothing shown may be staler than the change that made it wrong:
 - A page says until when it holds (`valid_until`: the market's closing or opening): a
   cached open storefront is never served at or after its `closes_at`.
 
-A visitor with a session that holds flash messages, or who is signed in, is never served
-from (nor stored into) the cache; a page may name a session key that excludes a visitor too
-(`unless_session`: her basket in the market the storefront shows). `PageCacheMiddleware`
-answers before any routing; `serve` renders and keeps what it missed.
+A visitor with a session that holds flash messages is never served from (nor stored into)
+the cache; a page may name a session key that excludes an anonymous visitor too
+(`unless_session`: her basket in the market the storefront shows). Signed-in visitors are
+served only the pages that say so (`serve(members=True)`: an open market's storefront),
+from a rendering kept apart from the anonymous one, whose every part that is hers is a
+`deferred` placeholder (her basket, her header links). `PageCacheMiddleware` answers
+before any routing; `serve` renders and keeps what it missed.
 """
 
 import functools
@@ -69,7 +72,7 @@ def register_fill(name: str, fill: Callable[[HttpRequest, str], str]) -> None:
 def deferred(request: HttpRequest, name: str, argument: str = "") -> str:
     """What a template writes for a per-visitor fragment: the fragment itself, or while a page
     is rendered for the cache a placeholder that each request fills."""
-    if getattr(request, "_page_cache_rendering", False):
+    if rendering(request):
         if not re.fullmatch(r"\w+", name) or not re.fullmatch(r"[\w:.-]*", argument):
             raise ValueError(f"Not a placeholder: {name}:{argument}")
         return mark_safe(f"<!--minga:{name}:{argument}-->")  # checked just above: letters only
@@ -122,21 +125,26 @@ def _version() -> str:
     return f"{versions[VERSION_KEY]}.{versions[STOCK_KEY]}"
 
 
-def _anonymous(request: HttpRequest) -> bool:
+def _audience(request: HttpRequest) -> str | None:
+    """Whom a kept page may be served to: "anonymous" (not signed in), "member" (signed in),
+    or None (never from the cache: a form posted, a message to show her)."""
     if request.method not in ("GET", "HEAD"):
-        return False
+        return None
     if request.COOKIES.get(MESSAGES_COOKIE):
-        return False
+        return None
     # Without a session cookie she is anonymous and has no messages: no query to know it.
-    return settings.SESSION_COOKIE_NAME not in request.COOKIES or not (
-        request.user.is_authenticated or "_messages" in request.session
-    )
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return "anonymous"
+    if "_messages" in request.session:
+        return None
+    return "member" if request.user.is_authenticated else "anonymous"
 
 
-def _key(request: HttpRequest, version: int) -> str:
+def _key(request: HttpRequest, version: str, audience: str) -> str:
     raw = "|".join(
         (
-            str(version),
+            version,
+            audience,
             request.get_host(),
             request.path,
             translation.get_language() or "",
@@ -147,10 +155,12 @@ def _key(request: HttpRequest, version: int) -> str:
 
 
 def cached(request: HttpRequest) -> HttpResponse | None:
-    """The page from the cache for this anonymous visitor, filled for her, or None."""
-    if not _anonymous(request):
+    """The page from the cache for this visitor, filled for her, or None. A signed-in
+    visitor only finds the pages kept for members (`serve(members=True)`)."""
+    audience = _audience(request)
+    if audience is None:
         return None
-    entry = caches[ALIAS].get(_key(request, _version()))
+    entry = caches[ALIAS].get(_key(request, _version(), audience))
     if entry is None or (entry["until"] is not None and timezone.now() >= entry["until"]):
         return None
     if entry["unless_session"] and request.session.get(entry["unless_session"]):
@@ -185,19 +195,28 @@ def serve(
     *,
     valid_until: Callable[[], datetime | None] | None = None,
     unless_session: str = "",
+    members: bool = False,
 ) -> HttpResponse:
-    """The page for an anonymous visitor from the cache, or `render()` (then kept).
+    """The page for this visitor from the cache, or `render()` (then kept).
 
     `valid_until()` is called when the page is rendered: the moment it stops being true
-    whatever else happens (a market's clock), or None. A visitor whose session holds
-    `unless_session` (a basket the page shows, for instance) gets her own rendering.
+    whatever else happens (a market's clock), or None. An anonymous visitor whose session
+    holds `unless_session` (a basket the page shows, for instance) gets her own rendering.
+    With `members`, signed-in visitors share one rendering too (kept apart from the
+    anonymous one): everything in it that is hers must be a `deferred` part (her basket,
+    her role links), and her CSRF token is filled like anyone's.
     """
-    if not _anonymous(request) or (unless_session and request.session.get(unless_session)):
+    audience = _audience(request)
+    if (
+        audience is None
+        or (audience == "member" and not members)
+        or (audience == "anonymous" and unless_session and request.session.get(unless_session))
+    ):
         return render()
     if not getattr(request, "_page_cache_missed", False) and (response := cached(request)) is not None:
         return response
     cache = caches[ALIAS]
-    key = _key(request, _version())
+    key = _key(request, _version(), audience)
     now = timezone.now()
     request._page_cache_rendering = True
     try:
@@ -224,6 +243,12 @@ def serve(
     response.content = _fill(request, html).encode(response.charset)
     response[HEADER] = "miss"
     return response
+
+
+def rendering(request: HttpRequest) -> bool:
+    """Whether this request renders a page to be kept for every visitor of its kind (its
+    per-visitor parts must then be `deferred`)."""
+    return getattr(request, "_page_cache_rendering", False)
 
 
 def _fill(request: HttpRequest, html: str) -> str:
@@ -253,7 +278,7 @@ def fragment(request: HttpRequest, name: str, render: Callable[[], str]) -> str:
     if html is None:
         html = _CSRF_VALUE.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<2>", str(render()))
         cache.set(key, html, LONGEST_SECONDS)
-    if getattr(request, "_page_cache_rendering", False):
+    if rendering(request):
         return mark_safe(html)  # the whole page is being kept: it is filled when served
     return mark_safe(_fill(request, html))  # our own rendering, escaped when it was made
 

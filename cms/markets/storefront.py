@@ -157,7 +157,13 @@ def storefront(*, event: MarketEventPage, request) -> dict:
     now = timezone.now()
     state = event.state_at(now)
     notes = list(messages.get_messages(request))
-    context = {"state": state, "now": now, "channel_key": market_key(event), "page_messages": notes}
+    context = {
+        "state": state,
+        "now": now,
+        "channel_key": market_key(event),
+        "event_pk": event.pk,
+        "page_messages": notes,
+    }
     if state == "closed":
         context["summary"] = market_summary(event)
         context["next_market"] = next_market(event=event, now=now)
@@ -171,9 +177,11 @@ def storefront(*, event: MarketEventPage, request) -> dict:
     if state == "upcoming":
         context.update(watch_context(event=event, request=request))
     if state == "open":
-        context["cart"] = market_basket(event=event, request=request)
+        # Read when shown: a storefront kept for every signed-in visitor fills hers per request.
+        context["cart"] = SimpleLazyObject(lambda: market_basket(event=event, request=request))
         context["slots"] = SimpleLazyObject(lambda: market_slots(event))  # read when not shared
-    context["page_messages"] = _notes_in_place(notes, context)
+    if notes:
+        context["page_messages"] = _notes_in_place(notes, context)
     return context
 
 

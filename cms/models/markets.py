@@ -375,8 +375,9 @@ class MarketEventPage(RoutablePageMixin, Page):
         return context
 
     def serve(self, request, view=None, args=None, kwargs=None):
-        """The storefront itself comes from the anonymous page cache (`market.page_cache`)
-        until a sale, a publish or the market's clock changes it; its forms never do."""
+        """The storefront itself comes from the page cache (`market.page_cache`) until a
+        sale, a publish or the market's clock changes it, for anonymous visitors and, while
+        it is open, for signed-in buyers; its forms never do."""
         if view is not None and getattr(view, "__name__", "") != "index_route":
             return super().serve(request, view, args, kwargs)
         from cms.markets.storefront import basket_session_key
@@ -386,6 +387,9 @@ class MarketEventPage(RoutablePageMixin, Page):
             lambda: super(MarketEventPage, self).serve(request, view, args, kwargs),
             valid_until=lambda: self.next_clock_change(timezone.now()),
             unless_session=basket_session_key(self.trading_event),
+            # Open, every signed-in buyer shares one rendering: her basket and her links are
+            # filled per request (`cms.templatetags.market_basket`, `{% role_links %}`).
+            members=self.state_at(timezone.now()) == MarketState.OPEN,
         )
 
     def next_clock_change(self, when):

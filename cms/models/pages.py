@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
@@ -108,6 +108,16 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
         verbose_name_plural = _("home pages")
+
+    @property
+    def localized(self):
+        """The home page in the visitor's language (Wagtail's `localized`), kept in the page
+        cache until the next `pages_changed()` (a publish): Wagtail's routing asks for it on
+        every request it serves, and finding the active locale is a query each time."""
+        language = translation.get_language() or ""
+        return page_cache.remembered(
+            f"home-localized:{self.pk}:{language}", lambda: Page.localized.fget(self).specific
+        )
 
     def route(self, request, path_components):
         """The markets section in one query instead of Wagtail's two (page, then specific row),

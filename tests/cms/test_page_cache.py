@@ -167,7 +167,7 @@ def test_a_sale_renders_pages_again_but_keeps_what_they_remember(
         assert "GROUP BY" not in sql, "the categories counted again after a sale"
         assert '"wagtailcore_site"' not in sql and '"wagtailcore_page"' not in sql, "routed again"
     card = _get(signed_in, event.url)[0].content.decode().split(CARD.format(pk=honey.pk), 1)[1]
-    assert "Quedan 2<" in card.split("</article>", 1)[0], "what is left, after the sale"
+    assert "Quedan 2 kilos<" in card.split("</article>", 1)[0], "what is left, after the sale"
 
 
 def test_a_stock_change_invalidates_the_cached_pages(client, market, django_capture_on_commit_callbacks):
@@ -204,11 +204,9 @@ def test_a_cached_open_storefront_does_not_survive_its_closing(client, market):
     assert rendered and 'value="add"' not in response.content.decode()
 
 
-def test_signed_in_buyers_and_visitors_with_messages_are_never_served_from_the_cache(client, market):
+def test_visitors_with_messages_are_never_served_from_the_cache_nor_kept(client, market):
     event = market["event"]
     _get(type(client)(), event.url)
-    client.force_login(UserFactory())
-    assert _get(client, event.url)[1], "a signed-in buyer's page is rendered for her"
     anonymous = type(client)()
     anonymous.post(event.url + "cesta/", {"product": "999999", "quantity": "1", "action": "add"})
     response, rendered = _get(anonymous, event.url)
@@ -216,6 +214,89 @@ def test_signed_in_buyers_and_visitors_with_messages_are_never_served_from_the_c
     # ... and her message was not kept for the next visitor.
     response, rendered = _get(type(client)(), event.url)
     assert rendered == [] and "ya no se ofrece" not in response.content.decode()
+
+
+def _signed_in(client_class, **session):
+    visitor = client_class()
+    user = UserFactory(is_staff=session.pop("is_staff", False))
+    visitor.force_login(user)
+    if session:
+        stored = visitor.session
+        stored.update(session)
+        stored.save()
+    return visitor, user
+
+
+def test_signed_in_buyers_share_one_kept_open_storefront_with_their_own_basket_and_links(client, market):
+    """While a market is open, signed-in buyers get one kept rendering of its storefront,
+    apart from the anonymous one: what is hers (her basket and its count, her links to
+    her workspaces, her CSRF token) is filled per request, three queries in all."""
+    event, honey = market["event"], market["honey"]
+    builder, builder_user = _signed_in(type(client), minga_runs_markets=True)
+    cart = services.cart_get(user=builder_user, create=True, channel_key=market_key(event))
+    CartLine.objects.create(cart=cart, product=honey, quantity=Decimal("2"))
+    anonymous_html = _get(type(client)(), event.url)[0].content.decode()
+    first, rendered = _get(builder, event.url)
+    assert first[page_cache.HEADER] == "miss" and "cms/market_event_page.html" in rendered
+
+    buyer, _user = _signed_in(type(client))
+    buyer.get("/catalogo/")  # her session made
+    with CaptureQueriesContext(connection) as queries:
+        response, rendered = _get(buyer, event.url)
+    assert response[page_cache.HEADER] == "hit"
+    assert rendered == ["cms/includes/market_basket_lines.html"], "only her basket is rendered"
+    tables = [q["sql"].split(" FROM ", 1)[1].split(" ", 1)[0] for q in queries.captured_queries]
+    assert tables == ['"django_session"', '"market_user"', '"orders_cartline"'], tables
+    html = response.content.decode()
+    basket = html.split('id="cesta"', 1)[1]
+    assert "Su canasta está vacía." in basket and "Miel de abejas" not in basket
+    assert 'class="count"' not in html.split("</header>", 1)[0]
+    assert "Administrar mis mercados" not in html and "Mis pedidos" in html and "Ingresar" not in html
+    theirs = first.content.decode()
+    token = html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    assert token not in theirs and page_cache.CSRF_PLACEHOLDER not in html
+    assert html.count(f'value="{token}"') == html.count('name="csrfmiddlewaretoken"')  # the sign-out form too
+
+    again, rendered = _get(builder, event.url)
+    mine = again.content.decode()
+    assert again[page_cache.HEADER] == "hit"
+    assert "Miel de abejas" in mine.split('id="cesta"', 1)[1] and "$\xa034.000" in mine
+    assert '<span class="count">1</span>' in mine.split("</header>", 1)[0]
+    assert "Administrar mis mercados" in mine
+    staff, _staff_user = _signed_in(type(client), is_staff=True)
+    assert "Administración" in _get(staff, event.url)[0].content.decode()
+    # Never mixed with the anonymous rendering, either way.
+    assert "Ingresar" in anonymous_html and "Mis pedidos" not in anonymous_html
+    assert "Mis pedidos" not in _get(type(client)(), event.url)[0].content.decode()
+
+
+def test_a_kept_storefront_basket_changes_and_checks_out_for_each_buyer(client, market):
+    """A buyer served the kept page changes her basket from it and is taken to checkout."""
+    event, cassava = market["event"], market["cassava"]
+    other, _ = _signed_in(type(client))
+    _get(other, event.url)  # the kept rendering made by someone else
+    buyer, user = _signed_in(type(client))
+    buyer.post(event.url + "cesta/", {"product": cassava.pk, "quantity": "3", "action": "add"})
+    html = _get(buyer, event.url)[0].content.decode()
+    basket = html.split('id="cesta"', 1)[1]
+    assert f'id="cesta-{cassava.pk}"' in basket
+    checkout = basket.split('class="button" href="', 1)[1].split('"', 1)[0]
+    assert checkout == event.url + "pedido/"
+    assert buyer.get(checkout).status_code == 200
+    change = basket.split('<form class="qty" method="post" action="', 1)[1].split('"', 1)[0]
+    buyer.post(change, {"product": cassava.pk, "quantity": "1", "action": "set"})
+    assert CartLine.objects.get(cart__user=user, product=cassava).quantity == 1
+
+
+@pytest.mark.parametrize("when", ["upcoming", "closed"])
+def test_signed_in_buyers_get_their_own_rendering_of_a_market_not_open(client, market, when):
+    event = market["event"]
+    at = event.opens_at - timedelta(hours=1) if when == "upcoming" else event.closes_at + timedelta(hours=1)
+    with time_machine.travel(at, tick=False):
+        for _ in range(2):
+            buyer, _user = _signed_in(type(client))
+            response, rendered = _get(buyer, event.url)
+            assert "cms/market_event_page.html" in rendered and response.get(page_cache.HEADER) is None
 
 
 def test_the_header_counts_the_catalogue_basket_on_a_cached_page(client, market):
@@ -427,11 +508,8 @@ def test_a_basket_is_priced_from_the_markets_kept_prices_until_the_market_change
     def basket():
         with CaptureQueriesContext(connection) as queries:
             html = _get(client, event.url)[0].content.decode()
-        prices = [
-            q
-            for q in queries.captured_queries
-            if q["sql"].startswith('SELECT "cms_marketoffer"."product_id" AS "product_id", "cms_marketoffer"."price_cop"')
-        ]
+        read = 'SELECT "cms_marketoffer"."product_id" AS "product_id", "cms_marketoffer"."price_cop"'
+        prices = [q for q in queries.captured_queries if q["sql"].startswith(read)]
         return html.split('id="cesta"', 1)[1], len(prices)
 
     html, priced = basket()

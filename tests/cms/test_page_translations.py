@@ -95,6 +95,10 @@ def test_the_language_links_lead_to_the_same_page_in_the_other_language(client, 
     assert f'href="{event.url}" lang="es"' in english_page
     catalogue = client.get("/en/catalogo/").content.decode()
     assert 'href="/catalogo/" lang="es"' in catalogue
+    # The search and the page chosen go along; the same address asked again is answered alike.
+    for _ in range(2):
+        searched = client.get("/catalogo/", {"q": "café", "page": "2"}).content.decode()
+        assert 'href="/en/catalogo/?q=caf%C3%A9&amp;page=2" lang="en"' in searched
 
 
 def test_a_translation_keeps_no_offers_or_slots_and_takes_the_originals_clock(english_tree, event):
