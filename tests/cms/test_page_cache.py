@@ -250,6 +250,7 @@ def test_signed_in_buyers_share_one_kept_open_storefront_with_their_own_basket_a
     html = response.content.decode()
     basket = html.split('id="cesta"', 1)[1]
     assert "Su canasta está vacía." in basket and "Miel de abejas" not in basket
+    assert "{#" not in html and "{%" not in html and "<!--minga:" not in html
     assert 'class="count"' not in html.split("</header>", 1)[0]
     assert "Administrar mis mercados" not in html and "Mis pedidos" in html and "Ingresar" not in html
     theirs = first.content.decode()
