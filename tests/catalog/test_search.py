@@ -16,19 +16,6 @@ from tests.factories import CooperativeFactory, UserFactory, make_product
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def asoyupguz():
-    """The cooperative whose text says "yuca" everywhere, as ASOYUPGUZ's does."""
-    coop = CooperativeFactory(
-        name="Asociación de Yuqueros de Puerto Guzmán", known_for="yuca, plátano y huevos"
-    )
-    make_product(coop, name="Huevos criollos", description="Gallinas en pastoreo.")
-    make_product(coop, name="Plátano hartón", description="Racimo de plátano verde.")
-    make_product(coop, name="Almidón agrio", description="Hecho con yuca de la región, secado al sol.")
-    make_product(coop, name="Yuca fresca", description="Recién arrancada.")
-    return coop
-
-
 def names(**filters) -> list[str]:
     results = product_search(**filters)
     return [p.name for p in results[0 : len(results)]]

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog import search
 from catalog.models import Product
 from catalog.selectors import product_search
-from tests.factories import CooperativeFactory, make_product
+from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -54,13 +54,13 @@ def test_a_probe_starts_from_the_fts_index_and_reads_products_by_key(cooperative
     assert not [step for step in plan if "TEMP B-TREE" in step], plan  # no sort: it stops at the LIMIT
 
 
-def test_a_search_reads_no_global_statistics(asoyupguz_like):
+def test_a_search_reads_no_global_statistics(asoyupguz):
     for text in ["yuca", "yuka", "caf", "yuca fersca"]:
         sql = executed(lambda text=text: search.rank_products(Product.objects.public(), text))
         assert not [q for q in sql if "bm25" in q or "_vocab" in q], (text, sql)
 
 
-def test_the_rank_is_where_the_words_are(asoyupguz_like):
+def test_the_rank_is_where_the_words_are(asoyupguz):
     ranked = search.rank_products(Product.objects.public(), "yuca")
     found = list(Product.objects.filter(pk__in=ranked.ids).values_list("pk", "name"))
     names = [dict(found)[pk] for pk in ranked.ids]
@@ -68,7 +68,7 @@ def test_the_rank_is_where_the_words_are(asoyupguz_like):
     assert set(names[2:]) == {"Huevos criollos", "Plátano hartón"}  # only the cooperative's text
 
 
-def test_a_known_word_is_not_corrected_and_a_typo_is_in_one_statement(asoyupguz_like):
+def test_a_known_word_is_not_corrected_and_a_typo_is_in_one_statement(asoyupguz):
     (sql,) = executed(lambda: search.corrections(search.SqliteSearch, ["yuka", "yuca", "fersca"]))
     assert "MATCH" in sql and "_vocab" not in sql
     assert search.corrections(search.SqliteSearch, ["yuka", "yuca", "fersca"]) == {
@@ -78,23 +78,11 @@ def test_a_known_word_is_not_corrected_and_a_typo_is_in_one_statement(asoyupguz_
     }
 
 
-def test_a_search_runs_a_few_queries_whatever_matches(asoyupguz_like, monkeypatch):
+def test_a_search_runs_a_few_queries_whatever_matches(asoyupguz, monkeypatch):
     monkeypatch.setattr(search, "MAX_RESULTS", 3)
     for n in range(8):
-        make_product(asoyupguz_like, name=f"Yuca {n}")
+        make_product(asoyupguz, name=f"Yuca {n}")
     for text, most in [("yuca", 2), ("almidon", 1), ("yuka", 4), ("caf", 2), ("zzzzqq", 3)]:
         assert (
             len(executed(lambda text=text: search.rank_products(Product.objects.public(), text))) <= most
         ), text
-
-
-@pytest.fixture
-def asoyupguz_like():
-    coop = CooperativeFactory(
-        name="Asociación de Yuqueros de Puerto Guzmán", known_for="yuca, plátano y huevos"
-    )
-    make_product(coop, name="Huevos criollos", description="Gallinas en pastoreo.")
-    make_product(coop, name="Plátano hartón", description="Racimo de plátano verde.")
-    make_product(coop, name="Almidón agrio", description="Hecho con yuca de la región, secado al sol.")
-    make_product(coop, name="Yuca fresca", description="Recién arrancada.")
-    return coop
