@@ -9,7 +9,7 @@ from django.utils.translation import pgettext
 
 from market import dates
 from market.money import format_cop
-from market.units import format_quantity, price_per_kilo_cop, quantity_with_unit
+from market.units import format_quantity, price_per_kilo_cop, quantity_with_unit, unit_name
 
 register = template.Library()
 
@@ -43,6 +43,13 @@ def qty_unit(value, unit):
     if value is None or value == "":
         return ""
     return quantity_with_unit(value, unit)
+
+
+@register.filter
+def units_of(unit):
+    """{{ product.unit|units_of }} -> "kilos", "libras": the unit a quantity is counted in, as
+    a label names it ("Cantidad (kilos)")."""
+    return unit_name(unit, 2)
 
 
 @register.filter

@@ -71,6 +71,7 @@ def test_storefront_message_offer_and_checkout_read_in_the_plural(client, db):
     assert "$\xa02.500 <small>/ kilo</small>" in html  # a price stays per kilo
     assert "Quedan 20 kilos" in html  # nothing is sold until she orders
     assert "Queda 1 docena" in html  # Spanish agrees the verb too
+    assert "Cantidad (kilos)</label>" in html  # the basket line's quantity is counted in kilos
 
     checkout = client.get(event.url + "pedido/").content.decode()
     assert "Yuca fresca: 3 kilos" in checkout
@@ -83,6 +84,8 @@ def test_order_page_and_catalogue_message_read_in_the_plural(client, db):
     client.force_login(buyer)
     response = client.post(reverse("orders:cart_add"), {"product": yuca.pk, "quantity": "2,5"}, follow=True)
     assert "Yuca fresca: 2,5 kilos en su canasta." in response.content.decode()
+    detail = reverse("catalog:product_detail", args=[coop.slug, yuca.slug])
+    assert "Cantidad (kilos)</label>" in client.get(detail).content.decode()
 
     cart = services.cart_get(user=buyer)
     order = services.order_place(
