@@ -62,31 +62,40 @@ def cart_summary(cart: Cart | None, channel=None) -> dict:
     return {"groups": list(groups.values()), "total_cop": total, "count": len(lines)}
 
 
+def _carts_of(*, user, session):
+    """Her carts when she is signed in, else those whose tokens her session holds (the
+    catalogue's and her markets'); None when she has none (no query)."""
+    if user is not None and user.is_authenticated:
+        return Cart.objects.filter(user=user)
+    from orders.services import CART_SESSION_KEY
+
+    prefix = f"{CART_SESSION_KEY}:"
+    tokens = [
+        token
+        for name, token in (session.items() if session is not None else ())
+        if name.startswith(prefix) and token
+    ]
+    if not tokens:
+        return None
+    return Cart.objects.filter(user__isnull=True, session_key__in=tokens)
+
+
+def _line_counts(carts) -> dict[str, int]:
+    """{channel key: products} of the carts that hold something: one query."""
+    return dict(carts.annotate(count=Count("lines")).filter(count__gt=0).values_list("channel_key", "count"))
+
+
 def other_baskets(*, user, session) -> list[dict]:
     """The buyer's baskets in markets that sell now and hold something, for the catalogue's
     basket page (the header's "Basket" outside a market leads there): [{"title", "url",
-    "count"}]. One query for the baskets, one for the markets when there are any.
+    "count"}]. One query for the baskets; the markets' clocks are kept in the page cache.
 
     A signed-in buyer's are hers; an anonymous visitor's, those whose tokens her session holds.
     """
-    carts = Cart.objects.exclude(channel_key="")
-    if user is not None and user.is_authenticated:
-        carts = carts.filter(user=user)
-    else:
-        from orders.services import CART_SESSION_KEY
-
-        prefix = f"{CART_SESSION_KEY}:"
-        tokens = [
-            token
-            for name, token in (session.items() if session is not None else ())
-            if name.startswith(prefix) and name != prefix and token
-        ]
-        if not tokens:
-            return []
-        carts = carts.filter(user__isnull=True, session_key__in=tokens)
-    counts = dict(
-        carts.annotate(count=Count("lines")).filter(count__gt=0).values_list("channel_key", "count")
-    )
+    carts = _carts_of(user=user, session=session)
+    if carts is None:
+        return []
+    counts = _line_counts(carts.exclude(channel_key=""))
     if not counts:
         return []
     places = channels.basket_places(sorted(counts))
@@ -94,6 +103,20 @@ def other_baskets(*, user, session) -> list[dict]:
         ({"title": title, "url": url, "count": counts[key]} for key, (title, url) in places.items()),
         key=lambda basket: basket["title"],
     )
+
+
+def basket_total(*, user, session) -> int:
+    """What the header counts outside a market: the products of her catalogue basket and of
+    her baskets in markets that sell now (the catalogue's basket page lists those). One
+    query; none for a visitor without a basket."""
+    carts = _carts_of(user=user, session=session)
+    if carts is None:
+        return 0
+    counts = _line_counts(carts)
+    total = counts.pop("", 0)
+    if counts:
+        total += sum(counts[key] for key in channels.basket_places(sorted(counts)))
+    return total
 
 
 def cart_line_count(cart: Cart | None) -> int:

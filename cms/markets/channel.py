@@ -416,14 +416,40 @@ def _when(value) -> str:
 
 def open_baskets(keys: list[str]) -> dict[str, tuple[str, str]]:
     """{"market:<id>": (title, its storefront's basket)} of the markets among `keys` open
-    now, in the visitor's language: one query (`orders.channels.register_baskets`)."""
-    from cms.models import MarketEventPage
+    now, in the visitor's language (`orders.channels.register_baskets`): the header counts
+    them on every page, so the markets' clocks are kept in the page cache (`market_clocks`)."""
     from market.i18n import url_in_language
 
-    ids = [int(raw) for _prefix, _sep, raw in (key.partition(":") for key in keys) if raw.isdigit()]
     now = timezone.now()
-    events = MarketEventPage.objects.live().filter(pk__in=ids, opens_at__lte=now, closes_at__gt=now)
-    return {market_key(event): (event.title, url_in_language(event.url) + "#cesta") for event in events}
+    clocks = market_clocks()
+    found = {}
+    for key in keys:
+        clock = clocks.get(key)
+        if clock is not None and clock["opens_at"] <= now < clock["closes_at"]:
+            found[key] = (clock["title"], url_in_language(clock["url"]) + "#cesta")
+    return found
+
+
+def market_clocks() -> dict[str, dict]:
+    """{"market:<id>": {title, url, opens_at, closes_at}} of the live markets that had not
+    closed when it was read, kept until the next `pages_changed()` (a publish moves a
+    clock); whether each is open is decided when it is used."""
+    from cms.models import MarketEventPage
+    from market import page_cache
+
+    def read():
+        events = MarketEventPage.objects.live().filter(closes_at__gt=timezone.now()).order_by("pk")
+        return {
+            market_key(event): {
+                "title": event.title,
+                "url": event.url,
+                "opens_at": event.opens_at,
+                "closes_at": event.closes_at,
+            }
+            for event in events
+        }
+
+    return page_cache.remembered("market-clocks", read)
 
 
 def resolve(key: str):

@@ -4,6 +4,7 @@ other pages pay nothing for it."""
 
 from datetime import timedelta
 
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -61,3 +62,47 @@ def test_without_market_baskets_the_page_reads_as_before_and_other_pages_pay_not
     assert not [
         q for q in queries.captured_queries if "orders_cart" in q["sql"] and 'channel_key" <>' in q["sql"]
     ]
+
+
+def _header_count(html: str) -> str:
+    header = html.split("</header>", 1)[0]
+    if '<span class="count"' not in header:
+        return ""
+    return header.split('<span class="count"', 1)[1].split(">", 1)[1].split("<", 1)[0]
+
+
+def test_the_header_outside_a_market_counts_her_baskets_in_open_markets_too(client, db, settings):
+    """The header's "Canasta" outside a market leads to the catalogue's basket, which lists
+    her open markets' baskets: its count is of all of them, one query on every page (the
+    markets' clocks are kept in the page cache), and a closed market's basket drops out."""
+    from django.core.cache import caches
+
+    from market import page_cache
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "header-count"},
+    }
+    caches[page_cache.ALIAS].clear()
+    yuca = make_product(name="Yuca fresca", stock=None)
+    araza = make_product(name="Arazá", stock=None)
+    now = timezone.now()
+    offers = [(yuca, 2000, 20), (araza, 5000, 20)]
+    event = make_market(title="Mercado de San José", offers=offers, closes_at=now + timedelta(hours=2))
+    for visitor in (client, type(client)()):
+        if visitor is client:
+            visitor.force_login(UserFactory())
+        _add(visitor, event, yuca)
+        _add(visitor, event, araza)
+        visitor.post(reverse("orders:cart_add"), {"product": yuca.pk, "quantity": "1"})
+        assert _header_count(visitor.get(reverse("catalog:list")).content.decode()) == "3"
+    client.get(reverse("orders:list"))
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("orders:list")).content.decode()
+    assert _header_count(html) == "3"
+    assert len([q for q in queries.captured_queries if '"orders_cart"' in q["sql"]]) == 1
+    assert not [q for q in queries.captured_queries if '"cms_marketeventpage"' in q["sql"]]
+
+    with time_machine.travel(now + timedelta(hours=3), tick=False):
+        assert _header_count(client.get(reverse("orders:list")).content.decode()) == "1"
+    caches[page_cache.ALIAS].clear()
