@@ -1,5 +1,5 @@
 """Helpers that several test modules share: rows built once, races between threads, stock
-readings, messages."""
+readings, messages, Wagtail snippet forms posted back."""
 
 import threading
 from collections.abc import Callable, Iterable
@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.contrib.messages import get_messages
 from django.db import connection, transaction
+from django.urls import reverse
 
 
 @contextmanager
@@ -95,3 +96,29 @@ def messages(response) -> list[tuple[str, str]]:
 def message_texts(response) -> list[str]:
     """The text of each message of the request that gave `response` (followed or not)."""
     return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def snippet_edit_url(model, pk) -> str:
+    """The Wagtail admin's edit page of a snippet (a cooperative, a product...)."""
+    return reverse(f"wagtailsnippets_{model._meta.app_label}_{model._meta.model_name}:edit", args=[pk])
+
+
+def form_values(form) -> dict:
+    """A form's current values as a browser posts them back: empty fields and unticked boxes
+    left out, several choices as a list of strings."""
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+    return data
+
+
+def snippet_post(client, instance, **changes):
+    """The instance's edit form in the Wagtail admin posted back as a browser would, with
+    `changes`: the response."""
+    url = snippet_edit_url(type(instance), instance.pk)
+    data = form_values(client.get(url).context["form"])
+    data.update(changes)
+    return client.post(url, data)

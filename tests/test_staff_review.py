@@ -13,6 +13,7 @@ from cms.wagtail_hooks import staff_review_panel  # noqa: F401  (the panel is re
 from cooperatives.models import Cooperative, VerificationStatus
 from market.models import BuyerOrganization, Message, OrganizationStatus
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory
+from tests.helpers import snippet_edit_url, snippet_post
 from tests.orders.factories import make_organization
 
 pytestmark = pytest.mark.django_db
@@ -27,26 +28,8 @@ def staff(client):
     return user
 
 
-def _edit_url(model, pk):
-    return reverse(f"wagtailsnippets_{model._meta.app_label}_{model._meta.model_name}:edit", args=[pk])
-
-
 def _list_url(model):
     return reverse(f"wagtailsnippets_{model._meta.app_label}_{model._meta.model_name}:list")
-
-
-def _admin_post(client, model, obj, **changes):
-    """The edit form posted back as a browser would, with `changes`."""
-    url = _edit_url(model, obj.pk)
-    form = client.get(url).context["form"]
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if value is None or value is False:
-            continue
-        data[name] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
-    data.update(changes)
-    return client.post(url, data)
 
 
 def _flash(response) -> list[str]:
@@ -69,8 +52,8 @@ def test_the_dashboard_tells_staff_what_waits_with_counts_and_links(client, staf
     assert "Esperan su revisión" in page
     assert "2 cooperativas por verificar" in page
     assert "1 organización compradora por aprobar" in page
-    assert f'href="{_edit_url(Cooperative, first.pk)}"' in page
-    assert f'href="{_edit_url(BuyerOrganization, hotel.pk)}"' in page
+    assert f'href="{snippet_edit_url(Cooperative, first.pk)}"' in page
+    assert f'href="{snippet_edit_url(BuyerOrganization, hotel.pk)}"' in page
     assert "Ya Verificada" not in page and "Restaurante Aprobado" not in page
 
 
@@ -115,7 +98,7 @@ def test_verifying_a_cooperative_without_its_nit_is_refused_and_tells_nobody(cli
         name="Piscícola Miranda", nit="", verification_status=VerificationStatus.PENDING
     )
     MembershipFactory(cooperative=cooperative)
-    response = _admin_post(client, Cooperative, cooperative, verification_status=VerificationStatus.VERIFIED)
+    response = snippet_post(client, cooperative, verification_status=VerificationStatus.VERIFIED)
     assert response.status_code == 200
     assert response.context["form"].errors["nit"] == [
         "Escriba el NIT de la cooperativa antes de verificarla."
@@ -134,9 +117,8 @@ def test_verifying_with_the_nit_tells_the_managers_and_the_message_agrees(
     )
     MembershipFactory(cooperative=cooperative, user=UserFactory(email="gerente@miranda.co"))
     with django_capture_on_commit_callbacks(execute=True):
-        response = _admin_post(
+        response = snippet_post(
             client,
-            Cooperative,
             cooperative,
             verification_status=VerificationStatus.VERIFIED,
             nit="900.123.456-8",
@@ -152,7 +134,7 @@ def test_verifying_with_the_nit_tells_the_managers_and_the_message_agrees(
 def test_a_verified_cooperative_without_a_nit_can_still_be_edited(client, staff):
     """The rule is for the decision: an older verified cooperative keeps being editable."""
     cooperative = CooperativeFactory(nit="", verification_status=VerificationStatus.VERIFIED)
-    response = _admin_post(client, Cooperative, cooperative, known_for="Panela")
+    response = snippet_post(client, cooperative, known_for="Panela")
     assert response.status_code == 302, response.context["form"].errors
 
 
@@ -164,9 +146,8 @@ def test_refusing_an_organisation_tells_its_members_and_the_message_agrees(
         member=member, legal_name="Hotel Ribera S.A.S.", status=OrganizationStatus.PENDING
     )
     with django_capture_on_commit_callbacks(execute=True):
-        response = _admin_post(
+        response = snippet_post(
             client,
-            BuyerOrganization,
             organization,
             status=OrganizationStatus.REJECTED,
             decision_reason="El NIT no corresponde a la razón social.",

@@ -12,6 +12,7 @@ from catalog.selectors import product_search
 from cooperatives.models import VerificationStatus
 from market.text import highlight
 from tests.factories import CooperativeFactory, UserFactory, make_product
+from tests.helpers import snippet_post
 
 pytestmark = pytest.mark.django_db
 
@@ -88,18 +89,7 @@ def test_a_renamed_product_is_found_by_its_new_name_only(cooperative):
 
 
 def _admin_post(client, instance, **changes):
-    """The instance's edit form in the Wagtail admin posted back as a browser would, with `changes`."""
-    meta = instance._meta
-    url = reverse(f"wagtailsnippets_{meta.app_label}_{meta.model_name}:edit", args=[instance.pk])
-    form = client.get(url).context["form"]
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if value is None or value is False:
-            continue
-        data[name] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
-    data.update(changes)
-    response = client.post(url, data)
+    response = snippet_post(client, instance, **changes)
     assert response.status_code == 302, response.context["form"].errors
 
 

@@ -12,6 +12,7 @@ from cooperatives import notifications, services
 from cooperatives.models import Cooperative, Invitation, MembershipRole, VerificationStatus
 from market.models import Message
 from tests.factories import CooperativeFactory, MembershipFactory, UserFactory
+from tests.helpers import snippet_post
 
 pytestmark = pytest.mark.django_db
 
@@ -44,26 +45,13 @@ def waiting(db):
     return cooperative
 
 
-def _admin_post(client, cooperative, **changes):
-    url = reverse("wagtailsnippets_cooperatives_cooperative:edit", args=[cooperative.pk])
-    form = client.get(url).context["form"]
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if value is None or value is False:
-            continue
-        data[name] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
-    data.update(changes)
-    return client.post(url, data)
-
-
 def test_verification_in_the_admin_tells_each_manager_once(
     client, waiting, django_capture_on_commit_callbacks
 ):
     cooperative = waiting
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     with django_capture_on_commit_callbacks(execute=True):
-        response = _admin_post(
+        response = snippet_post(
             client, cooperative, verification_status=VerificationStatus.VERIFIED, nit="900123456-8"
         )
     assert response.status_code == 302, response.context["form"].errors
@@ -88,7 +76,7 @@ def test_verification_in_the_admin_tells_each_manager_once(
 
     # Saved again, still verified: nobody is told again and the stamp is kept.
     with django_capture_on_commit_callbacks(execute=True):
-        assert _admin_post(client, cooperative, known_for="Panela y miel").status_code == 302
+        assert snippet_post(client, cooperative, known_for="Panela y miel").status_code == 302
     cooperative.refresh_from_db()
     assert cooperative.verified_at == stamped and len(_rows(cooperative)) == 4 and len(mail.outbox) == 1
 
